@@ -1,0 +1,134 @@
+//! A person's notification history: newest first, bounded, de-duplicated by id.
+
+use std::collections::{HashSet, VecDeque};
+
+use crate::catalogue::Notification;
+
+/// How many notifications a history keeps unless told otherwise.
+pub const DEFAULT_CAPACITY: usize = 100;
+
+/// One entry of the history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub notification: Notification,
+    pub read: bool,
+}
+
+/// The last `capacity` notifications, newest first.
+#[derive(Debug, Clone)]
+pub struct History {
+    capacity: usize,
+    entries: VecDeque<Entry>,
+    /// Ids of every entry held, so a duplicate (the same event from two channels, or again
+    /// after catch-up) is recognised in constant time.
+    ids: HashSet<String>,
+}
+
+impl Default for History {
+    fn default() -> Self {
+        History::with_capacity(DEFAULT_CAPACITY)
+    }
+}
+
+impl History {
+    pub fn with_capacity(capacity: usize) -> History {
+        History { capacity: capacity.max(1), entries: VecDeque::new(), ids: HashSet::new() }
+    }
+
+    /// Adds a notification as unread. Returns false, changing nothing, if one with the same id
+    /// is already held.
+    pub fn push(&mut self, notification: Notification) -> bool {
+        if self.ids.contains(&notification.id) {
+            return false;
+        }
+        self.ids.insert(notification.id.clone());
+        self.entries.push_front(Entry { notification, read: false });
+        while self.entries.len() > self.capacity {
+            if let Some(oldest) = self.entries.pop_back() {
+                self.ids.remove(&oldest.notification.id);
+            }
+        }
+        true
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.ids.contains(id)
+    }
+
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn unread(&self) -> usize {
+        self.entries.iter().filter(|e| !e.read).count()
+    }
+
+    pub fn mark_read(&mut self, id: &str) {
+        if let Some(entry) = self.entries.iter_mut().find(|e| e.notification.id == id) {
+            entry.read = true;
+        }
+    }
+
+    pub fn mark_all_read(&mut self) {
+        self.entries.iter_mut().for_each(|e| e.read = true);
+    }
+
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.ids.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn notification(id: usize) -> Notification {
+        Notification::from_event("UserCreated", None, &json!({"id": id.to_string()}), String::new)
+    }
+
+    #[test]
+    fn keeps_the_newest_up_to_capacity() {
+        let mut history = History::with_capacity(3);
+        for id in 1..=5 {
+            assert!(history.push(notification(id)));
+        }
+        let ids: Vec<_> = history.entries().map(|e| e.notification.id.as_str()).collect();
+        assert_eq!(ids, ["5", "4", "3"]);
+        // An id that fell out may come back (it is no longer held).
+        assert!(history.push(notification(1)));
+    }
+
+    #[test]
+    fn duplicates_are_dropped() {
+        let mut history = History::default();
+        assert!(history.push(notification(1)));
+        assert!(!history.push(notification(1)));
+        assert_eq!(history.len(), 1);
+    }
+
+    #[test]
+    fn unread_counts_follow_marks() {
+        let mut history = History::default();
+        for id in 1..=4 {
+            history.push(notification(id));
+        }
+        assert_eq!(history.unread(), 4);
+        history.mark_read("2");
+        history.mark_read("missing");
+        assert_eq!(history.unread(), 3);
+        history.mark_all_read();
+        assert_eq!(history.unread(), 0);
+        history.push(notification(9));
+        assert_eq!(history.unread(), 1);
+    }
+}

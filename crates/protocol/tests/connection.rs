@@ -1,0 +1,393 @@
+//! The connection state machine under a virtual clock: no sockets, no sleeps.
+
+mod sim;
+
+use herald_protocol::{Action, AuthResult, ConnectionState, Event, FrameError, SubscriptionError};
+use serde_json::json;
+use sim::{Sim, URL, is_ping, sent_frames, subscribed_channel, unsubscribed_channel};
+
+const USER: &str = "private-user.4";
+const TENANT: &str = "private-tenant.1";
+const PUBLIC: &str = "tenant.1";
+
+#[test]
+fn connect_opens_one_socket_and_subscribes_after_the_handshake() {
+    let mut sim = Sim::new();
+    sim.conn.set_channels([USER, PUBLIC]);
+    assert!(sim.take_actions().is_empty(), "nothing is sent before there is a socket");
+    sim.conn.connect(sim.now);
+    sim.conn.connect(sim.now);
+    assert_eq!(sim.take_actions(), [Action::Open { url: URL.into() }]);
+    assert_eq!(sim.state(), ConnectionState::Connecting);
+
+    sim.establish("123.456");
+    assert_eq!(sim.state(), ConnectionState::Connected { socket_id: "123.456".into() });
+    let actions = sim.take_actions();
+    assert!(actions.contains(&Action::Authorize { channel: USER.into(), socket_id: "123.456".into() }));
+    assert_eq!(sent_frames(&actions).iter().filter_map(|f| subscribed_channel(f)).collect::<Vec<_>>(), [PUBLIC]);
+
+    sim.conn.handle_auth(USER, "123.456", AuthResult::Authorized { auth: "k:s".into(), channel_data: None }, sim.now);
+    let frames = sent_frames(&sim.take_actions());
+    let subscribe: serde_json::Value = serde_json::from_str(&frames[0]).unwrap();
+    assert_eq!(subscribe, json!({"event": "pusher:subscribe", "data": {"channel": USER, "auth": "k:s"}}));
+    sim.succeed(USER);
+    assert!(sim.take_events().contains(&Event::Subscribed { channel: USER.into() }));
+    assert_eq!(sim.conn.subscribed_channels().collect::<Vec<_>>(), [USER]);
+}
+
+#[test]
+fn every_close_code_range_leads_to_its_state() {
+    // (close code, expect: reconnect at once, expect: a scheduled reconnect, expect: failed)
+    let table = [
+        (1000, false, true, false),
+        (1006, false, true, false),
+        (4000, false, false, true),
+        (4001, false, false, true),
+        (4099, false, false, true),
+        (4100, false, true, false),
+        (4199, false, true, false),
+        (4200, true, false, false),
+        (4299, true, false, false),
+        (4300, false, true, false),
+    ];
+    for (code, at_once, scheduled, failed) in table {
+        let mut sim = Sim::connected(&[]);
+        sim.take_actions();
+        sim.conn.handle_close(code, "bye", sim.now);
+        let actions = sim.take_actions();
+        assert_eq!(actions.contains(&Action::Open { url: URL.into() }), at_once, "code {code}");
+        assert_eq!(matches!(sim.state(), ConnectionState::Reconnecting { .. }), scheduled, "code {code}");
+        assert_eq!(matches!(sim.state(), ConnectionState::Failed { .. }), failed, "code {code}");
+        if failed {
+            sim.advance(3_600_000);
+            assert!(sim.take_actions().is_empty(), "code {code}: a refused client never comes back on its own");
+            assert_eq!(sim.state(), ConnectionState::Failed { reason: format!("bye (code {code})") });
+        }
+    }
+}
+
+#[test]
+fn handshake_errors_decide_like_close_codes() {
+    for (code, expect_failed) in [(4001, true), (4100, false), (4200, false)] {
+        let mut sim = Sim::new();
+        sim.conn.connect(sim.now);
+        sim.conn.handle_open(sim.now);
+        sim.take_actions();
+        sim.frame(json!({"event": "pusher:error", "data": {"code": code, "message": "App key not in this cluster"}}));
+        assert_eq!(sim.take_actions().first(), Some(&Action::Close), "code {code}");
+        assert_eq!(matches!(sim.state(), ConnectionState::Failed { .. }), expect_failed, "code {code}");
+    }
+}
+
+#[test]
+fn a_repeated_reconnect_now_backs_off_instead_of_hammering() {
+    let mut sim = Sim::connected(&[]);
+    sim.conn.handle_close(4200, "restart", sim.now);
+    assert!(sim.take_actions().contains(&Action::Open { url: URL.into() }));
+    // The immediate retry fails before its handshake: now it waits.
+    sim.conn.handle_close(4200, "restart", sim.now);
+    assert!(matches!(sim.state(), ConnectionState::Reconnecting { attempt: 2, .. }));
+}
+
+#[test]
+fn ping_after_silence_and_reconnect_when_no_pong() {
+    let mut sim = Sim::connected(&[]);
+    sim.take_actions();
+    // The server said 120 s; ours is 120 s: ping after 120 s of silence, not before.
+    sim.advance(119_999);
+    assert!(sim.take_actions().is_empty());
+    sim.advance(1);
+    let frames = sent_frames(&sim.take_actions());
+    assert!(frames.len() == 1 && is_ping(&frames[0]), "{frames:?}");
+
+    // A pong (any frame) keeps the socket; the next ping comes after another silence.
+    sim.advance(5_000);
+    sim.frame(json!({"event": "pusher:pong", "data": {}}));
+    sim.advance(119_999);
+    assert!(sim.take_actions().is_empty());
+    sim.advance(1);
+    assert!(is_ping(&sent_frames(&sim.take_actions())[0]));
+
+    // No answer within the pong timeout: the socket is dead, replace it at once.
+    sim.advance(29_999);
+    assert!(sim.take_actions().is_empty());
+    sim.advance(1);
+    assert_eq!(sim.take_actions(), [Action::Close, Action::Open { url: URL.into() }]);
+}
+
+#[test]
+fn the_servers_shorter_activity_timeout_wins() {
+    let mut sim = Sim::new();
+    sim.conn.connect(sim.now);
+    sim.conn.handle_open(sim.now);
+    sim.frame(json!({"event": "pusher:connection_established", "data": "{\"socket_id\":\"1.1\",\"activity_timeout\":30}"}));
+    sim.take_actions();
+    sim.advance(30_000);
+    assert!(is_ping(&sent_frames(&sim.take_actions())[0]));
+}
+
+#[test]
+fn the_server_ping_gets_a_pong() {
+    let mut sim = Sim::connected(&[]);
+    sim.take_actions();
+    sim.frame(json!({"event": "pusher:ping", "data": {}}));
+    let frames = sent_frames(&sim.take_actions());
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&frames[0]).unwrap()["event"], "pusher:pong");
+}
+
+#[test]
+fn backoff_grows_within_bounds_and_never_gives_up() {
+    let mut sim = Sim::connected(&[]);
+    let mut last_ceiling = 0;
+    for attempt in 1..=12u32 {
+        sim.conn.handle_close(1006, "", sim.now);
+        let ConnectionState::Reconnecting { attempt: seen, retry_at } = sim.state() else {
+            panic!("attempt {attempt}: {:?}", sim.state());
+        };
+        assert_eq!(seen, attempt);
+        let delay = retry_at.since(sim.now).0;
+        let ceiling = (1_000u64 << (attempt - 1).min(20)).min(30_000);
+        assert!((100..=ceiling).contains(&delay), "attempt {attempt}: {delay} ms");
+        assert!(ceiling >= last_ceiling);
+        last_ceiling = ceiling;
+        sim.take_actions();
+        sim.advance(delay);
+        assert_eq!(sim.take_actions(), [Action::Open { url: URL.into() }], "attempt {attempt}");
+    }
+    // A successful handshake resets the schedule.
+    sim.establish("9.9");
+    sim.conn.handle_close(1006, "", sim.now);
+    assert!(matches!(sim.state(), ConnectionState::Reconnecting { attempt: 1, .. }));
+}
+
+#[test]
+fn connect_timeout_counts_as_a_failed_attempt() {
+    let mut sim = Sim::new();
+    sim.conn.connect(sim.now);
+    sim.take_actions();
+    sim.advance(10_000);
+    assert_eq!(sim.take_actions(), [Action::Close]);
+    assert!(matches!(sim.state(), ConnectionState::Reconnecting { attempt: 1, .. }));
+}
+
+#[test]
+fn every_channel_is_resubscribed_with_fresh_auth_after_a_reconnect() {
+    let mut sim = Sim::connected(&[USER, TENANT, PUBLIC]);
+    sim.authorize_and_confirm_all();
+    sim.conn.handle_close(1006, "", sim.now);
+    sim.advance(30_000);
+    sim.establish("2.2");
+    let actions = sim.authorize_and_confirm_all();
+    let authorized: Vec<_> = actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Authorize { channel, socket_id } => Some((channel.as_str(), socket_id.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(authorized, [(TENANT, "2.2"), (USER, "2.2")]);
+    let mut subscribed: Vec<_> = sent_frames(&actions).iter().filter_map(|f| subscribed_channel(f)).collect();
+    subscribed.sort();
+    assert_eq!(subscribed, [TENANT, USER, PUBLIC]);
+    let mut confirmed: Vec<_> = sim.conn.subscribed_channels().collect();
+    confirmed.sort();
+    assert_eq!(confirmed, [TENANT, USER, PUBLIC]);
+}
+
+#[test]
+fn an_auth_answer_for_an_old_socket_is_ignored() {
+    let mut sim = Sim::connected(&[USER]);
+    sim.take_actions();
+    sim.conn.handle_close(1006, "", sim.now);
+    sim.advance(30_000);
+    sim.establish("2.2");
+    sim.take_actions();
+    sim.conn.handle_auth(USER, "1.1", AuthResult::Authorized { auth: "k:old".into(), channel_data: None }, sim.now);
+    assert!(sent_frames(&sim.take_actions()).is_empty());
+}
+
+#[test]
+fn sockudo_4009_without_a_channel_fails_the_oldest_pending_subscription() {
+    let mut sim = Sim::connected(&[TENANT, USER]);
+    for action in sim.take_actions() {
+        if let Action::Authorize { channel, socket_id } = action {
+            sim.conn.handle_auth(&channel, &socket_id, AuthResult::Authorized { auth: "k:bad".into(), channel_data: None }, sim.now);
+        }
+    }
+    sim.take_actions();
+    sim.take_events();
+    sim.frame(json!({"event": "pusher:error", "data": {"code": 4009, "message": "Invalid signature"}}));
+    sim.succeed(USER);
+    let events = sim.take_events();
+    assert_eq!(
+        events,
+        [
+            Event::SubscriptionFailed {
+                channel: TENANT.into(),
+                error: SubscriptionError::Rejected { code: Some(4009), message: "Invalid signature".into() },
+            },
+            Event::Subscribed { channel: USER.into() },
+        ]
+    );
+    assert!(matches!(sim.state(), ConnectionState::Connected { .. }), "the socket stays open");
+    // A refused channel is not tried again on the next socket.
+    sim.conn.handle_close(1006, "", sim.now);
+    sim.advance(30_000);
+    sim.establish("2.2");
+    let retried: Vec<_> = sim.take_actions().into_iter().filter(|a| matches!(a, Action::Authorize { channel, .. } if channel == TENANT)).collect();
+    assert!(retried.is_empty());
+}
+
+#[test]
+fn auth_failures_401_403_and_network_errors() {
+    // 401 and 403: reported once, never retried, not even after a reconnect.
+    for (result, error) in [
+        (AuthResult::Unauthorized, SubscriptionError::Unauthorized),
+        (AuthResult::Forbidden, SubscriptionError::Forbidden),
+    ] {
+        let mut sim = Sim::connected(&[USER]);
+        sim.take_actions();
+        sim.take_events();
+        sim.conn.handle_auth(USER, "1.1", result, sim.now);
+        assert_eq!(sim.take_events(), [Event::SubscriptionFailed { channel: USER.into(), error: error.clone() }]);
+        sim.advance(119_000);
+        assert!(sim.take_actions().is_empty(), "{error:?} is not retried while the socket lives");
+        sim.conn.handle_close(1006, "", sim.now);
+        sim.advance(60_000);
+        sim.establish("2.2");
+        assert!(!sim.take_actions().iter().any(|a| matches!(a, Action::Authorize { .. })), "{error:?}");
+        // Wanting the channel afresh (e.g. after signing in again) tries it once more.
+        sim.conn.set_channels(Vec::<String>::new());
+        sim.conn.set_channels([USER]);
+        assert!(sim.take_actions().iter().any(|a| matches!(a, Action::Authorize { .. })));
+    }
+
+    // A network error: retried with growing delays, a bounded number of times per minute.
+    let mut sim = Sim::connected(&[USER]);
+    sim.take_actions();
+    let mut requests = 1;
+    let start = sim.now;
+    while sim.now.since(start).0 < 60_000 {
+        sim.conn.handle_auth(USER, "1.1", AuthResult::Failed { reason: "offline".into() }, sim.now);
+        let Some(Event::AuthorizationRetry { retry_at, .. }) = sim.take_events().pop() else { panic!() };
+        sim.advance(retry_at.since(sim.now).0);
+        let actions = sim.take_actions();
+        requests += actions.iter().filter(|a| matches!(a, Action::Authorize { .. })).count();
+    }
+    assert!((4..=12).contains(&requests), "{requests} authorization requests in a minute");
+    sim.conn.handle_auth(USER, "1.1", AuthResult::Authorized { auth: "k:s".into(), channel_data: None }, sim.now);
+    assert_eq!(sent_frames(&sim.take_actions()).iter().filter_map(|f| subscribed_channel(f)).collect::<Vec<_>>(), [USER]);
+}
+
+#[test]
+fn unsubscribe_while_authorizing_or_awaiting_the_answer() {
+    // Left while the authorizer is asked: its answer is dropped, nothing is sent.
+    let mut sim = Sim::connected(&[USER]);
+    sim.take_actions();
+    sim.conn.set_channels(Vec::<String>::new());
+    sim.conn.handle_auth(USER, "1.1", AuthResult::Authorized { auth: "k:s".into(), channel_data: None }, sim.now);
+    assert!(sim.take_actions().is_empty());
+
+    // Left after the subscribe went out: unsubscribe, and ignore the late success.
+    let mut sim = Sim::connected(&[USER]);
+    sim.take_actions();
+    sim.conn.handle_auth(USER, "1.1", AuthResult::Authorized { auth: "k:s".into(), channel_data: None }, sim.now);
+    sim.take_actions();
+    sim.conn.set_channels(Vec::<String>::new());
+    let frames = sent_frames(&sim.take_actions());
+    assert_eq!(frames.iter().filter_map(|f| unsubscribed_channel(f)).collect::<Vec<_>>(), [USER]);
+    sim.take_events();
+    sim.succeed(USER);
+    assert!(!sim.take_events().iter().any(|e| matches!(e, Event::Subscribed { .. })));
+    // Events on the channel that was left never reach the app.
+    sim.frame(json!({"event": "App\\Events\\PasswordChanged", "channel": USER, "data": "{}"}));
+    assert!(matches!(sim.take_events()[..], [Event::Ignored { .. }]));
+}
+
+#[test]
+fn application_events_arrive_with_short_names_and_decoded_data() {
+    let mut sim = Sim::connected(&[USER]);
+    sim.authorize_and_confirm_all();
+    sim.take_events();
+    for raw in ["App\\Events\\PasswordChanged", ".PasswordChanged", "PasswordChanged"] {
+        sim.frame(json!({"event": raw, "channel": USER, "data": "{\"id\":\"e1\",\"user_id\":4}"}));
+        assert_eq!(
+            sim.take_events(),
+            [Event::Message {
+                channel: Some(USER.into()),
+                name: "PasswordChanged".into(),
+                raw_name: raw.into(),
+                data: json!({"id": "e1", "user_id": 4}),
+            }]
+        );
+    }
+}
+
+#[test]
+fn malformed_frames_are_reported_and_the_connection_carries_on() {
+    let mut sim = Sim::connected(&[]);
+    sim.take_events();
+    let huge = format!("{{\"event\":\"X\",\"data\":\"{}\"}}", "x".repeat(1 << 20));
+    for text in ["{oops", "[]", "null", "{\"data\":1}", "", huge.as_str()] {
+        sim.raw_frame(text);
+        let events = sim.take_events();
+        assert!(matches!(events[..], [Event::FrameRejected(_)]), "{text:.40}: {events:?}");
+    }
+    sim.raw_frame(&huge);
+    assert!(matches!(sim.take_events()[..], [Event::FrameRejected(FrameError::TooLarge { .. })]));
+    assert!(matches!(sim.state(), ConnectionState::Connected { .. }));
+}
+
+#[test]
+fn offline_waits_for_the_network_and_online_retries_at_once() {
+    let mut sim = Sim::connected(&[]);
+    sim.conn.handle_close(1006, "", sim.now);
+    sim.conn.handle_network(false, sim.now);
+    assert_eq!(sim.state(), ConnectionState::Unavailable);
+    sim.take_actions();
+    sim.advance(600_000);
+    assert!(sim.take_actions().is_empty(), "no attempts while offline");
+    sim.conn.handle_network(true, sim.now);
+    assert_eq!(sim.take_actions(), [Action::Open { url: URL.into() }]);
+}
+
+#[test]
+fn a_visible_tab_retries_at_once_and_checks_a_stale_socket() {
+    let mut sim = Sim::connected(&[]);
+    sim.conn.handle_close(1006, "", sim.now);
+    sim.take_actions();
+    sim.conn.handle_visibility(true, sim.now);
+    assert_eq!(sim.take_actions(), [Action::Open { url: URL.into() }]);
+
+    let mut sim = Sim::connected(&[]);
+    sim.take_actions();
+    // The tab slept: no timer fired, but the clock moved on.
+    sim.now = sim.now + herald_protocol::Millis(200_000);
+    sim.conn.handle_visibility(true, sim.now);
+    assert!(is_ping(&sent_frames(&sim.take_actions())[0]));
+}
+
+#[test]
+fn disconnect_closes_the_socket_and_stops_every_timer() {
+    let mut sim = Sim::connected(&[USER]);
+    sim.authorize_and_confirm_all();
+    sim.conn.set_channels(Vec::<String>::new());
+    sim.conn.disconnect();
+    let actions = sim.take_actions();
+    assert_eq!(actions.last(), Some(&Action::Close));
+    assert_eq!(sim.state(), ConnectionState::Disconnected);
+    assert_eq!(sim.conn.poll_timeout(), None);
+    // A close reported afterwards for the old socket changes nothing.
+    sim.conn.handle_close(1006, "", sim.now);
+    assert_eq!(sim.state(), ConnectionState::Disconnected);
+}
+
+#[test]
+fn retry_now_skips_the_wait() {
+    let mut sim = Sim::connected(&[]);
+    sim.conn.handle_close(1006, "", sim.now);
+    sim.take_actions();
+    sim.conn.retry_now(sim.now);
+    assert_eq!(sim.take_actions(), [Action::Open { url: URL.into() }]);
+    assert_eq!(sim.state(), ConnectionState::Connecting);
+}

@@ -1,0 +1,202 @@
+//! Every HTTP request the app makes, with the backend's data types. Errors come back as
+//! [`ApiError`], shaped after what a Laravel backend sends.
+//!
+//! Invariant: no other module does HTTP.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use herald_protocol::AuthResult;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+use crate::config::Config;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    SystemAdmin,
+    TenantAdmin,
+    /// An end user of a tenant. Unknown roles get the least privilege.
+    #[serde(other)]
+    User,
+}
+
+impl Role {
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::SystemAdmin => "System admin",
+            Role::TenantAdmin => "Tenant admin",
+            Role::User => "User",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: u64,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    #[serde(default)]
+    pub tenant_id: Option<u64>,
+    #[serde(default)]
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct LoginResponse {
+    pub token: String,
+    #[serde(default)]
+    pub expires_at: Option<String>,
+    pub user: User,
+}
+
+/// Why a request failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// 401: the token is missing, expired or revoked.
+    Unauthenticated,
+    /// 403, with the backend's message.
+    Forbidden(String),
+    /// 422: the backend's message and its errors per field.
+    Validation { message: String, errors: BTreeMap<String, Vec<String>> },
+    /// Any other status.
+    Server { status: u16, message: String },
+    /// The request never got an answer (backend down, network gone).
+    Network(String),
+    /// The answer was not what the contract says.
+    Decode(String),
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Unauthenticated => write!(f, "Your session has ended. Please sign in again."),
+            ApiError::Forbidden(message) => write!(f, "{message}"),
+            ApiError::Validation { message, .. } => write!(f, "{message}"),
+            ApiError::Server { status, message } if message.is_empty() => {
+                write!(f, "The server answered with an error ({status}).")
+            }
+            ApiError::Server { message, .. } => write!(f, "{message}"),
+            ApiError::Network(_) => write!(f, "The server cannot be reached. Check your connection and try again."),
+            ApiError::Decode(detail) => write!(f, "The server sent an unexpected answer: {detail}"),
+        }
+    }
+}
+
+/// Laravel's error body.
+#[derive(Debug, Default, Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    errors: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ChannelAuth {
+    auth: String,
+    #[serde(default)]
+    channel_data: Option<String>,
+}
+
+/// The backend's HTTP API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Api {
+    config: Config,
+}
+
+impl Api {
+    pub fn new(config: Config) -> Api {
+        Api { config }
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Result<LoginResponse, ApiError> {
+        #[derive(Serialize)]
+        struct Credentials<'a> {
+            email: &'a str,
+            password: &'a str,
+        }
+        let request = Request::post(&self.config.url("/api/login"))
+            .header("Accept", "application/json")
+            .json(&Credentials { email, password })
+            .map_err(|e| ApiError::Decode(e.to_string()))?;
+        decode(send(request).await?).await
+    }
+
+    pub async fn me(&self, token: &str) -> Result<User, ApiError> {
+        let request = authorized(Request::get(&self.config.url("/api/me")), token);
+        decode(send_builder(request).await?).await
+    }
+
+    pub async fn logout(&self, token: &str) -> Result<(), ApiError> {
+        let request = authorized(Request::post(&self.config.url("/api/logout")), token);
+        check(send_builder(request).await?).await.map(drop)
+    }
+
+    /// Asks the backend to sign a private channel subscription, as pusher-js does: a
+    /// form-encoded POST with the bearer token.
+    pub async fn authorize_channel(&self, token: &str, socket_id: &str, channel: &str) -> AuthResult {
+        let form = web_sys::UrlSearchParams::new().expect("URLSearchParams exists in every browser");
+        form.append("socket_id", socket_id);
+        form.append("channel_name", channel);
+        let request = authorized(Request::post(&self.config.url(&self.config.auth_endpoint)), token).body(form);
+        let response = match request {
+            Ok(request) => request.send().await,
+            Err(e) => return AuthResult::Failed { reason: e.to_string() },
+        };
+        match response {
+            Err(e) => AuthResult::Failed { reason: format!("network error: {e}") },
+            Ok(r) if r.status() == 401 => AuthResult::Unauthorized,
+            Ok(r) if r.status() == 403 => AuthResult::Forbidden,
+            Ok(r) if !r.ok() => AuthResult::Failed { reason: format!("status {}", r.status()) },
+            Ok(r) => match r.json::<ChannelAuth>().await {
+                Ok(auth) => AuthResult::Authorized { auth: auth.auth, channel_data: auth.channel_data },
+                Err(e) => AuthResult::Failed { reason: format!("not an auth answer: {e}") },
+            },
+        }
+    }
+}
+
+fn authorized(builder: RequestBuilder, token: &str) -> RequestBuilder {
+    builder.header("Accept", "application/json").header("Authorization", &format!("Bearer {token}"))
+}
+
+async fn send(request: Request) -> Result<Response, ApiError> {
+    request.send().await.map_err(|e| ApiError::Network(e.to_string()))
+}
+
+async fn send_builder(builder: RequestBuilder) -> Result<Response, ApiError> {
+    builder.send().await.map_err(|e| ApiError::Network(e.to_string()))
+}
+
+/// Turns a non-2xx answer into its [`ApiError`].
+async fn check(response: Response) -> Result<Response, ApiError> {
+    if response.ok() {
+        return Ok(response);
+    }
+    let status = response.status();
+    let body: ErrorBody = response
+        .text()
+        .await
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default();
+    Err(match status {
+        401 => ApiError::Unauthenticated,
+        403 => ApiError::Forbidden(if body.message.is_empty() {
+            "You are not allowed to do that.".into()
+        } else {
+            body.message
+        }),
+        422 => ApiError::Validation { message: body.message, errors: body.errors },
+        _ => ApiError::Server { status, message: body.message },
+    })
+}
+
+async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    let response = check(response).await?;
+    let text = response.text().await.map_err(|e| ApiError::Network(e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| ApiError::Decode(e.to_string()))
+}

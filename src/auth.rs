@@ -1,0 +1,226 @@
+//! The auth store: who is signed in, restored on refresh, ended on expiry, sign-out or any
+//! 401. Everything else follows its [`Session`]: the routes, the channels the socket
+//! carries, whose notifications are shown.
+//!
+//! Consumers get the session read-only and the commands below; only this module writes it.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::Deserialize;
+use web_sys::Storage;
+
+use crate::api::{Api, ApiError, User};
+
+/// Where the token is kept, under one key, in one of the two storages.
+const TOKEN_KEY: &str = "herald.token";
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Session {
+    /// A stored token is being checked with the backend; no page decides anything yet.
+    Restoring,
+    /// Nobody is signed in. `notice` says why the last session ended, when it did not end
+    /// by the person's own choice ("Your session expired").
+    SignedOut { notice: Option<String> },
+    SignedIn(SignedIn),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignedIn {
+    pub user: User,
+    pub token: String,
+    /// When the token stops working, in milliseconds since the Unix epoch, from the JWT's
+    /// `exp` or the login's `expires_at`.
+    pub expires_at_ms: Option<f64>,
+}
+
+/// The auth store. `Copy`, so any component can hold it.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    session: RwSignal<Session>,
+    api: StoredValue<Api>,
+    expiry_timer: StoredValue<Option<TimeoutHandle>>,
+}
+
+impl Auth {
+    /// Creates the store, provides it as context and starts restoring a stored session.
+    pub fn provide(api: Api) -> Auth {
+        let auth = Auth {
+            session: RwSignal::new(Session::Restoring),
+            api: StoredValue::new(api),
+            expiry_timer: StoredValue::new(None),
+        };
+        provide_context(auth);
+        auth.restore();
+        auth
+    }
+
+    #[track_caller]
+    pub fn expect() -> Auth {
+        expect_context::<Auth>()
+    }
+
+    pub fn session(&self) -> Signal<Session> {
+        self.session.into()
+    }
+
+    /// The signed-in person, if any.
+    pub fn user(&self) -> Option<User> {
+        match &*self.session.read() {
+            Session::SignedIn(signed_in) => Some(signed_in.user.clone()),
+            _ => None,
+        }
+    }
+
+    /// The current bearer token, if signed in. Read without tracking: callers use it for one
+    /// request, not to react to it.
+    pub fn token(&self) -> Option<String> {
+        match &*self.session.read_untracked() {
+            Session::SignedIn(signed_in) => Some(signed_in.token.clone()),
+            _ => None,
+        }
+    }
+
+    /// Signs in with the backend; `remember` keeps the token across browser restarts.
+    pub async fn sign_in(&self, email: String, password: String, remember: bool) -> Result<(), ApiError> {
+        let api = self.api.get_value();
+        let login = api.login(&email, &password).await?;
+        clear_token();
+        if let Some(storage) = if remember { local_storage() } else { session_storage() } {
+            // A browser that refuses storage (private mode quotas) still gets a session for
+            // this page's life.
+            let _ = storage.set_item(TOKEN_KEY, &login.token);
+        }
+        let expires_at_ms = jwt_expiry_ms(&login.token).or_else(|| login.expires_at.as_deref().and_then(parse_time_ms));
+        self.start(SignedIn { user: login.user, token: login.token, expires_at_ms });
+        Ok(())
+    }
+
+    /// Signs out: tells the backend (so the token stops working) but signs out locally at
+    /// once, whether or not that request succeeds.
+    pub fn sign_out(&self) {
+        if let Some(token) = self.token() {
+            let api = self.api.get_value();
+            spawn_local(async move {
+                if let Err(error) = api.logout(&token).await {
+                    leptos::logging::warn!("[herald:auth] sign-out request failed ({error}); signed out locally");
+                }
+            });
+        }
+        self.end(None);
+    }
+
+    /// Ends the session without asking the backend, because it is already over there: a
+    /// 401, an expired token, a suspended account. `notice` is shown on the login page.
+    pub fn end_session(&self, notice: impl Into<String>) {
+        if matches!(*self.session.read_untracked(), Session::SignedIn(_)) {
+            self.end(Some(notice.into()));
+        }
+    }
+
+    fn restore(&self) {
+        let Some(token) = stored_token() else {
+            self.session.set(Session::SignedOut { notice: None });
+            return;
+        };
+        let this = *self;
+        let api = self.api.get_value();
+        spawn_local(async move {
+            match api.me(&token).await {
+                Ok(user) => {
+                    let expires_at_ms = jwt_expiry_ms(&token);
+                    this.start(SignedIn { user, token, expires_at_ms });
+                }
+                Err(ApiError::Unauthenticated) => {
+                    clear_token();
+                    this.session.set(Session::SignedOut { notice: Some("Your session expired. Please sign in again.".into()) });
+                }
+                Err(error) => {
+                    // The token may be fine: keep it for the next load, but nobody can be shown
+                    // as signed in without the backend's word.
+                    this.session.set(Session::SignedOut { notice: Some(error.to_string()) });
+                }
+            }
+        });
+    }
+
+    fn start(&self, signed_in: SignedIn) {
+        self.clear_expiry_timer();
+        if let Some(expires_at_ms) = signed_in.expires_at_ms {
+            let remaining = (expires_at_ms - js_sys::Date::now()).max(0.0);
+            let this = *self;
+            // setTimeout's delay is a 32-bit number of milliseconds; a longer wait would fire
+            // at once, so long-lived tokens are checked again later instead.
+            let delay = remaining.min(f64::from(i32::MAX)) as u64;
+            let handle = set_timeout_with_handle(
+                move || {
+                    if js_sys::Date::now() >= expires_at_ms {
+                        this.end_session("Your session expired. Please sign in again.");
+                    }
+                },
+                std::time::Duration::from_millis(delay),
+            )
+            .ok();
+            self.expiry_timer.set_value(handle);
+        }
+        self.session.set(Session::SignedIn(signed_in));
+    }
+
+    fn end(&self, notice: Option<String>) {
+        self.clear_expiry_timer();
+        clear_token();
+        self.session.set(Session::SignedOut { notice });
+    }
+
+    fn clear_expiry_timer(&self) {
+        if let Some(handle) = self.expiry_timer.try_update_value(Option::take).flatten() {
+            handle.clear();
+        }
+    }
+}
+
+fn local_storage() -> Option<Storage> {
+    window().local_storage().ok().flatten()
+}
+
+fn session_storage() -> Option<Storage> {
+    window().session_storage().ok().flatten()
+}
+
+fn stored_token() -> Option<String> {
+    [local_storage(), session_storage()]
+        .into_iter()
+        .flatten()
+        .find_map(|storage| storage.get_item(TOKEN_KEY).ok().flatten())
+}
+
+fn clear_token() {
+    for storage in [local_storage(), session_storage()].into_iter().flatten() {
+        let _ = storage.remove_item(TOKEN_KEY);
+    }
+}
+
+/// The `exp` claim of a JWT, in milliseconds; `None` for a token that is not a JWT.
+/// The signature is not checked: the backend does that, the app only plans its sign-out.
+fn jwt_expiry_ms(token: &str) -> Option<f64> {
+    #[derive(Deserialize)]
+    struct Claims {
+        exp: f64,
+    }
+    let payload = token.split('.').nth(1)?;
+    // base64url → base64, which the browser's atob decodes.
+    let mut base64: String = payload.chars().map(|c| match c {
+        '-' => '+',
+        '_' => '/',
+        c => c,
+    }).collect();
+    while base64.len() % 4 != 0 {
+        base64.push('=');
+    }
+    let json = window().atob(&base64).ok()?;
+    serde_json::from_str::<Claims>(&json).ok().map(|claims| claims.exp * 1000.0)
+}
+
+fn parse_time_ms(rfc3339: &str) -> Option<f64> {
+    let ms = js_sys::Date::parse(rfc3339);
+    (!ms.is_nan()).then_some(ms)
+}

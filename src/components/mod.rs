@@ -1,0 +1,5 @@
+//! Pieces of the page shell shared by every page.
+
+pub mod connection_badge;
+pub mod header;
+pub mod toaster;

@@ -1,0 +1,137 @@
+//! The runtime configuration, fetched from `/config.json` at start-up so one build can be
+//! pointed at any backend and Pusher-protocol server. Nothing here is compiled in, and the
+//! app secret is never part of it.
+
+use serde::Deserialize;
+
+use crate::api::{ApiError, Role, User};
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Config {
+    /// Prefix of every API request; "" means the app's own origin.
+    #[serde(default)]
+    pub api_base: String,
+    /// The channel authorizer, relative to `api_base`. Default: `/broadcasting/auth`.
+    #[serde(default = "default_auth_endpoint")]
+    pub auth_endpoint: String,
+    pub pusher: PusherConfig,
+    #[serde(default)]
+    pub channels: ChannelTemplates,
+    /// Where missed events are fetched after a reconnect; `null` when the backend has none.
+    #[serde(default)]
+    pub catch_up_endpoint: Option<String>,
+    /// Logs every realtime step to the console, like `Pusher.logToConsole`. `?debug=1` in
+    /// the page's URL turns it on too.
+    #[serde(default)]
+    pub debug: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PusherConfig {
+    pub key: String,
+    #[serde(default = "default_ws_host")]
+    pub ws_host: String,
+    #[serde(default = "default_ws_port")]
+    pub ws_port: u16,
+    #[serde(default)]
+    pub force_tls: bool,
+    /// Pusher Channels' cluster (e.g. `eu`): when set, the host is `ws-{cluster}.pusher.com`.
+    #[serde(default)]
+    pub cluster: Option<String>,
+    /// Seconds of silence before the client pings. Default: 120.
+    #[serde(default = "default_activity_timeout")]
+    pub activity_timeout_s: u64,
+}
+
+/// Channel names with `{tenant_id}` and `{user_id}` placeholders.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ChannelTemplates {
+    pub tenant: String,
+    pub user: String,
+    pub admin: String,
+}
+
+impl Default for ChannelTemplates {
+    fn default() -> Self {
+        ChannelTemplates {
+            tenant: "private-tenant.{tenant_id}".into(),
+            user: "private-user.{user_id}".into(),
+            admin: "private-system.admin".into(),
+        }
+    }
+}
+
+fn default_auth_endpoint() -> String {
+    "/broadcasting/auth".into()
+}
+fn default_ws_host() -> String {
+    "127.0.0.1".into()
+}
+fn default_ws_port() -> u16 {
+    6001
+}
+fn default_activity_timeout() -> u64 {
+    120
+}
+
+impl Config {
+    /// Fetches and parses `/config.json` from the app's origin.
+    pub async fn load() -> Result<Config, ApiError> {
+        let response = gloo_net::http::Request::get("/config.json")
+            .send()
+            .await
+            .map_err(|e| ApiError::Network(e.to_string()))?;
+        if !response.ok() {
+            return Err(ApiError::Server {
+                status: response.status(),
+                message: "The app's configuration (/config.json) could not be loaded.".into(),
+            });
+        }
+        let text = response.text().await.map_err(|e| ApiError::Network(e.to_string()))?;
+        serde_json::from_str(&text)
+            .map_err(|e| ApiError::Decode(format!("/config.json is not a valid configuration: {e}")))
+    }
+
+    /// An API URL for `path` (which starts with `/`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.api_base.trim_end_matches('/'), path)
+    }
+
+    /// The Pusher server's WebSocket URL for this app key.
+    pub fn socket_url(&self) -> String {
+        let p = &self.pusher;
+        let (host, port, tls) = match &p.cluster {
+            Some(cluster) if !cluster.is_empty() => (format!("ws-{cluster}.pusher.com"), 443, true),
+            _ => (p.ws_host.clone(), p.ws_port, p.force_tls),
+        };
+        herald_protocol::socket_url(&host, port, tls, &p.key, env!("CARGO_PKG_VERSION"))
+    }
+
+    /// The channels a person may see: tenant people get their tenant's channel, system
+    /// admins the admin channel, and everyone their own user channel.
+    pub fn channels_for(&self, user: &User) -> Vec<String> {
+        let fill = |template: &str| {
+            template
+                .replace("{user_id}", &user.id.to_string())
+                .replace("{tenant_id}", &user.tenant_id.map(|t| t.to_string()).unwrap_or_default())
+        };
+        let mut channels = Vec::with_capacity(2);
+        match user.role {
+            Role::SystemAdmin => channels.push(fill(&self.channels.admin)),
+            Role::TenantAdmin | Role::User => {
+                if user.tenant_id.is_some() {
+                    channels.push(fill(&self.channels.tenant));
+                }
+            }
+        }
+        channels.push(fill(&self.channels.user));
+        channels
+    }
+
+    pub fn debug_enabled(&self) -> bool {
+        self.debug
+            || web_sys::window()
+                .and_then(|w| w.location().search().ok())
+                .is_some_and(|q| q.contains("debug=1"))
+    }
+}

@@ -1,0 +1,139 @@
+//! Herald: a real-time admin console for multi-tenant SaaS.
+//!
+//! [`App`] loads the runtime configuration, then builds the three stores — auth,
+//! realtime, notifications — wires them together in one place, and routes.
+
+pub mod api;
+pub mod auth;
+pub mod components;
+pub mod config;
+pub mod notifications;
+pub mod pages;
+pub mod realtime;
+
+use herald_notifications::{AppEvent, Severity};
+use herald_protocol::SubscriptionError;
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_router::components::{ProtectedRoute, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::api::{Api, ApiError};
+use crate::auth::{Auth, Session};
+use crate::components::header::Header;
+use crate::components::toaster::Toaster;
+use crate::config::Config;
+use crate::notifications::Notifications;
+use crate::pages::login::LoginPage;
+use crate::pages::not_found::NotFoundPage;
+use crate::pages::overview::OverviewPage;
+use crate::realtime::{Incoming, Realtime, Subscriber};
+
+#[component]
+pub fn App() -> impl IntoView {
+    let config = LocalResource::new(Config::load);
+    view! {
+        <Suspense fallback=|| view! { <p class="splash">"Loading Herald…"</p> }>
+            {move || Suspend::new(async move {
+                match config.await {
+                    Ok(config) => Either::Left(view! { <Herald config /> }),
+                    Err(error) => Either::Right(view! { <StartupError error /> }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The app once its configuration is known.
+#[component]
+fn Herald(config: Config) -> impl IntoView {
+    let api = Api::new(config.clone());
+    let auth = Auth::provide(api.clone());
+    let notifications = Notifications::provide();
+    let realtime = Realtime::provide(&config, api, move |incoming| match incoming {
+        Incoming::Message { channel, name, data } => {
+            notifications.receive(&name, channel.as_deref(), &data);
+            if let Some(reason) = AppEvent::decode(&name, &data).signs_out() {
+                auth.end_session(format!("Your account was suspended: {reason}"));
+            }
+        }
+        Incoming::SubscriptionFailed { error: SubscriptionError::Unauthorized, .. } => {
+            auth.end_session("Your session has ended. Please sign in again.");
+        }
+        Incoming::SubscriptionFailed { channel, error } => {
+            let detail = match error {
+                SubscriptionError::Forbidden => "You are not allowed to receive these updates.".to_owned(),
+                SubscriptionError::Rejected { message, .. } => format!("The realtime server refused it: {message}"),
+                SubscriptionError::Unauthorized => unreachable!("handled above"),
+            };
+            notifications.announce(Severity::Error, &format!("Live updates unavailable for {channel}"), &detail);
+        }
+    });
+
+    // Everything that follows who is signed in, in one place and in this order: a different
+    // person never sees the previous one's notifications, a session that ended on its own
+    // says so, and the socket carries exactly the signed-in person's channels.
+    let session = auth.session();
+    Effect::new(move |previous: Option<Option<u64>>| {
+        let session = session.get();
+        let user_id = match &session {
+            Session::SignedIn(signed_in) => Some(signed_in.user.id),
+            _ => None,
+        };
+        let was = previous.flatten();
+        if was.is_some() && was != user_id {
+            notifications.clear();
+        }
+        if let (Some(_), Session::SignedOut { notice: Some(notice) }) = (was, &session) {
+            notifications.announce(Severity::Warning, "Signed out", notice);
+        }
+        realtime.follow(match session {
+            Session::SignedIn(signed_in) => Some(Subscriber {
+                channels: config.channels_for(&signed_in.user),
+                token: signed_in.token,
+            }),
+            _ => None,
+        });
+        user_id
+    });
+
+    let access = move || match session.get() {
+        Session::Restoring => None,
+        Session::SignedOut { .. } => Some(false),
+        Session::SignedIn(_) => Some(true),
+    };
+    let signed_in = move || matches!(session.get(), Session::SignedIn(_));
+    view! {
+        <Router>
+            <Show when=signed_in>
+                <Header />
+            </Show>
+            <Routes fallback=NotFoundPage>
+                <Route path=path!("/login") view=LoginPage />
+                <ProtectedRoute
+                    path=path!("/")
+                    condition=access
+                    redirect_path=|| "/login"
+                    view=OverviewPage
+                    fallback=|| view! { <p class="splash">"Restoring your session…"</p> }
+                />
+            </Routes>
+            <Toaster />
+        </Router>
+    }
+}
+
+#[component]
+fn StartupError(error: ApiError) -> impl IntoView {
+    view! {
+        <main class="page">
+            <section class="card empty" role="alert">
+                <h1>"Herald cannot start"</h1>
+                <p>{error.to_string()}</p>
+                <button type="button" class="button" on:click=move |_| { let _ = window().location().reload(); }>
+                    "Try again"
+                </button>
+            </section>
+        </main>
+    }
+}

@@ -1,0 +1,79 @@
+//! The sign-in page. It also says why the last session ended, when it did not end by the
+//! person's own choice.
+
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+
+use crate::api::ApiError;
+use crate::auth::{Auth, Session};
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let auth = Auth::expect();
+    let session = auth.session();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let remember = RwSignal::new(false);
+    let sign_in = Action::new_local(move |(email, password, remember): &(String, String, bool)| {
+        let (email, password, remember) = (email.clone(), password.clone(), *remember);
+        async move { auth.sign_in(email, password, remember).await }
+    });
+    let error = move || sign_in.value().get().and_then(Result::err);
+    let field_error = move |field: &'static str| {
+        move || match error() {
+            Some(ApiError::Validation { errors, .. }) => errors.get(field).and_then(|e| e.first().cloned()),
+            _ => None,
+        }
+    };
+    let notice = move || match session.get() {
+        Session::SignedOut { notice } => notice,
+        _ => None,
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        sign_in.dispatch((email.get_untracked(), password.get_untracked(), remember.get_untracked()));
+    };
+    let signed_in = move || matches!(session.get(), Session::SignedIn(_));
+
+    view! {
+        <Show when=signed_in>
+            <Redirect path="/" />
+        </Show>
+        <main class="login">
+            <form class="card login__card" on:submit=on_submit novalidate>
+                <h1 class="login__title">"Sign in to Herald"</h1>
+                {move || notice().map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
+                <label class="field">
+                    <span class="field__label">"Email"</span>
+                    <input
+                        type="email"
+                        name="email"
+                        autocomplete="username"
+                        required
+                        bind:value=email
+                    />
+                    {move || field_error("email")().map(|e| view! { <span class="field__error">{e}</span> })}
+                </label>
+                <label class="field">
+                    <span class="field__label">"Password"</span>
+                    <input
+                        type="password"
+                        name="password"
+                        autocomplete="current-password"
+                        required
+                        bind:value=password
+                    />
+                    {move || field_error("password")().map(|e| view! { <span class="field__error">{e}</span> })}
+                </label>
+                <label class="checkbox">
+                    <input type="checkbox" name="remember" bind:checked=remember />
+                    <span>"Keep me signed in"</span>
+                </label>
+                {move || error().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+                <button type="submit" class="button button--primary" disabled=move || sign_in.pending().get()>
+                    {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </form>
+        </main>
+    }
+}

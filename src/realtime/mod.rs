@@ -1,0 +1,82 @@
+//! The realtime service: the app's one connection to the Pusher-protocol server.
+//!
+//! It is a singleton provided as context. The app tells it who is signed in
+//! ([`Realtime::follow`]); it keeps the socket carrying exactly that person's channels,
+//! through reconnects, and hands every event to the sink it was given. All protocol
+//! decisions are made by `herald_protocol::Connection`; [`driver`] only runs the socket and
+//! the timer.
+
+mod driver;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use herald_protocol::{ConnectionState, SubscriptionError};
+use leptos::prelude::*;
+use serde_json::Value;
+
+use crate::api::Api;
+use crate::config::Config;
+use driver::Driver;
+
+/// What the service passes on to the rest of the app.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Incoming {
+    /// An application event, with its short name (`UserCreated`).
+    Message { channel: Option<String>, name: String, data: Value },
+    /// A channel could not be joined. `Unauthorized` means the session is gone.
+    SubscriptionFailed { channel: String, error: SubscriptionError },
+}
+
+/// Who the socket serves: their token for the channel authorizer and their channels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subscriber {
+    pub token: String,
+    pub channels: Vec<String>,
+}
+
+/// The realtime service handle. `Copy`, so any component can hold it.
+#[derive(Clone, Copy)]
+pub struct Realtime {
+    state: RwSignal<ConnectionState>,
+    subscribed: RwSignal<Vec<String>>,
+    driver: StoredValue<Rc<RefCell<Driver>>, LocalStorage>,
+}
+
+impl Realtime {
+    /// Creates the service and provides it as context. Nothing connects until
+    /// [`Realtime::follow`] is given someone.
+    pub fn provide(config: &Config, api: Api, sink: impl Fn(Incoming) + 'static) -> Realtime {
+        let state = RwSignal::new(ConnectionState::Initialized);
+        let subscribed = RwSignal::new(Vec::new());
+        let driver = Driver::new(config, api, state, subscribed, Rc::new(sink));
+        let realtime = Realtime { state, subscribed, driver: StoredValue::new_local(driver) };
+        provide_context(realtime);
+        realtime
+    }
+
+    #[track_caller]
+    pub fn expect() -> Realtime {
+        expect_context::<Realtime>()
+    }
+
+    pub fn state(&self) -> Signal<ConnectionState> {
+        self.state.into()
+    }
+
+    /// The channels the server has confirmed on the current socket.
+    pub fn subscribed(&self) -> Signal<Vec<String>> {
+        self.subscribed.into()
+    }
+
+    /// Serves `subscriber` (connecting and reconciling channels), or, with `None`, leaves
+    /// every channel and closes the socket.
+    pub fn follow(&self, subscriber: Option<Subscriber>) {
+        self.driver.with_value(|driver| Driver::follow(driver, subscriber));
+    }
+
+    /// Tries to reconnect at once instead of waiting for the backoff.
+    pub fn retry_now(&self) {
+        self.driver.with_value(Driver::retry_now);
+    }
+}
