@@ -1,0 +1,148 @@
+//! Sign-in, the current user, sign-out, and the bearer-token check every protected route uses.
+//!
+//! Laravel answers these with Sanctum or jwt-auth; the bodies and messages here are theirs,
+//! so the app's handling of a 401 or a 422 is exercised against what it will meet in
+//! production.
+
+use axum::Json;
+use axum::extract::{FromRequestParts, State};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::clock::rfc3339_seconds;
+use crate::error::{ApiError, FieldErrors};
+use crate::input::Input;
+use crate::store::User;
+use crate::tokens::Claims;
+
+const BAD_CREDENTIALS: &str = "These credentials do not match our records.";
+
+/// The signed-in user of a request with a valid, unexpired, unrevoked bearer token; any
+/// other request is answered 401 `{"message":"Unauthenticated."}` before the handler runs.
+pub struct Authenticated {
+    pub user: User,
+    pub claims: Claims,
+}
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer_token(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
+        let claims = state
+            .tokens()
+            .verify(token)
+            .map_err(|_| ApiError::unauthenticated())?;
+        if state.store().is_token_revoked(&claims.jti) {
+            return Err(ApiError::unauthenticated());
+        }
+        let user = claims
+            .user_id()
+            .and_then(|id| state.store().user(id))
+            .ok_or_else(ApiError::unauthenticated)?;
+        Ok(Authenticated { user, claims })
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header (the scheme in any case).
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// `POST /api/login {email, password}`.
+pub async fn login(State(state): State<AppState>, input: Input) -> Result<Json<Value>, ApiError> {
+    let mut errors = FieldErrors::default();
+    let email = input.required_string("email", &mut errors);
+    if let Some(email) = &email
+        && !looks_like_email(email)
+    {
+        errors.add("email", "The email field must be a valid email address.");
+    }
+    let password = input.required_secret("password", &mut errors);
+    errors.into_result()?;
+    let (Some(email), Some(password)) = (email, password) else {
+        return Err(ApiError::invalid("email", BAD_CREDENTIALS));
+    };
+
+    let lookup = state.clone();
+    let user = tokio::task::spawn_blocking(move || {
+        lookup.store().user_with_credentials(&email, &password)
+    })
+    .await
+    .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Server Error"))?
+    .ok_or_else(|| ApiError::invalid("email", BAD_CREDENTIALS))?;
+
+    let issued = state.tokens().issue(user.id);
+    Ok(Json(json!({
+        "token": issued.token,
+        "token_type": "Bearer",
+        "expires_at": rfc3339_seconds(issued.expires_at),
+        "user": user,
+    })))
+}
+
+/// `GET /api/me`.
+pub async fn me(authenticated: Authenticated) -> Json<User> {
+    Json(authenticated.user)
+}
+
+/// `POST /api/logout`: the token is refused from now on, until it would have expired anyway.
+pub async fn logout(State(state): State<AppState>, authenticated: Authenticated) -> StatusCode {
+    let claims = &authenticated.claims;
+    state
+        .store()
+        .revoke_token(&claims.jti, claims.exp, state.clock().unix_seconds());
+    StatusCode::NO_CONTENT
+}
+
+/// Laravel's `email` rule in its lenient form: one `@` with something on both sides and no
+/// whitespace. Enough to tell a typo from an address; the lookup decides the rest.
+fn looks_like_email(text: &str) -> bool {
+    match text.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && !text.chars().any(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, HeaderValue};
+
+    use crate::api::{bearer_token, looks_like_email};
+
+    #[test]
+    fn bearer_tokens_are_read_as_laravel_reads_them() {
+        let check = |value: &str, expect: Option<&str>| {
+            let mut headers = HeaderMap::new();
+            headers.insert("authorization", HeaderValue::from_str(value).unwrap());
+            assert_eq!(bearer_token(&headers), expect, "{value:?}");
+        };
+        check("Bearer abc.def.ghi", Some("abc.def.ghi"));
+        check("bearer abc", Some("abc"));
+        check("Bearer ", None);
+        check("Basic dXNlcjpwdw==", None);
+        check("abc", None);
+        assert_eq!(bearer_token(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn emails_are_checked_leniently() {
+        for good in ["user@acme.test", "a@b"] {
+            assert!(looks_like_email(good), "{good}");
+        }
+        for bad in ["user", "@acme.test", "user@", "a@b@c", "a b@c"] {
+            assert!(!looks_like_email(bad), "{bad}");
+        }
+    }
+}

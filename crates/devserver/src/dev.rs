@@ -1,0 +1,174 @@
+//! Development-only routes: publish contract events, and ask Sockudo who is subscribed.
+//!
+//! `POST /api/dev/events` is what `broadcast(new X(...))` in Laravel's tinker is to a real
+//! backend: the demo, the end-to-end tests and a developer with curl use it to make events
+//! happen without business logic behind them. `GET /api/dev/channels` lets tests check
+//! subscriptions from the server's side. Neither asks for a token: the server binds to
+//! loopback only, and these routes exist for the people and tests on that machine.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::error::{ApiError, FieldErrors};
+use crate::events::{Audience, Event, EventKind, Subject};
+use crate::input::Input;
+use crate::pusher::{PusherErrorKind, is_valid_socket_id};
+use crate::store::Role;
+
+/// At most this many events per request: enough to test coalescing and history bounds.
+pub const MAX_COUNT: u64 = 1000;
+
+/// `POST /api/dev/events {"event", "tenant_id" | "user_id", "count"?, "fields"?}`, honouring
+/// `X-Socket-ID` as Laravel's `toOthers()` does.
+pub async fn publish_events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    input: Input,
+) -> Result<Json<Value>, ApiError> {
+    let mut errors = FieldErrors::default();
+    let kind = input
+        .required_string("event", &mut errors)
+        .and_then(|name| {
+            let kind = EventKind::from_name(&name);
+            if kind.is_none() {
+                errors.add("event", "The selected event is invalid.");
+            }
+            kind
+        });
+    let subject = kind.and_then(|kind| subject_for(&state, kind, &input, &mut errors));
+    let count = input.optional_integer("count", &mut errors).unwrap_or(1);
+    if !(1..=MAX_COUNT).contains(&count) {
+        errors.add(
+            "count",
+            format!("The count field must be between 1 and {MAX_COUNT}."),
+        );
+    }
+    let fields = input.optional_object("fields", &mut errors);
+    let socket_id = headers
+        .get("x-socket-id")
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).trim().to_owned())
+        .filter(|socket_id| !socket_id.is_empty());
+    if let Some(socket_id) = &socket_id
+        && !is_valid_socket_id(socket_id)
+    {
+        errors.add(
+            "socket_id",
+            "The X-Socket-ID header is not a valid socket id.",
+        );
+    }
+    errors.into_result()?;
+    let (Some(kind), Some(subject)) = (kind, subject) else {
+        return Err(ApiError::invalid("event", "The event field is required."));
+    };
+
+    let events: Vec<Event> = {
+        let now = state.clock().now();
+        let mut rng = StdRng::from_entropy();
+        (0..count)
+            .map(|_| {
+                let mut event = Event::generate(kind, &subject, now, &mut rng);
+                if let Some(fields) = &fields {
+                    event.merge_fields(fields);
+                }
+                event
+            })
+            .collect()
+    };
+    let outgoing: Vec<_> = events
+        .iter()
+        .map(|event| event.outgoing(socket_id.as_deref()))
+        .collect();
+    let published = state.pusher().publish(&outgoing).await.map_err(|error| {
+        let progress = if error.published > 0 {
+            format!(
+                " after {} of {} events were published",
+                error.published,
+                outgoing.len()
+            )
+        } else {
+            String::new()
+        };
+        bad_gateway(&state, &error.kind, &progress)
+    })?;
+    Ok(Json(json!({
+        "published": published,
+        "channel": subject.channel().name(),
+        "event": kind.broadcast_name(),
+        "ids": events.iter().map(|event| event.id.as_str()).collect::<Vec<_>>(),
+    })))
+}
+
+/// The subject the event is about, from `tenant_id` or `user_id` as its audience requires;
+/// `None` with a message in `errors` when that id is missing or unknown.
+fn subject_for(
+    state: &AppState,
+    kind: EventKind,
+    input: &Input,
+    errors: &mut FieldErrors,
+) -> Option<Subject> {
+    match kind.audience() {
+        Audience::Tenant => {
+            let id = input.required_integer("tenant_id", errors)?;
+            let tenant = state.store().tenant(id);
+            if tenant.is_none() {
+                errors.add("tenant_id", "The selected tenant id is invalid.");
+            }
+            tenant.map(Subject::Tenant)
+        }
+        Audience::User => {
+            let id = input.required_integer("user_id", errors)?;
+            let user = state.store().user(id);
+            if user.is_none() {
+                errors.add("user_id", "The selected user id is invalid.");
+            }
+            user.map(Subject::User)
+        }
+        Audience::Admin => {
+            let admins = state.store().users_with_role(Role::SystemAdmin);
+            let approver = admins
+                .first()
+                .map_or_else(|| "System".to_owned(), |admin| admin.name.clone());
+            Some(Subject::Admin { approver })
+        }
+    }
+}
+
+/// `GET /api/dev/channels?filter_by_prefix=...&info=...`: Sockudo's own answer to
+/// `GET /apps/{id}/channels`, signed by this server. Parameters other than `auth_*` and
+/// `body_md5` are passed on.
+pub async fn channels(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let params: BTreeMap<String, String> =
+        form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .filter(|(key, _)| !key.starts_with("auth_") && key != "body_md5")
+            .map(|(key, value)| (key.into_owned(), value.into_owned()))
+            .collect();
+    let channels = state
+        .pusher()
+        .channels(&params)
+        .await
+        .map_err(|error| bad_gateway(&state, &error, ""))?;
+    Ok(Json(channels))
+}
+
+fn bad_gateway(state: &AppState, error: &PusherErrorKind, progress: &str) -> ApiError {
+    let base = state
+        .pusher()
+        .base_url()
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned();
+    ApiError::new(
+        StatusCode::BAD_GATEWAY,
+        format!("Sockudo at {base} {error}{progress}."),
+    )
+}

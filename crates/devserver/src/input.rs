@@ -1,0 +1,275 @@
+//! Request bodies read the way Laravel's `$request->input()` reads them.
+//!
+//! pusher-js posts `/broadcasting/auth` as a form, Herald's app posts JSON, and Laravel
+//! accepts either at every route; so does [`Input`]. Like Laravel, a body that does not parse
+//! counts as empty, so a malformed body is answered with the same per-field 422 as a missing
+//! field rather than with a parser's message. The field checks word their messages as
+//! Laravel's validator does ("The email field is required.").
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use serde_json::{Map, Value};
+
+use crate::error::{ApiError, FieldErrors};
+
+/// The fields of a request body, from JSON or a form.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Input(Map<String, Value>);
+
+/// The body limit every route shares (see [`crate::router`]).
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+impl Input {
+    /// Reads `body` according to `content_type`: JSON (`application/json`, `*+json`), a form
+    /// (`application/x-www-form-urlencoded`), or, with no content type, whichever parses.
+    /// Anything else, and a body that is not a JSON object, is empty input.
+    pub fn parse(content_type: Option<&str>, body: &[u8]) -> Input {
+        let essence = content_type.map(|value| {
+            value
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+        match essence.as_deref() {
+            Some("application/json") => Input::from_json(body),
+            Some(kind) if kind.ends_with("+json") => Input::from_json(body),
+            Some("application/x-www-form-urlencoded") => Input::from_form(body),
+            None | Some("") => {
+                let json = Input::from_json(body);
+                if json.0.is_empty() {
+                    Input::from_form(body)
+                } else {
+                    json
+                }
+            }
+            Some(_) => Input::default(),
+        }
+    }
+
+    fn from_json(body: &[u8]) -> Input {
+        match serde_json::from_slice(body) {
+            Ok(Value::Object(fields)) => Input(fields),
+            _ => Input::default(),
+        }
+    }
+
+    fn from_form(body: &[u8]) -> Input {
+        // As in PHP, a repeated key keeps its last value.
+        let fields = form_urlencoded::parse(body)
+            .map(|(key, value)| (key.into_owned(), Value::String(value.into_owned())))
+            .collect();
+        Input(fields)
+    }
+
+    /// The field's value, unless it counts as absent for Laravel's `required`: missing, null,
+    /// a string of only whitespace, or an empty array or object.
+    pub fn filled(&self, field: &str) -> Option<&Value> {
+        self.0.get(field).filter(|value| match value {
+            Value::Null => false,
+            Value::String(text) => !text.trim().is_empty(),
+            Value::Array(items) => !items.is_empty(),
+            Value::Object(fields) => !fields.is_empty(),
+            Value::Bool(_) | Value::Number(_) => true,
+        })
+    }
+
+    /// A required string, trimmed as Laravel's `TrimStrings` middleware trims input. Adds
+    /// "required" or "must be a string" to `errors` and returns `None` when it is not one.
+    pub fn required_string(&self, field: &str, errors: &mut FieldErrors) -> Option<String> {
+        self.required_text(field, errors)
+            .map(|text| text.trim().to_owned())
+    }
+
+    /// A required string kept exactly as sent, for passwords (which `TrimStrings` leaves alone).
+    pub fn required_secret(&self, field: &str, errors: &mut FieldErrors) -> Option<String> {
+        self.required_text(field, errors).map(str::to_owned)
+    }
+
+    fn required_text(&self, field: &str, errors: &mut FieldErrors) -> Option<&str> {
+        match self.filled(field) {
+            None => {
+                errors.add(field, format!("The {} field is required.", label(field)));
+                None
+            }
+            Some(Value::String(text)) => Some(text),
+            Some(_) => {
+                errors.add(
+                    field,
+                    format!("The {} field must be a string.", label(field)),
+                );
+                None
+            }
+        }
+    }
+
+    /// An optional non-negative integer: a JSON number or a string of digits, as Laravel's
+    /// `integer` rule accepts. `None` when absent, and also when present but not an integer,
+    /// in which case "must be an integer" is added to `errors`.
+    pub fn optional_integer(&self, field: &str, errors: &mut FieldErrors) -> Option<u64> {
+        let value = self.filled(field)?;
+        let integer = match value {
+            Value::Number(number) => number.as_u64(),
+            Value::String(text) => text.trim().parse::<u64>().ok(),
+            _ => None,
+        };
+        if integer.is_none() {
+            errors.add(
+                field,
+                format!("The {} field must be an integer.", label(field)),
+            );
+        }
+        integer
+    }
+
+    /// A required non-negative integer; see [`Input::optional_integer`].
+    pub fn required_integer(&self, field: &str, errors: &mut FieldErrors) -> Option<u64> {
+        if self.filled(field).is_none() {
+            errors.add(field, format!("The {} field is required.", label(field)));
+            return None;
+        }
+        self.optional_integer(field, errors)
+    }
+
+    /// An optional JSON object. Adds "must be an object" and returns `None` for anything else.
+    pub fn optional_object(
+        &self,
+        field: &str,
+        errors: &mut FieldErrors,
+    ) -> Option<Map<String, Value>> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(fields)) => Some(fields.clone()),
+            Some(_) => {
+                errors.add(
+                    field,
+                    format!("The {} field must be an object.", label(field)),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// How Laravel names a field in messages: `tenant_id` becomes "tenant id".
+pub fn label(field: &str) -> String {
+    field.replace('_', " ")
+}
+
+/// Reading the body honours the router's size limit: too large is a 413, not a 500.
+impl<S: Send + Sync> FromRequest<S> for Input {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Input, ApiError> {
+        let content_type = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "The request body is too large.",
+                    )
+                } else {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "The request body could not be read.",
+                    )
+                }
+            })?;
+        Ok(Input::parse(content_type.as_deref(), &body))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::error::FieldErrors;
+    use crate::input::Input;
+
+    #[test]
+    fn json_and_form_bodies_give_the_same_fields() {
+        let json = Input::parse(
+            Some("application/json; charset=utf-8"),
+            br#"{"socket_id":"1.2","channel_name":"private-user.1"}"#,
+        );
+        let form = Input::parse(
+            Some("application/x-www-form-urlencoded"),
+            b"socket_id=1.2&channel_name=private-user.1",
+        );
+        assert_eq!(json, form);
+        assert_eq!(
+            Input::parse(None, b"socket_id=1.2&channel_name=private-user.1"),
+            form
+        );
+    }
+
+    #[test]
+    fn a_body_that_does_not_parse_is_empty_input() {
+        for (content_type, body) in [
+            (Some("application/json"), &b"{\"email\":"[..]),
+            (Some("application/json"), b"[1, 2]"),
+            (Some("text/plain"), b"email=a@b.c"),
+        ] {
+            assert_eq!(
+                Input::parse(content_type, body),
+                Input::default(),
+                "{body:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn required_strings_are_trimmed_except_secrets() {
+        let input = Input::parse(
+            Some("application/json"),
+            json!({"email": "  a@b.c ", "password": " pw ", "blank": "  ", "n": 5})
+                .to_string()
+                .as_bytes(),
+        );
+        let mut errors = FieldErrors::default();
+        assert_eq!(
+            input.required_string("email", &mut errors).as_deref(),
+            Some("a@b.c")
+        );
+        assert_eq!(
+            input.required_secret("password", &mut errors).as_deref(),
+            Some(" pw ")
+        );
+        assert_eq!(input.required_string("blank", &mut errors), None);
+        assert_eq!(input.required_string("n", &mut errors), None);
+        assert_eq!(input.required_integer("missing_id", &mut errors), None);
+        let response = crate::error::ApiError::validation(errors);
+        assert_eq!(
+            serde_json::to_value(&response.errors).unwrap(),
+            json!({
+                "blank": ["The blank field is required."],
+                "n": ["The n field must be a string."],
+                "missing_id": ["The missing id field is required."],
+            })
+        );
+    }
+
+    #[test]
+    fn integers_may_be_numbers_or_digit_strings() {
+        let input = Input::parse(None, br#"{"a": 4, "b": "7", "c": -1, "d": 1.5, "e": "x"}"#);
+        let mut errors = FieldErrors::default();
+        assert_eq!(input.optional_integer("a", &mut errors), Some(4));
+        assert_eq!(input.optional_integer("b", &mut errors), Some(7));
+        assert_eq!(input.optional_integer("absent", &mut errors), None);
+        assert!(errors.is_empty());
+        for field in ["c", "d", "e"] {
+            let mut errors = FieldErrors::default();
+            assert_eq!(input.optional_integer(field, &mut errors), None, "{field}");
+            assert!(!errors.is_empty(), "{field} is reported");
+        }
+    }
+}

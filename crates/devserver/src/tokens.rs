@@ -1,0 +1,155 @@
+//! Bearer tokens: HS256 JWTs with `sub`, `iat`, `exp` and `jti`.
+//!
+//! A JWT rather than an opaque token because the app reads `exp` to sign out on expiry without
+//! waiting for a 401. Expiry is checked here against [`Clock`] instead of by `jsonwebtoken`
+//! (whose check reads the system clock and allows a minute of leeway), so tests control "now"
+//! and a token is rejected exactly when its `exp` is reached. Logout cannot un-sign a JWT, so
+//! it records the `jti` in the store's revoked set.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Clock;
+use crate::store::UserId;
+
+/// The registered claims the devserver puts in a token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user id, as a string as RFC 7519 has it.
+    pub sub: String,
+    /// Issued at, Unix seconds.
+    pub iat: u64,
+    /// Expires at, Unix seconds: the token is refused from this second on.
+    pub exp: u64,
+    /// A random id, so one token can be revoked on logout.
+    pub jti: String,
+}
+
+/// A freshly signed token and what the login response says about it.
+#[derive(Clone, Debug)]
+pub struct IssuedToken {
+    pub token: String,
+    pub expires_at: SystemTime,
+}
+
+/// Why a presented token was not accepted. All of them answer 401; the distinction is for
+/// tests and logs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenError {
+    /// Not a JWT, a wrong signature, another algorithm, or claims missing.
+    Invalid,
+    Expired,
+}
+
+/// Signs and checks tokens with one secret and lifetime.
+pub struct Tokens {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    ttl: Duration,
+    clock: Clock,
+}
+
+impl Tokens {
+    pub fn new(secret: &str, ttl: Duration, clock: Clock) -> Tokens {
+        Tokens {
+            encoding: EncodingKey::from_secret(secret.as_bytes()),
+            decoding: DecodingKey::from_secret(secret.as_bytes()),
+            ttl,
+            clock,
+        }
+    }
+
+    pub fn issue(&self, user_id: UserId) -> IssuedToken {
+        let iat = self.clock.unix_seconds();
+        let exp = iat.saturating_add(self.ttl.as_secs());
+        let mut jti = [0u8; 16];
+        rand::thread_rng().fill_bytes(&mut jti);
+        let claims = Claims {
+            sub: user_id.to_string(),
+            iat,
+            exp,
+            jti: hex::encode(jti),
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .expect("HS256 signing with an HMAC key cannot fail");
+        IssuedToken {
+            token,
+            expires_at: UNIX_EPOCH + Duration::from_secs(exp),
+        }
+    }
+
+    /// The claims of a token this server signed and that has not expired. Revocation is the
+    /// store's business, checked by the caller.
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.validate_exp = false;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .map_err(|_| TokenError::Invalid)?
+            .claims;
+        if self.clock.unix_seconds() >= claims.exp {
+            return Err(TokenError::Expired);
+        }
+        Ok(claims)
+    }
+}
+
+impl Claims {
+    pub fn user_id(&self) -> Option<UserId> {
+        self.sub.parse().ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use crate::clock::Clock;
+    use crate::tokens::{TokenError, Tokens};
+
+    fn tokens(ttl: u64) -> (Tokens, Clock) {
+        let clock = Clock::manual(UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+        (
+            Tokens::new("test-secret", Duration::from_secs(ttl), clock.clone()),
+            clock,
+        )
+    }
+
+    #[test]
+    fn a_token_is_refused_from_the_second_it_expires() {
+        let (tokens, clock) = tokens(60);
+        let issued = tokens.issue(4);
+        let claims = tokens.verify(&issued.token).unwrap();
+        assert_eq!((claims.user_id(), claims.exp - claims.iat), (Some(4), 60));
+        assert_eq!(
+            issued.expires_at,
+            UNIX_EPOCH + Duration::from_secs(claims.exp)
+        );
+        clock.advance(Duration::from_secs(59));
+        assert!(tokens.verify(&issued.token).is_ok());
+        clock.advance(Duration::from_secs(1));
+        assert_eq!(tokens.verify(&issued.token), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn a_token_signed_with_another_secret_is_invalid() {
+        let (tokens, clock) = tokens(60);
+        let other = Tokens::new("other-secret", Duration::from_secs(60), clock);
+        assert_eq!(
+            tokens.verify(&other.issue(1).token),
+            Err(TokenError::Invalid)
+        );
+        assert_eq!(tokens.verify("not.a.jwt"), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn every_token_has_its_own_id() {
+        let (tokens, _) = tokens(60);
+        let first = tokens.verify(&tokens.issue(1).token).unwrap();
+        let second = tokens.verify(&tokens.issue(1).token).unwrap();
+        assert_ne!(first.jti, second.jti);
+    }
+}
