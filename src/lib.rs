@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod components;
 pub mod config;
+pub mod format;
 pub mod notifications;
 pub mod pages;
 pub mod realtime;
@@ -18,15 +19,19 @@ use leptos::prelude::*;
 use leptos_router::components::{ProtectedRoute, Route, Router, Routes};
 use leptos_router::path;
 
-use crate::api::{Api, ApiError};
+use crate::api::{Api, ApiError, Role};
 use crate::auth::{Auth, Session};
 use crate::components::header::Header;
 use crate::components::toaster::Toaster;
 use crate::config::Config;
 use crate::notifications::Notifications;
+use crate::pages::account::AccountPage;
+use crate::pages::approvals::ApprovalsPage;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
-use crate::pages::overview::OverviewPage;
+use crate::pages::notifications::NotificationsPage;
+use crate::pages::tenant::TenantPage;
+use crate::pages::{ForRole, RoleHome};
 use crate::realtime::{Incoming, Realtime, Subscriber};
 
 #[component]
@@ -103,6 +108,7 @@ fn Herald(config: Config) -> impl IntoView {
         Session::SignedIn(_) => Some(true),
     };
     let signed_in = move || matches!(session.get(), Session::SignedIn(_));
+    let restoring = || view! { <p class="splash">"Restoring your session…"</p> };
     view! {
         <Router>
             <Show when=signed_in>
@@ -114,8 +120,36 @@ fn Herald(config: Config) -> impl IntoView {
                     path=path!("/")
                     condition=access
                     redirect_path=|| "/login"
-                    view=OverviewPage
-                    fallback=|| view! { <p class="splash">"Restoring your session…"</p> }
+                    view=RoleHome
+                    fallback=restoring
+                />
+                <ProtectedRoute
+                    path=path!("/approvals")
+                    condition=access
+                    redirect_path=|| "/login"
+                    view=|| view! { <ForRole role=Role::SystemAdmin><ApprovalsPage /></ForRole> }
+                    fallback=restoring
+                />
+                <ProtectedRoute
+                    path=path!("/tenant")
+                    condition=access
+                    redirect_path=|| "/login"
+                    view=|| view! { <ForRole role=Role::TenantAdmin><TenantPage /></ForRole> }
+                    fallback=restoring
+                />
+                <ProtectedRoute
+                    path=path!("/account")
+                    condition=access
+                    redirect_path=|| "/login"
+                    view=AccountPage
+                    fallback=restoring
+                />
+                <ProtectedRoute
+                    path=path!("/notifications")
+                    condition=access
+                    redirect_path=|| "/login"
+                    view=NotificationsPage
+                    fallback=restoring
                 />
             </Routes>
             <Toaster />

@@ -78,12 +78,28 @@ impl Notifications {
         self.toasts.into()
     }
 
-    pub fn recent(&self, count: usize) -> Vec<Entry> {
-        self.history.with(|h| h.entries().take(count).cloned().collect())
+    /// The newest `count` entries of the history whose channel starts with `channel_prefix`
+    /// ("" for all).
+    pub fn recent(&self, channel_prefix: &str, count: usize) -> Vec<Entry> {
+        self.history.with(|h| {
+            h.entries()
+                .filter(|e| e.notification.channel.as_deref().unwrap_or_default().starts_with(channel_prefix))
+                .take(count)
+                .cloned()
+                .collect()
+        })
     }
 
     pub fn unread(&self) -> usize {
         self.history.with(History::unread)
+    }
+
+    pub fn mark_read(&self, id: &str) {
+        self.history.update(|h| h.mark_read(id));
+    }
+
+    pub fn mark_all_read(&self) {
+        self.history.update(History::mark_all_read);
     }
 
     fn next_local_id(&self, prefix: &str) -> String {
