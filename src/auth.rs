@@ -14,6 +14,9 @@ use crate::api::{Api, ApiError, User};
 /// Where the token is kept, under one key, in one of the two storages.
 const TOKEN_KEY: &str = "herald.token";
 
+/// What the login page says after a session ran out.
+pub const EXPIRED_NOTICE: &str = "Your session expired. Please sign in again.";
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Session {
     /// A stored token is being checked with the backend; no page decides anything yet.
@@ -125,20 +128,14 @@ impl Auth {
         let this = *self;
         let api = self.api.get_value();
         spawn_local(async move {
-            match api.me(&token).await {
-                Ok(user) => {
-                    let expires_at_ms = jwt_expiry_ms(&token);
-                    this.start(SignedIn { user, token, expires_at_ms });
-                }
-                Err(ApiError::Unauthenticated) => {
-                    clear_token();
-                    this.session.set(Session::SignedOut { notice: Some("Your session expired. Please sign in again.".into()) });
-                }
-                Err(error) => {
-                    // The token may be fine: keep it for the next load, but nobody can be shown
-                    // as signed in without the backend's word.
-                    this.session.set(Session::SignedOut { notice: Some(error.to_string()) });
-                }
+            let answer = api.me(&token).await;
+            let (session, token_fate) = after_restore(token, answer);
+            if token_fate == TokenFate::Discard {
+                clear_token();
+            }
+            match session {
+                Session::SignedIn(signed_in) => this.start(signed_in),
+                other => this.session.set(other),
             }
         });
     }
@@ -146,18 +143,14 @@ impl Auth {
     fn start(&self, signed_in: SignedIn) {
         self.clear_expiry_timer();
         if let Some(expires_at_ms) = signed_in.expires_at_ms {
-            let remaining = (expires_at_ms - js_sys::Date::now()).max(0.0);
             let this = *self;
-            // setTimeout's delay is a 32-bit number of milliseconds; a longer wait would fire
-            // at once, so long-lived tokens are checked again later instead.
-            let delay = remaining.min(f64::from(i32::MAX)) as u64;
             let handle = set_timeout_with_handle(
                 move || {
                     if js_sys::Date::now() >= expires_at_ms {
-                        this.end_session("Your session expired. Please sign in again.");
+                        this.end_session(EXPIRED_NOTICE);
                     }
                 },
-                std::time::Duration::from_millis(delay),
+                std::time::Duration::from_millis(expiry_delay_ms(expires_at_ms, js_sys::Date::now())),
             )
             .ok();
             self.expiry_timer.set_value(handle);
@@ -176,6 +169,36 @@ impl Auth {
             handle.clear();
         }
     }
+}
+
+/// Whether a restore keeps the stored token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenFate {
+    Keep,
+    Discard,
+}
+
+/// What the backend's answer to `GET /api/me` with a stored token means: a 401 ends the
+/// session and the token with it; a network failure ends nothing on the server, so the token
+/// is kept for the next load, but nobody is shown as signed in without the backend's word.
+pub fn after_restore(token: String, answer: Result<User, ApiError>) -> (Session, TokenFate) {
+    match answer {
+        Ok(user) => {
+            let expires_at_ms = jwt_expiry_ms(&token);
+            (Session::SignedIn(SignedIn { user, token, expires_at_ms }), TokenFate::Keep)
+        }
+        Err(ApiError::Unauthenticated) => {
+            (Session::SignedOut { notice: Some(EXPIRED_NOTICE.into()) }, TokenFate::Discard)
+        }
+        Err(error) => (Session::SignedOut { notice: Some(error.to_string()) }, TokenFate::Keep),
+    }
+}
+
+/// How long to wait before checking a token that expires at `expires_at_ms`. setTimeout's
+/// delay is a 32-bit number of milliseconds and a longer one fires at once, so a long-lived
+/// token is checked at the longest delay possible and, not expired yet, left alone then.
+pub fn expiry_delay_ms(expires_at_ms: f64, now_ms: f64) -> u64 {
+    (expires_at_ms - now_ms).clamp(0.0, f64::from(i32::MAX)) as u64
 }
 
 fn local_storage() -> Option<Storage> {
@@ -201,7 +224,7 @@ fn clear_token() {
 
 /// The `exp` claim of a JWT, in milliseconds; `None` for a token that is not a JWT.
 /// The signature is not checked: the backend does that, the app only plans its sign-out.
-fn jwt_expiry_ms(token: &str) -> Option<f64> {
+pub fn jwt_expiry_ms(token: &str) -> Option<f64> {
     #[derive(Deserialize)]
     struct Claims {
         exp: f64,
