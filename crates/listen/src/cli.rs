@@ -1,0 +1,548 @@
+//! The `herald-listen` binary's options and the lines it prints, as pure functions.
+//!
+//! Events go to stdout, one line each (`HH:MM:SS channel ShortName {json}`), so the output
+//! can be piped or grepped; everything about the connection goes to stderr. The parser takes
+//! the arguments and an environment lookup rather than reading the process's own, so it is
+//! tested without touching either.
+
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use herald_protocol::{AuthResult, ConnectionState, Event, Millis, SubscriptionError};
+
+use crate::channels::ChannelTemplates;
+use crate::client::{ClientEvent, Direction};
+
+pub const USAGE: &str = "\
+usage: herald-listen --email EMAIL --password PASSWORD [OPTIONS]
+
+Signs in to Herald's backend, subscribes to that person's channels (or the ones given) and
+prints one line per event on stdout: `HH:MM:SS channel ShortName {json}` (UTC). Connection
+state and subscription results go to stderr. Ctrl-C stops it.
+
+  --api URL              backend base URL                   http://127.0.0.1:8000
+  --ws URL               Pusher server (Sockudo) base URL   ws://127.0.0.1:6001
+  --key KEY              Pusher app key                     herald-key
+  --email EMAIL          who to sign in as
+  --password PASSWORD    their password; HERALD_PASSWORD is read when the flag is absent,
+                         which keeps it out of the process list
+  --channel NAME         a channel to subscribe instead of the person's own (repeatable)
+  --tenant-channel T     tenant channel template            private-tenant.{tenant_id}
+  --user-channel T       user channel template              private-user.{user_id}
+  --admin-channel T      system admin channel template      private-system.admin
+  --debug                also print frames, authorization requests and ignored events
+  -h, --help             print this help
+";
+
+/// What `herald-listen` was asked to do.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Options {
+    /// `--api`. Default: `http://127.0.0.1:8000`.
+    pub api: String,
+    /// `--ws`. Default: `ws://127.0.0.1:6001`.
+    pub ws: String,
+    /// `--key`. Default: `herald-key`.
+    pub key: String,
+    /// `--email`. Required.
+    pub email: String,
+    /// `--password`, else `HERALD_PASSWORD`. Required.
+    pub password: String,
+    /// `--channel`, repeatable. Default: none, meaning the signed-in person's channels.
+    pub channels: Vec<String>,
+    /// `--tenant-channel`, `--user-channel`, `--admin-channel`. Default: CONTRACT.md's.
+    pub templates: ChannelTemplates,
+    /// `--debug`. Default: off.
+    pub debug: bool,
+}
+
+impl fmt::Debug for Options {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Options")
+            .field("api", &self.api)
+            .field("ws", &self.ws)
+            .field("key", &self.key)
+            .field("email", &self.email)
+            .field("password", &"<hidden>")
+            .field("channels", &self.channels)
+            .field("templates", &self.templates)
+            .field("debug", &self.debug)
+            .finish()
+    }
+}
+
+/// Why the command line cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CliError {
+    /// `-h` or `--help`: print [`USAGE`] and stop.
+    HelpRequested,
+    UnknownFlag(String),
+    MissingValue(&'static str),
+    Missing(&'static str),
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::HelpRequested => f.write_str("help requested"),
+            CliError::UnknownFlag(flag) => write!(f, "unknown option {flag}"),
+            CliError::MissingValue(flag) => write!(f, "{flag} needs a value"),
+            CliError::Missing(what) => write!(f, "{what} is required"),
+        }
+    }
+}
+
+impl std::error::Error for CliError {}
+
+impl Options {
+    /// Parses `args` (without the program name); flags take their value as the next
+    /// argument or after `=`. `env` is asked only for `HERALD_PASSWORD`.
+    pub fn parse(
+        args: impl IntoIterator<Item = String>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Options, CliError> {
+        let mut api = "http://127.0.0.1:8000".to_owned();
+        let mut ws = "ws://127.0.0.1:6001".to_owned();
+        let mut key = "herald-key".to_owned();
+        let mut email = None;
+        let mut password = None;
+        let mut channels = Vec::new();
+        let mut templates = ChannelTemplates::default();
+        let mut debug = false;
+
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            let (flag, inline) = match arg.split_once('=') {
+                Some((flag, value)) if flag.starts_with("--") => {
+                    (flag.to_owned(), Some(value.to_owned()))
+                }
+                _ => (arg, None),
+            };
+            let flag = flag.as_str();
+            match flag {
+                "-h" | "--help" => return Err(CliError::HelpRequested),
+                "--debug" => debug = true,
+                _ => {
+                    let name =
+                        value_flag(flag).ok_or_else(|| CliError::UnknownFlag(flag.to_owned()))?;
+                    let value = inline
+                        .or_else(|| args.next())
+                        .ok_or(CliError::MissingValue(name))?;
+                    match name {
+                        "--api" => api = value,
+                        "--ws" => ws = value,
+                        "--key" => key = value,
+                        "--email" => email = Some(value),
+                        "--password" => password = Some(value),
+                        "--channel" => channels.push(value),
+                        "--tenant-channel" => templates.tenant = value,
+                        "--user-channel" => templates.user = value,
+                        _ => templates.admin = value,
+                    }
+                }
+            }
+        }
+        let email = email.ok_or(CliError::Missing("--email"))?;
+        let password = password
+            .or_else(|| env("HERALD_PASSWORD"))
+            .ok_or(CliError::Missing("--password (or HERALD_PASSWORD)"))?;
+        Ok(Options {
+            api,
+            ws,
+            key,
+            email,
+            password,
+            channels,
+            templates,
+            debug,
+        })
+    }
+}
+
+/// The flags that take a value, as `&'static str` for error messages.
+fn value_flag(flag: &str) -> Option<&'static str> {
+    [
+        "--api",
+        "--ws",
+        "--key",
+        "--email",
+        "--password",
+        "--channel",
+        "--tenant-channel",
+        "--user-channel",
+        "--admin-channel",
+    ]
+    .into_iter()
+    .find(|known| *known == flag)
+}
+
+/// One line of output, without its time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    /// An application event, for stdout: `channel ShortName {json}`.
+    Event(String),
+    /// Anything about the connection, for stderr.
+    Status(String),
+}
+
+/// The line for `event`, if it gets one. `now` is the client's clock ([`crate::Client::now`]),
+/// to turn `retry_at` into a wait; `debug` adds frames, authorization requests and ignored
+/// events.
+pub fn render(event: &ClientEvent, now: Millis, debug: bool) -> Option<Line> {
+    let status = |text: String| Some(Line::Status(text));
+    match event {
+        ClientEvent::Protocol(event) => match event {
+            Event::Message {
+                channel,
+                name,
+                data,
+                ..
+            } => {
+                let channel = channel.as_deref().unwrap_or("-");
+                Some(Line::Event(format!("{channel} {name} {data}")))
+            }
+            Event::StateChanged(state) => status(format!("state {}", describe_state(state, now))),
+            Event::Subscribed { channel } => status(format!("subscribed {channel}")),
+            Event::SubscriptionFailed { channel, error } => status(format!(
+                "subscription to {channel} failed: {}",
+                describe_subscription_error(error)
+            )),
+            Event::AuthorizationRetry {
+                channel,
+                attempt,
+                retry_at,
+                reason,
+            } => {
+                let wait = retry_at.since(now).0;
+                status(format!(
+                    "authorizing {channel} failed ({reason}); attempt {attempt} in {wait} ms"
+                ))
+            }
+            Event::ServerError { code, message } => match code {
+                Some(code) => status(format!("server error {code}: {message}")),
+                None => status(format!("server error: {message}")),
+            },
+            Event::FrameRejected(error) => status(format!("frame rejected: {error}")),
+            Event::Ignored {
+                event,
+                channel,
+                reason,
+            } if debug => {
+                let channel = channel.as_deref().unwrap_or("-");
+                status(format!("ignored {event} on {channel}: {reason}"))
+            }
+            Event::Ignored { .. } => None,
+        },
+        ClientEvent::SocketClosed { code, reason } => {
+            status(format!("socket closed (code {code}): {reason}"))
+        }
+        ClientEvent::AuthorizationRequested { channel, socket_id } if debug => status(format!(
+            "auth {channel}: asking for a signature for socket {socket_id}"
+        )),
+        ClientEvent::AuthorizationAnswered {
+            channel, result, ..
+        } if debug => {
+            let outcome = match result {
+                AuthResult::Authorized { .. } => "authorized".to_owned(),
+                AuthResult::Unauthorized => "401 unauthorized".to_owned(),
+                AuthResult::Forbidden => "403 forbidden".to_owned(),
+                AuthResult::Failed { reason } => format!("failed: {reason}"),
+            };
+            status(format!("auth {channel}: {outcome}"))
+        }
+        ClientEvent::Frame { direction, text } if debug => {
+            let arrow = match direction {
+                Direction::Sent => '>',
+                Direction::Received => '<',
+            };
+            let shown: String = text.chars().take(500).collect();
+            status(format!("{arrow} {shown}"))
+        }
+        ClientEvent::AuthorizationRequested { .. }
+        | ClientEvent::AuthorizationAnswered { .. }
+        | ClientEvent::Frame { .. } => None,
+    }
+}
+
+fn describe_state(state: &ConnectionState, now: Millis) -> String {
+    match state {
+        ConnectionState::Initialized => "initialized".to_owned(),
+        ConnectionState::Connecting => "connecting".to_owned(),
+        ConnectionState::Connected { socket_id } => format!("connected (socket {socket_id})"),
+        ConnectionState::Reconnecting { attempt, retry_at } => {
+            format!(
+                "reconnecting (attempt {attempt} in {} ms)",
+                retry_at.since(now).0
+            )
+        }
+        ConnectionState::Unavailable => "unavailable (no network)".to_owned(),
+        ConnectionState::Failed { reason } => format!("failed: {reason}"),
+        ConnectionState::Disconnected => "disconnected".to_owned(),
+    }
+}
+
+fn describe_subscription_error(error: &SubscriptionError) -> String {
+    match error {
+        SubscriptionError::Unauthorized => {
+            "401 unauthorized: the session is no longer valid".to_owned()
+        }
+        SubscriptionError::Forbidden => "403 forbidden: this person may not join it".to_owned(),
+        SubscriptionError::Rejected {
+            code: Some(code),
+            message,
+        } => {
+            format!("refused by the server (code {code}): {message}")
+        }
+        SubscriptionError::Rejected {
+            code: None,
+            message,
+        } => format!("refused by the server: {message}"),
+    }
+}
+
+/// `HH:MM:SS` in UTC.
+pub fn clock(time: SystemTime) -> String {
+    let seconds = time
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
+        % 86_400;
+    format!(
+        "{:02}:{:02}:{:02}",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use herald_protocol::{AuthResult, ConnectionState, Event, Millis, SubscriptionError};
+    use serde_json::json;
+
+    use crate::channels::ChannelTemplates;
+    use crate::cli::{CliError, Line, Options, clock, render};
+    use crate::client::{ClientEvent, Direction};
+
+    fn parse(args: &[&str], password_env: Option<&str>) -> Result<Options, CliError> {
+        let env = |name: &str| {
+            (name == "HERALD_PASSWORD")
+                .then(|| password_env.map(str::to_owned))
+                .flatten()
+        };
+        Options::parse(args.iter().map(|a| a.to_string()), env)
+    }
+
+    #[test]
+    fn options_parse_with_defaults_flags_and_the_password_variable() {
+        let options = parse(&["--email", "user@acme.test", "--password", "pw"], None).unwrap();
+        assert_eq!(
+            options,
+            Options {
+                api: "http://127.0.0.1:8000".into(),
+                ws: "ws://127.0.0.1:6001".into(),
+                key: "herald-key".into(),
+                email: "user@acme.test".into(),
+                password: "pw".into(),
+                channels: vec![],
+                templates: ChannelTemplates::default(),
+                debug: false,
+            }
+        );
+        let options = parse(
+            &[
+                "--api=http://127.0.0.1:9000",
+                "--ws",
+                "ws://127.0.0.1:7001",
+                "--key",
+                "k",
+                "--email=a@b",
+                "--channel",
+                "tenant.1",
+                "--channel=private-user.2",
+                "--tenant-channel",
+                "tenant.{tenant_id}",
+                "--debug",
+            ],
+            Some("from-env"),
+        )
+        .unwrap();
+        assert_eq!(options.api, "http://127.0.0.1:9000");
+        assert_eq!(options.ws, "ws://127.0.0.1:7001");
+        assert_eq!(options.key, "k");
+        assert_eq!(options.password, "from-env");
+        assert_eq!(options.channels, ["tenant.1", "private-user.2"]);
+        assert_eq!(options.templates.tenant, "tenant.{tenant_id}");
+        assert!(options.debug);
+        // The flag wins over the variable.
+        assert_eq!(
+            parse(&["--email", "a@b", "--password", "flag"], Some("env"))
+                .unwrap()
+                .password,
+            "flag"
+        );
+    }
+
+    #[test]
+    fn bad_command_lines_say_what_is_wrong() {
+        assert_eq!(parse(&["--help"], None), Err(CliError::HelpRequested));
+        assert_eq!(
+            parse(&["--email", "a@b", "--verbose"], Some("pw")),
+            Err(CliError::UnknownFlag("--verbose".into()))
+        );
+        assert_eq!(
+            parse(&["--email"], Some("pw")),
+            Err(CliError::MissingValue("--email"))
+        );
+        assert_eq!(
+            parse(&["--password", "pw"], None),
+            Err(CliError::Missing("--email"))
+        );
+        assert_eq!(
+            parse(&["--email", "a@b"], None),
+            Err(CliError::Missing("--password (or HERALD_PASSWORD)"))
+        );
+    }
+
+    #[test]
+    fn the_password_never_shows_in_debug_output() {
+        let options = parse(&["--email", "a@b", "--password", "hunter2"], None).unwrap();
+        assert!(!format!("{options:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn events_render_as_one_line_each() {
+        let check = |event: ClientEvent, debug: bool, expect: Option<Line>| {
+            assert_eq!(render(&event, Millis(1_000), debug), expect, "{event:?}");
+        };
+        let protocol = ClientEvent::Protocol;
+        let status = |text: &str| Some(Line::Status(text.to_owned()));
+        check(
+            protocol(Event::Message {
+                channel: Some("private-tenant.1".into()),
+                name: "UserCreated".into(),
+                raw_name: "App\\Events\\UserCreated".into(),
+                data: json!({"id": "e1", "user": {"name": "Ann"}}),
+            }),
+            false,
+            Some(Line::Event(
+                r#"private-tenant.1 UserCreated {"id":"e1","user":{"name":"Ann"}}"#.into(),
+            )),
+        );
+        check(
+            protocol(Event::Message {
+                channel: None,
+                name: "Note".into(),
+                raw_name: "Note".into(),
+                data: json!("hi"),
+            }),
+            false,
+            Some(Line::Event(r#"- Note "hi""#.into())),
+        );
+        check(
+            protocol(Event::StateChanged(ConnectionState::Connected {
+                socket_id: "1.2".into(),
+            })),
+            false,
+            status("state connected (socket 1.2)"),
+        );
+        check(
+            protocol(Event::StateChanged(ConnectionState::Reconnecting {
+                attempt: 2,
+                retry_at: Millis(1_750),
+            })),
+            false,
+            status("state reconnecting (attempt 2 in 750 ms)"),
+        );
+        check(
+            protocol(Event::Subscribed {
+                channel: "private-user.2".into(),
+            }),
+            false,
+            status("subscribed private-user.2"),
+        );
+        check(
+            protocol(Event::SubscriptionFailed {
+                channel: "private-tenant.2".into(),
+                error: SubscriptionError::Forbidden,
+            }),
+            false,
+            status(
+                "subscription to private-tenant.2 failed: 403 forbidden: this person may not join it",
+            ),
+        );
+        check(
+            protocol(Event::SubscriptionFailed {
+                channel: "private-x".into(),
+                error: SubscriptionError::Rejected {
+                    code: Some(4009),
+                    message: "Invalid signature".into(),
+                },
+            }),
+            false,
+            status(
+                "subscription to private-x failed: refused by the server (code 4009): Invalid signature",
+            ),
+        );
+        check(
+            protocol(Event::AuthorizationRetry {
+                channel: "private-user.2".into(),
+                attempt: 1,
+                retry_at: Millis(1_400),
+                reason: "HTTP 502".into(),
+            }),
+            false,
+            status("authorizing private-user.2 failed (HTTP 502); attempt 1 in 400 ms"),
+        );
+        let ignored = protocol(Event::Ignored {
+            event: "pusher:pong".into(),
+            channel: None,
+            reason: "unused",
+        });
+        check(ignored.clone(), false, None);
+        check(ignored, true, status("ignored pusher:pong on -: unused"));
+        let requested = ClientEvent::AuthorizationRequested {
+            channel: "private-user.2".into(),
+            socket_id: "1.2".into(),
+        };
+        check(requested.clone(), false, None);
+        check(
+            requested,
+            true,
+            status("auth private-user.2: asking for a signature for socket 1.2"),
+        );
+        let answered = ClientEvent::AuthorizationAnswered {
+            channel: "private-tenant.2".into(),
+            socket_id: "1.2".into(),
+            result: AuthResult::Forbidden,
+        };
+        check(
+            answered,
+            true,
+            status("auth private-tenant.2: 403 forbidden"),
+        );
+        check(
+            ClientEvent::SocketClosed {
+                code: 1006,
+                reason: "cannot connect: refused".into(),
+            },
+            false,
+            status("socket closed (code 1006): cannot connect: refused"),
+        );
+        let frame = ClientEvent::Frame {
+            direction: Direction::Received,
+            text: "{}".into(),
+        };
+        check(frame.clone(), false, None);
+        check(frame, true, status("< {}"));
+    }
+
+    #[test]
+    fn the_clock_shows_utc_hours_minutes_and_seconds() {
+        assert_eq!(clock(UNIX_EPOCH), "00:00:00");
+        assert_eq!(
+            clock(UNIX_EPOCH + Duration::from_secs(1_735_689_600 + 13 * 3600 + 5 * 60 + 9)),
+            "13:05:09"
+        );
+    }
+}
