@@ -496,12 +496,12 @@ impl Connection {
             self.events.push_back(ignore("protocol event this client does not use"));
             return;
         }
-        if let Some(name) = &channel {
-            if !self.desired.contains(name) {
-                // A late event for a channel the app left (signed out, switched tenant).
-                self.events.push_back(ignore("channel is not subscribed"));
-                return;
-            }
+        if let Some(name) = &channel
+            && !self.desired.contains(name)
+        {
+            // A late event for a channel the app left (signed out, switched tenant).
+            self.events.push_back(ignore("channel is not subscribed"));
+            return;
         }
         let name = short_event_name(&event).to_owned();
         self.events.push_back(Event::Message { channel, name, raw_name: event, data });
