@@ -236,7 +236,7 @@ pub fn jwt_expiry_ms(token: &str) -> Option<f64> {
         '_' => '/',
         c => c,
     }).collect();
-    while base64.len() % 4 != 0 {
+    while !base64.len().is_multiple_of(4) {
         base64.push('=');
     }
     let json = window().atob(&base64).ok()?;

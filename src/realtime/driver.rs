@@ -130,10 +130,10 @@ impl Driver {
             }
             Action::Send(frame) => {
                 self.log(format_args!("send {frame}"));
-                if let Some(socket) = &self.socket {
-                    if let Err(e) = socket.ws.send_with_str(&frame) {
-                        leptos::logging::warn!("[herald:realtime] send failed: {e:?}");
-                    }
+                if let Some(socket) = &self.socket
+                    && let Err(e) = socket.ws.send_with_str(&frame)
+                {
+                    leptos::logging::warn!("[herald:realtime] send failed: {e:?}");
                 }
             }
             Action::Close => {
