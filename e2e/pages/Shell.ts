@@ -1,0 +1,31 @@
+import type { Locator, Page } from '@playwright/test';
+
+/** The signed-in frame around every page: navigation, sign-out and the toasts. */
+export class Shell {
+  readonly signOutButton: Locator;
+  /** The live region the toasts are announced in. */
+  readonly notifications: Locator;
+  /** Every toast: role status, or alert for errors and critical ones. */
+  readonly toasts: Locator;
+  /** The header's connection badge ("Connected", "Reconnecting in 3 s", …). */
+  readonly connection: Locator;
+  /** The badge's "Retry now", shown while waiting to reconnect. */
+  readonly retryNow: Locator;
+
+  constructor(readonly page: Page) {
+    this.signOutButton = page.getByRole('button', { name: 'Sign out' });
+    this.notifications = page.getByRole('region', { name: 'Notifications' });
+    this.toasts = this.notifications.getByRole('status').or(this.notifications.getByRole('alert'));
+    this.connection = page.getByRole('banner').getByRole('status');
+    this.retryNow = page.getByRole('banner').getByRole('button', { name: 'Retry now' });
+  }
+
+  /** The toast whose text includes `title`. */
+  toast(title: string): Locator {
+    return this.toasts.filter({ hasText: title });
+  }
+
+  async signOut(): Promise<void> {
+    await this.signOutButton.click();
+  }
+}

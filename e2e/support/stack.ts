@@ -1,0 +1,281 @@
+// A real Herald stack for one test file (or one test): Sockudo, and the demo backend serving
+// the built app. Nothing is mocked; the browser talks to these processes exactly as it would in
+// a deployment, and `cargo xtask test` provides the binaries.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as delay } from 'node:timers/promises';
+
+export interface StackOptions {
+  /** Extra herald-devserver flags, for example `['--token-ttl', '5']`. Default: none. */
+  devserverArgs?: string[];
+}
+
+/** How long Sockudo and the devserver get to start answering. */
+const READY_TIMEOUT_MS = 30_000;
+/** How long a process gets to exit after SIGTERM before it is killed. */
+const STOP_GRACE_MS = 5_000;
+
+export class Stack {
+  /** The devserver's origin, where the app, `/api` and `/broadcasting` are served. */
+  readonly baseURL: string;
+  /** Sockudo's origin; the app's `/config.json` points the WebSocket here. */
+  readonly sockudoURL: string;
+
+  private constructor(
+    private readonly sockudo: Sockudo,
+    private readonly devserver: Process,
+    baseURL: string,
+  ) {
+    this.baseURL = baseURL;
+    this.sockudoURL = sockudo.url;
+  }
+
+  static async start(options: StackOptions = {}): Promise<Stack> {
+    const sockudo = new Sockudo(await freePort(), await freePort());
+    let devserver: Process | undefined;
+    try {
+      await sockudo.start();
+      devserver = Process.spawn('herald-devserver', requiredPath('HERALD_DEVSERVER_BIN'), [
+        '--addr', '127.0.0.1:0',
+        '--pusher-url', sockudo.url,
+        '--serve-app', requiredPath('HERALD_DIST'),
+        ...(options.devserverArgs ?? []),
+      ], { env: withoutHeraldVariables(process.env) });
+      const baseURL = await devserver.firstMatch(/herald-devserver listening on (http:\/\/\S+)/, READY_TIMEOUT_MS);
+      return new Stack(sockudo, devserver, baseURL);
+    } catch (error) {
+      await devserver?.stop();
+      await sockudo.stop();
+      sockudo.removeWorkingDir();
+      throw error;
+    }
+  }
+
+  /**
+   * Stops Sockudo; the devserver and the page stay. `'graceful'` (the default) is a deploy:
+   * Sockudo closes its connections itself. `'crash'` kills it, so connections just drop.
+   */
+  async stopSockudo(how: 'graceful' | 'crash' = 'graceful'): Promise<void> {
+    await this.sockudo.stop(how === 'crash' ? 'SIGKILL' : 'SIGTERM');
+  }
+
+  /** Starts Sockudo again on the same ports, and waits until it is ready. */
+  async startSockudo(): Promise<void> {
+    await this.sockudo.start();
+  }
+
+  /** Stops every process this stack started. Safe to call more than once. */
+  async stop(): Promise<void> {
+    await this.devserver.stop();
+    await this.sockudo.stop();
+    this.sockudo.removeWorkingDir();
+  }
+
+  /** The last lines each process printed, for the report of a failed test. */
+  recentOutput(): string {
+    return [this.sockudo.recentOutput(), this.devserver.recentOutput()].join('\n\n');
+  }
+}
+
+/** Sockudo on fixed ports, so that it can be restarted where the page expects it. */
+class Sockudo {
+  readonly url: string;
+  private process: Process | undefined;
+  // Sockudo reads ./config/config.toml or .json when there is one: run it where there is none.
+  private readonly workingDir = mkdtempSync(path.join(tmpdir(), 'herald-sockudo-'));
+
+  constructor(
+    private readonly port: number,
+    private readonly metricsPort: number,
+  ) {
+    this.url = `http://127.0.0.1:${port}`;
+  }
+
+  async start(): Promise<void> {
+    if (this.process?.running) throw new Error('Sockudo is already running');
+    this.process = Process.spawn('sockudo', requiredPath('HERALD_SOCKUDO_BIN'), [], {
+      cwd: this.workingDir,
+      env: {
+        ...withoutHeraldVariables(process.env),
+        HOST: '127.0.0.1',
+        PORT: String(this.port),
+        METRICS_HOST: '127.0.0.1',
+        METRICS_PORT: String(this.metricsPort),
+        SOCKUDO_DEFAULT_APP_ID: 'herald',
+        SOCKUDO_DEFAULT_APP_KEY: 'herald-key',
+        SOCKUDO_DEFAULT_APP_SECRET: 'herald-secret',
+        QUEUE_DRIVER: 'memory',
+        RATE_LIMITER_ENABLED: 'false',
+        // By default Sockudo keeps its listener open for 10 s after SIGTERM, for load
+        // balancers to notice; here nothing is in front of it and a stop should be prompt.
+        SHUTDOWN_GRACE_PERIOD: '0',
+        // Plain text in the failure reports.
+        NO_COLOR: '1',
+      },
+    });
+    await this.process.untilAnswers(`${this.url}/up`, READY_TIMEOUT_MS);
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await this.process?.stop(signal);
+  }
+
+  removeWorkingDir(): void {
+    rmSync(this.workingDir, { recursive: true, force: true });
+  }
+
+  recentOutput(): string {
+    return this.process?.recentOutput() ?? '';
+  }
+}
+
+/** Every process started and not yet reaped, killed when the worker exits in any way. */
+const live = new Set<Process>();
+process.on('exit', () => {
+  for (const child of live) child.killGroup('SIGKILL');
+});
+
+/**
+ * A child process in a process group of its own, so that stopping it stops anything it
+ * started, with its output kept for failure reports rather than printed (set
+ * HERALD_E2E_VERBOSE=1 to print it as it comes).
+ */
+class Process {
+  private readonly output: string[] = [];
+  private readonly lineListeners = new Set<(line: string) => void>();
+  private readonly exited: Promise<void>;
+  private exitDescription: string | undefined;
+
+  private constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+  ) {
+    live.add(this);
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.exitDescription = signal ? `signal ${signal}` : `exit code ${code}`;
+        live.delete(this);
+        resolve();
+      });
+      child.once('error', (error) => {
+        this.exitDescription = `could not start: ${error.message}`;
+        live.delete(this);
+        resolve();
+      });
+    });
+    for (const stream of [child.stdout!, child.stderr!]) {
+      createInterface({ input: stream }).on('line', (line) => this.record(line));
+    }
+  }
+
+  static spawn(name: string, command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv }): Process {
+    const child = spawn(command, args, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    return new Process(name, child);
+  }
+
+  get running(): boolean {
+    return this.exitDescription === undefined;
+  }
+
+  /** Resolves with the first capture group of the first output line matching `pattern`. */
+  async firstMatch(pattern: RegExp, timeoutMs: number): Promise<string> {
+    const earlier = this.output.map((line) => pattern.exec(line)).find((match) => match);
+    if (earlier) return earlier[1];
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => fail(`printed no line matching ${pattern} within ${timeoutMs} ms`), timeoutMs);
+      const onLine = (line: string) => {
+        const match = pattern.exec(line);
+        if (match) finish(() => resolve(match[1]));
+      };
+      const fail = (why: string) => finish(() => reject(this.failure(why)));
+      const finish = (settle: () => void) => {
+        clearTimeout(timer);
+        this.lineListeners.delete(onLine);
+        settle();
+      };
+      this.lineListeners.add(onLine);
+      void this.exited.then(() => fail(`exited (${this.exitDescription}) before printing a line matching ${pattern}`));
+    });
+  }
+
+  /** Polls `url` until it answers 2xx; fails early if the process exits. */
+  async untilAnswers(url: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (!this.running) throw this.failure(`exited (${this.exitDescription}) before ${url} answered`);
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+        if (response.ok) return;
+      } catch {
+        // Not listening yet.
+      }
+      if (Date.now() > deadline) throw this.failure(`did not answer ${url} within ${timeoutMs} ms`);
+      await delay(50);
+    }
+  }
+
+  /** `signal`, then SIGKILL for whatever of the group is left after a grace period. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (this.running) {
+      this.killGroup(signal);
+      await Promise.race([this.exited, delay(STOP_GRACE_MS)]);
+    }
+    // Also reaches processes of the group that outlived its leader.
+    this.killGroup('SIGKILL');
+    await this.exited;
+  }
+
+  killGroup(signal: NodeJS.Signals): void {
+    try {
+      if (this.child.pid !== undefined) process.kill(-this.child.pid, signal);
+    } catch {
+      // The group is gone already.
+    }
+  }
+
+  recentOutput(): string {
+    return `--- ${this.name} (last ${this.output.length} lines) ---\n${this.output.join('\n')}`;
+  }
+
+  private record(line: string): void {
+    if (process.env.HERALD_E2E_VERBOSE) console.log(`[${this.name}] ${line}`);
+    this.output.push(line);
+    if (this.output.length > 200) this.output.shift();
+    for (const listener of this.lineListeners) listener(line);
+  }
+
+  private failure(why: string): Error {
+    return new Error(`${this.name} ${why}\n${this.recentOutput()}`);
+  }
+}
+
+/** A port nothing listens on right now, picked by the kernel. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no TCP address for a free port');
+  return address.port;
+}
+
+function requiredPath(variable: string): string {
+  const value = process.env[variable];
+  if (!value) {
+    throw new Error(`${variable} is not set: run the end-to-end tests through \`cargo xtask test\`, which builds and passes it`);
+  }
+  return path.resolve(value);
+}
+
+/**
+ * The environment without HERALD_* variables: herald-devserver reads its settings from them
+ * too, and a developer's own must not change what a test runs against.
+ */
+function withoutHeraldVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('HERALD_')));
+}

@@ -1,0 +1,78 @@
+//! Herald's developer commands, run as `cargo xtask <command>` (an alias in `.cargo/config.toml`).
+//!
+//! Both commands install what they need on first use ([`tools`]) and cost only a few file
+//! checks once it is there, so a second run starts at once.
+
+mod app_build;
+mod demo;
+mod process;
+mod test;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Every failure is reported as one message that says what failed and what to do about it.
+pub type Result<T = ()> = std::result::Result<T, String>;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  demo          run Sockudo, the demo backend and `trunk serve` at http://127.0.0.1:8080 until Ctrl-C
+  test [ARGS]   run every test suite as CI does: native, browser unit, build, end-to-end;
+                ARGS go to `playwright test` (for example a spec file name)
+
+Tools are installed once per machine into $HERALD_TOOLS (default ~/.cache/herald/tools).
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args
+        .first()
+        .is_none_or(|command| ["help", "-h", "--help"].contains(&command.as_str()))
+    {
+        print!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    let root = repo_root();
+    let outcome = match args.split_first() {
+        Some((command, [])) if command == "demo" => demo::run(&root),
+        Some((command, playwright_args)) if command == "test" => {
+            test::run_all(&root, playwright_args)
+        }
+        _ => Err(format!(
+            "cannot run `cargo xtask {}`\n\n{USAGE}",
+            args.join(" ")
+        )),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The checkout xtask runs for: the parent of `xtask/`. `cargo run` sets CARGO_MANIFEST_DIR
+/// when it starts xtask; the value compiled in can name another checkout, because cargo keeps
+/// a copied or moved target directory's build of xtask as fresh.
+fn repo_root() -> PathBuf {
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    manifest_dir
+        .parent()
+        .expect("xtask/ lives inside the repository")
+        .to_path_buf()
+}
+
+/// Cargo's target directory, where the devserver binary and xtask's scratch files go.
+/// Absolute, as the root is.
+fn target_dir(root: &Path) -> PathBuf {
+    ["CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR"]
+        .iter()
+        .find_map(std::env::var_os)
+        .map(|dir| root.join(dir))
+        .unwrap_or_else(|| root.join("target"))
+}
