@@ -19,9 +19,13 @@ pub fn LoginPage() -> impl IntoView {
         async move { auth.sign_in(email, password, remember).await }
     });
     let error = move || sign_in.value().get().and_then(Result::err);
+    // A field's own error, unless it only repeats the form's message (Laravel puts "These
+    // credentials do not match our records." both on `email` and in `message`).
     let field_error = move |field: &'static str| {
         move || match error() {
-            Some(ApiError::Validation { errors, .. }) => errors.get(field).and_then(|e| e.first().cloned()),
+            Some(ApiError::Validation { message, errors }) => {
+                errors.get(field).and_then(|e| e.first().cloned()).filter(|e| *e != message)
+            }
             _ => None,
         }
     };
