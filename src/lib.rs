@@ -76,7 +76,7 @@ fn Herald(config: Config) -> impl IntoView {
     });
 
     // Everything that follows who is signed in, in one place and in this order: a different
-    // person never sees the previous one's notifications, a session that ended on its own
+    // person never sees the previous one's notifications but gets their own back, a session that ended on its own
     // says so, and the socket carries exactly the signed-in person's channels.
     let session = auth.session();
     Effect::new(move |previous: Option<Option<u64>>| {
@@ -88,6 +88,11 @@ fn Herald(config: Config) -> impl IntoView {
         let was = previous.flatten();
         if was.is_some() && was != user_id {
             notifications.clear();
+        }
+        if let Some(id) = user_id
+            && was != user_id
+        {
+            notifications.load_for(id);
         }
         if let (Some(_), Session::SignedOut { notice: Some(notice) }) = (was, &session) {
             notifications.announce(Severity::Warning, "Signed out", notice);

@@ -1,21 +1,47 @@
 //! The notification store: every event becomes a notification that enters the person's
-//! history and shows as a toast. Toasts and history are one model — dismissing a toast
-//! never loses the notification. The policy (text, severity, de-duplication, bounds) lives
-//! in `herald_notifications`; this module holds it in signals.
+//! history and, unless they muted its kind, shows as a toast (and as a desktop notification
+//! when they asked for those and the tab is hidden). Toasts and history are one model —
+//! dismissing a toast never loses the notification.
+//!
+//! The policy (text, severity, de-duplication, bounds, folding, muting, the stored form)
+//! lives in `herald_notifications`; this module holds it in signals and keeps each person's
+//! history and preferences in localStorage under their user id.
 
-use herald_notifications::history::Entry;
-use herald_notifications::{History, Notification, Severity};
+use herald_notifications::history::{DEFAULT_CAPACITY, Entry};
+use herald_notifications::{Filter, History, Notification, Preferences, Severity, Toast, Toasts};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use serde_json::Value;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::Storage;
 
 /// How many toasts are on screen at once; the rest wait behind a "+N more".
 pub const VISIBLE_TOASTS: usize = 3;
 
+/// How many notifications each person's history keeps.
+pub const HISTORY_CAPACITY: usize = DEFAULT_CAPACITY;
+
+/// How many desktop notifications the store keeps a click handler for; older ones stay on the
+/// desktop but no longer react to clicks.
+const DESKTOP_KEPT: usize = 10;
+
+/// Where the page a desktop notification leads to is.
+const DESKTOP_TARGET: &str = "/notifications";
+
 #[derive(Clone, Copy)]
 pub struct Notifications {
     history: RwSignal<History>,
-    /// Notifications shown as toasts, oldest first.
-    toasts: RwSignal<Vec<Notification>>,
+    toasts: RwSignal<Toasts>,
+    preferences: RwSignal<Preferences>,
+    /// Whose history and preferences are held (and saved); `None` while nobody is signed in.
+    owner: StoredValue<Option<u64>>,
+    /// Whether the browser lets this page show desktop notifications.
+    desktop_permitted: RwSignal<bool>,
+    /// Desktop notifications on screen with their click handlers, oldest first.
+    desktop_shown: StoredValue<Vec<DesktopNotice>, LocalStorage>,
+    /// A page a desktop notification asked to go to, for the router to follow.
+    navigation: RwSignal<Option<String>>,
     /// Numbers the notifications the app makes itself, and events that came without an id.
     local_ids: StoredValue<u64>,
 }
@@ -23,8 +49,13 @@ pub struct Notifications {
 impl Notifications {
     pub fn provide() -> Notifications {
         let notifications = Notifications {
-            history: RwSignal::new(History::default()),
-            toasts: RwSignal::new(Vec::new()),
+            history: RwSignal::new(History::with_capacity(HISTORY_CAPACITY)),
+            toasts: RwSignal::new(Toasts::default()),
+            preferences: RwSignal::new(Preferences::default()),
+            owner: StoredValue::new(None),
+            desktop_permitted: RwSignal::new(desktop_permission_granted()),
+            desktop_shown: StoredValue::new_local(Vec::new()),
+            navigation: RwSignal::new(None),
             local_ids: StoredValue::new(0),
         };
         provide_context(notifications);
@@ -37,14 +68,22 @@ impl Notifications {
     }
 
     /// Records an event from the realtime service and toasts it, unless an event with the
-    /// same id was already received.
+    /// same id was already received or the person muted its kind.
     pub fn receive(&self, name: &str, channel: Option<&str>, data: &Value) {
         let notification = Notification::from_event(name, channel, data, || self.next_local_id("event"));
         let mut is_new = false;
         self.history.update(|history| is_new = history.push(notification.clone()));
-        if is_new {
-            self.toasts.update(|toasts| toasts.push(notification));
+        if !is_new {
+            return;
         }
+        self.save_history();
+        if self.preferences.with_untracked(|p| p.is_muted(&notification.kind)) {
+            return;
+        }
+        self.raise_desktop(&notification);
+        self.toasts.update(|toasts| {
+            toasts.push(notification, now_ms());
+        });
     }
 
     /// Shows a toast the app makes itself (a session that expired, a channel refused). It is
@@ -61,21 +100,51 @@ impl Notifications {
             channel: None,
             action: None,
         };
-        self.toasts.update(|toasts| toasts.push(notification));
+        self.toasts.update(|toasts| toasts.show(notification, now_ms()));
     }
 
     pub fn dismiss(&self, id: &str) {
-        self.toasts.update(|toasts| toasts.retain(|t| t.id != id));
+        self.toasts.update(|toasts| toasts.dismiss(id));
     }
 
-    /// Forgets everything shown: a different person is about to sign in.
+    /// Forgets everything shown: the person signed out, or a different one is signing in.
+    /// What was saved for them stays saved.
     pub fn clear(&self) {
-        self.toasts.set(Vec::new());
-        self.history.update(History::clear);
+        self.owner.set_value(None);
+        self.toasts.update(Toasts::clear);
+        self.history.set(History::with_capacity(HISTORY_CAPACITY));
+        self.preferences.set(Preferences::default());
+        self.desktop_shown.update_value(|shown| {
+            for notice in shown.drain(..) {
+                notice.shown.close();
+            }
+        });
     }
 
-    pub fn toasts(&self) -> Signal<Vec<Notification>> {
-        self.toasts.into()
+    /// Holds the history and preferences saved for the person with `user_id`, replacing
+    /// whatever was held.
+    pub fn load_for(&self, user_id: u64) {
+        self.clear();
+        let stored = |key: String| local_storage().and_then(|s| s.get_item(&key).ok().flatten());
+        let history = stored(history_key(user_id))
+            .map(|json| History::from_json(&json, HISTORY_CAPACITY))
+            .unwrap_or_else(|| History::with_capacity(HISTORY_CAPACITY));
+        let preferences = stored(preferences_key(user_id)).map(|json| Preferences::from_json(&json)).unwrap_or_default();
+        self.owner.set_value(Some(user_id));
+        self.history.set(history);
+        self.preferences.set(preferences);
+        self.desktop_permitted.set(desktop_permission_granted());
+    }
+
+    /// The toasts, oldest first.
+    pub fn toasts(&self) -> Signal<Vec<Toast>> {
+        let toasts = self.toasts;
+        Signal::derive(move || toasts.with(|t| t.shown().to_vec()))
+    }
+
+    /// The title of the toast `id` as it is now (a fold's grows with its count).
+    pub fn toast_title(&self, id: &str) -> Option<String> {
+        self.toasts.with(|t| t.get(id).map(|toast| toast.notification.title.clone()))
     }
 
     /// The newest `count` entries of the history whose channel starts with `channel_prefix`
@@ -90,16 +159,132 @@ impl Notifications {
         })
     }
 
+    /// Every entry of the history that `filter` lets through, newest first.
+    pub fn filtered(&self, filter: Filter) -> Vec<Entry> {
+        self.history.with(|h| h.entries().filter(|e| filter.matches(&e.notification)).cloned().collect())
+    }
+
     pub fn unread(&self) -> usize {
         self.history.with(History::unread)
     }
 
     pub fn mark_read(&self, id: &str) {
         self.history.update(|h| h.mark_read(id));
+        self.save_history();
     }
 
     pub fn mark_all_read(&self) {
         self.history.update(History::mark_all_read);
+        self.save_history();
+    }
+
+    /// The event kinds the person can mute: those in their history and those already muted,
+    /// in name order.
+    pub fn kinds(&self) -> Vec<String> {
+        let mut kinds: Vec<String> = self.preferences.with(|p| p.muted.iter().cloned().collect());
+        self.history.with(|h| kinds.extend(h.entries().map(|e| e.notification.kind.clone())));
+        kinds.sort();
+        kinds.dedup();
+        kinds
+    }
+
+    pub fn is_muted(&self, kind: &str) -> bool {
+        self.preferences.with(|p| p.is_muted(kind))
+    }
+
+    pub fn set_muted(&self, kind: &str, muted: bool) {
+        self.preferences.update(|p| p.set_muted(kind, muted));
+        self.save_preferences();
+    }
+
+    /// Whether events that arrive while the tab is hidden raise desktop notifications.
+    pub fn desktop_enabled(&self) -> bool {
+        self.desktop_permitted.get() && self.preferences.with(|p| p.desktop)
+    }
+
+    /// Whether this browser can show desktop notifications at all.
+    pub fn desktop_supported(&self) -> bool {
+        desktop_supported()
+    }
+
+    /// Asks the browser for permission to show desktop notifications (the person clicked to
+    /// enable them; they are never asked for on load) and turns them on if it is given.
+    pub fn enable_desktop(&self) {
+        if !desktop_supported() {
+            return;
+        }
+        let this = *self;
+        spawn_local(async move {
+            let granted = match web_sys::Notification::request_permission() {
+                Ok(promise) => wasm_bindgen_futures::JsFuture::from(promise)
+                    .await
+                    .ok()
+                    .and_then(|answer| answer.as_string())
+                    .is_some_and(|answer| answer == "granted"),
+                Err(_) => false,
+            };
+            this.desktop_permitted.try_set(granted);
+            if granted {
+                this.preferences.try_update(|p| p.desktop = true);
+                this.save_preferences();
+            }
+        });
+    }
+
+    pub fn disable_desktop(&self) {
+        self.preferences.update(|p| p.desktop = false);
+        self.save_preferences();
+    }
+
+    /// A page a desktop notification asked to open; the router follows it and calls
+    /// [`Notifications::navigated`].
+    pub fn navigation(&self) -> Signal<Option<String>> {
+        self.navigation.into()
+    }
+
+    pub fn navigated(&self) {
+        self.navigation.set(None);
+    }
+
+    fn raise_desktop(&self, notification: &Notification) {
+        let wanted = self.desktop_permitted.get_untracked() && self.preferences.with_untracked(|p| p.desktop);
+        if !wanted || !document().hidden() {
+            return;
+        }
+        let options = web_sys::NotificationOptions::new();
+        options.set_body(&notification.message);
+        options.set_tag(&notification.id);
+        let Ok(shown) = web_sys::Notification::new_with_options(&notification.title, &options) else {
+            return;
+        };
+        let navigation = self.navigation;
+        let on_click = Closure::<dyn FnMut()>::new(move || {
+            let _ = window().focus();
+            navigation.try_set(Some(DESKTOP_TARGET.to_owned()));
+        });
+        shown.set_onclick(Some(on_click.as_ref().unchecked_ref()));
+        self.desktop_shown.update_value(|list| {
+            list.push(DesktopNotice { shown, _on_click: on_click });
+            if list.len() > DESKTOP_KEPT {
+                list.remove(0);
+            }
+        });
+    }
+
+    fn save_history(&self) {
+        if let (Some(user_id), Some(storage)) = (self.owner.get_value(), local_storage()) {
+            let json = self.history.with_untracked(History::to_json);
+            // A full or refused storage loses persistence, not the session's history.
+            let _ = storage.set_item(&history_key(user_id), &json);
+        }
+    }
+
+    fn save_preferences(&self) {
+        if let (Some(user_id), Some(storage)) = (self.owner.try_get_value().flatten(), local_storage())
+            && let Some(json) = self.preferences.try_with_untracked(Preferences::to_json)
+        {
+            let _ = storage.set_item(&preferences_key(user_id), &json);
+        }
     }
 
     fn next_local_id(&self, prefix: &str) -> String {
@@ -109,4 +294,43 @@ impl Notifications {
         });
         format!("{prefix}-{}", n.unwrap_or_default())
     }
+}
+
+/// A desktop notification and the click handler it calls, which lives exactly as long.
+struct DesktopNotice {
+    shown: web_sys::Notification,
+    _on_click: Closure<dyn FnMut()>,
+}
+
+impl Drop for DesktopNotice {
+    fn drop(&mut self) {
+        // The closure is freed with this; the notification must not call it afterwards.
+        self.shown.set_onclick(None);
+    }
+}
+
+fn history_key(user_id: u64) -> String {
+    format!("herald.history.{user_id}")
+}
+
+fn preferences_key(user_id: u64) -> String {
+    format!("herald.preferences.{user_id}")
+}
+
+fn local_storage() -> Option<Storage> {
+    window().local_storage().ok().flatten()
+}
+
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// Whether the Notification API exists here (it does not in insecure contexts and some
+/// embedded browsers); its bindings throw if called where it does not.
+fn desktop_supported() -> bool {
+    js_sys::Reflect::has(&window(), &"Notification".into()).unwrap_or(false)
+}
+
+fn desktop_permission_granted() -> bool {
+    desktop_supported() && web_sys::Notification::permission() == web_sys::NotificationPermission::Granted
 }

@@ -3,26 +3,34 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use herald::components::toaster::Toaster;
+use std::time::Duration;
+
+use herald::components::toaster::{ToastDurations, Toaster, toast_duration};
 use herald::notifications::Notifications;
+use herald_notifications::Severity;
 use leptos::prelude::*;
 use leptos_router::components::Router;
 use serde_json::json;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web_sys::{Element, HtmlElement, KeyboardEvent, KeyboardEventInit};
+use web_sys::{Element, Event, EventInit, HtmlElement, KeyboardEvent, KeyboardEventInit};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// Mounts a toaster in a fresh element and returns that element and the store feeding it.
 fn mount_toaster() -> (HtmlElement, Notifications, impl Drop) {
+    mount_toaster_with(toast_duration)
+}
+
+/// Like [`mount_toaster`], with toasts that stay as long as `durations` says.
+fn mount_toaster_with(durations: ToastDurations) -> (HtmlElement, Notifications, impl Drop) {
     let parent: HtmlElement = document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&parent).unwrap();
     let store = RwSignal::new(None::<Notifications>);
     let handle = leptos::mount::mount_to(parent.clone(), move || {
         let notifications = Notifications::provide();
         store.set(Some(notifications));
-        view! { <Router><Toaster /></Router> }
+        view! { <Router><Toaster durations /></Router> }
     });
     let notifications = store.get_untracked().expect("the toaster provided its store");
     (parent, notifications, Unmount(Some(handle)))
@@ -33,6 +41,42 @@ impl<T> Drop for Unmount<T> {
     fn drop(&mut self) {
         drop(self.0.take());
     }
+}
+
+/// Toasts that time out after 300 ms, so a test can outlast them quickly.
+fn short(severity: Severity, sticky: bool) -> Option<Duration> {
+    toast_duration(severity, sticky).map(|_| Duration::from_millis(300))
+}
+
+/// Resolves after `ms` milliseconds.
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Waits until `condition` holds, checking every 20 ms, for at most `timeout_ms`; returns
+/// whether it came to hold.
+async fn until(condition: impl Fn() -> bool, timeout_ms: f64) -> bool {
+    let start = js_sys::Date::now();
+    while js_sys::Date::now() - start < timeout_ms {
+        if condition() {
+            return true;
+        }
+        sleep(20).await;
+    }
+    condition()
+}
+
+fn dispatch(target: &Element, kind: &str) {
+    let init = EventInit::new();
+    init.set_bubbles(kind.starts_with("focus"));
+    target.dispatch_event(&Event::new_with_event_init_dict(kind, &init).unwrap()).unwrap();
+}
+
+fn toast_titled(parent: &Element, title: &str) -> Option<Element> {
+    toasts(parent).into_iter().find(|t| t.text_content().unwrap_or_default().contains(title))
 }
 
 fn toasts(parent: &Element) -> Vec<Element> {
@@ -86,11 +130,88 @@ async fn markup_in_a_payload_is_shown_as_text() {
 #[wasm_bindgen_test]
 async fn at_most_three_toasts_show_with_a_count_of_the_rest() {
     let (parent, notifications, _mounted) = mount_toaster();
-    for i in 0..5 {
-        notifications.receive("UserCreated", None, &json!({"id": format!("u{i}")}));
+    // Five kinds, so that none of them folds.
+    for (i, kind) in ["UserCreated", "UserUpdated", "UserDeleted", "TenantCreated", "PaymentFailed"].iter().enumerate() {
+        notifications.receive(kind, None, &json!({"id": format!("u{i}")}));
     }
     leptos::task::tick().await;
     assert_eq!(toasts(&parent).len(), 3);
     let more = parent.query_selector(".toaster__more").unwrap().expect("a +N more line");
     assert_eq!(more.text_content().as_deref(), Some("+2 more"));
+}
+
+#[wasm_bindgen_test]
+async fn a_burst_of_one_kind_folds_into_one_counting_toast() {
+    let (parent, notifications, _mounted) = mount_toaster();
+    for i in 0..12 {
+        notifications.receive("UserCreated", None, &json!({"id": format!("b{i}")}));
+    }
+    leptos::task::tick().await;
+    let shown = toasts(&parent);
+    assert_eq!(shown.len(), 1);
+    assert!(shown[0].text_content().unwrap().contains("12 users created"));
+    // The fold's count follows later events of the burst, in the same toast.
+    notifications.receive("UserCreated", None, &json!({"id": "b12"}));
+    leptos::task::tick().await;
+    let again = toasts(&parent);
+    assert_eq!(again.len(), 1);
+    assert!(again[0].is_same_node(Some(&shown[0])), "the toast was updated, not replaced");
+    assert!(again[0].text_content().unwrap().contains("13 users created"));
+    assert_eq!(notifications.recent("", usize::MAX).len(), 13, "every event is in the history");
+}
+
+#[wasm_bindgen_test]
+async fn a_hovered_toast_stays_past_its_time_and_goes_after_the_pointer_leaves() {
+    let (parent, notifications, _mounted) = mount_toaster_with(short);
+    notifications.receive("PasswordChanged", None, &json!({"id": "hovered"}));
+    notifications.receive("UserUpdated", None, &json!({"id": "left-alone"}));
+    leptos::task::tick().await;
+    let hovered = toast_titled(&parent, "Password changed").expect("the hovered toast");
+    dispatch(&hovered, "mouseenter");
+    // The toast nobody hovers times out; then, and for a while after, the hovered one stays.
+    assert!(until(|| toast_titled(&parent, "User updated").is_none(), 3_000.0).await);
+    sleep(400).await;
+    assert!(toast_titled(&parent, "Password changed").is_some(), "a hovered toast outlived its time");
+    dispatch(&hovered, "mouseleave");
+    assert!(until(|| toasts(&parent).is_empty(), 3_000.0).await, "it goes once the pointer leaves");
+}
+
+#[wasm_bindgen_test]
+async fn a_focused_toast_stays_until_focus_leaves() {
+    let (parent, notifications, _mounted) = mount_toaster_with(short);
+    notifications.receive("PasswordChanged", None, &json!({"id": "focused"}));
+    notifications.receive("UserUpdated", None, &json!({"id": "unfocused"}));
+    leptos::task::tick().await;
+    let focused = toast_titled(&parent, "Password changed").expect("the focused toast");
+    dispatch(&focused, "focusin");
+    assert!(until(|| toast_titled(&parent, "User updated").is_none(), 3_000.0).await);
+    sleep(400).await;
+    assert!(toast_titled(&parent, "Password changed").is_some(), "a focused toast outlived its time");
+    dispatch(&focused, "focusout");
+    assert!(until(|| toasts(&parent).is_empty(), 3_000.0).await, "it goes once focus leaves");
+}
+
+/// Makes the document say it is hidden (or not again) and tells listeners, as a browser does
+/// when the tab goes to the background.
+fn set_page_hidden(hidden: bool) {
+    let script = if hidden {
+        "Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });\
+         document.dispatchEvent(new Event('visibilitychange'));"
+    } else {
+        "delete document.hidden; document.dispatchEvent(new Event('visibilitychange'));"
+    };
+    js_sys::Function::new_no_args(script).call0(&wasm_bindgen::JsValue::NULL).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn toasts_wait_while_the_tab_is_hidden() {
+    let (parent, notifications, _mounted) = mount_toaster_with(short);
+    notifications.receive("PasswordChanged", None, &json!({"id": "hidden-tab"}));
+    leptos::task::tick().await;
+    set_page_hidden(true);
+    sleep(700).await;
+    let still_there = toast_titled(&parent, "Password changed").is_some();
+    set_page_hidden(false);
+    assert!(still_there, "a toast outlived its time while the tab was hidden");
+    assert!(until(|| toasts(&parent).is_empty(), 3_000.0).await, "it goes once the tab is shown");
 }

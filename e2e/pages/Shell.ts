@@ -11,6 +11,8 @@ export class Shell {
   readonly connection: Locator;
   /** The badge's "Retry now", shown while waiting to reconnect. */
   readonly retryNow: Locator;
+  /** The header's bell: a link to `/notifications` named with the unread count. */
+  readonly bell: Locator;
 
   constructor(readonly page: Page) {
     this.signOutButton = page.getByRole('button', { name: 'Sign out' });
@@ -18,6 +20,7 @@ export class Shell {
     this.toasts = this.notifications.getByRole('status').or(this.notifications.getByRole('alert'));
     this.connection = page.getByRole('banner').getByRole('status');
     this.retryNow = page.getByRole('banner').getByRole('button', { name: 'Retry now' });
+    this.bell = page.getByRole('banner').getByRole('link', { name: /^Notifications, / });
   }
 
   /** The toast whose text includes `title`. */

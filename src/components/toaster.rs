@@ -1,15 +1,23 @@
 //! Toasts: a persistent live region that screen readers watch, holding at most
-//! [`VISIBLE_TOASTS`] toasts with a "+N more" line for the rest.
+//! [`VISIBLE_TOASTS`] toasts with a "+N more" line for the rest. A toast's time runs only
+//! while nobody is reading it: it pauses while hovered or focused and while the tab is hidden,
+//! and keeps the time it had left.
 //!
 //! Payload text is rendered as text nodes only, so markup in a name is shown, never run.
 
 use std::time::Duration;
 
-use herald_notifications::{Notification, Severity};
+use herald_notifications::{Severity, Toast};
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 
 use crate::notifications::{Notifications, VISIBLE_TOASTS};
+
+/// How long a toast of a severity stays, as [`toast_duration`] decides.
+pub type ToastDurations = fn(Severity, bool) -> Option<Duration>;
 
 /// How long a toast of each severity stays; `None` for toasts that stay until dismissed.
 pub fn toast_duration(severity: Severity, sticky: bool) -> Option<Duration> {
@@ -24,8 +32,11 @@ pub fn toast_duration(severity: Severity, sticky: bool) -> Option<Duration> {
     }
 }
 
+/// The toaster. `durations` decides how long toasts stay; default [`toast_duration`] (tests
+/// pass shorter ones).
 #[component]
-pub fn Toaster() -> impl IntoView {
+pub fn Toaster(#[prop(optional)] durations: Option<ToastDurations>) -> impl IntoView {
+    let durations = durations.unwrap_or(toast_duration);
     let notifications = Notifications::expect();
     let toasts = notifications.toasts();
     let visible = move || {
@@ -34,11 +45,28 @@ pub fn Toaster() -> impl IntoView {
         all.into_iter().skip(skip).collect::<Vec<_>>()
     };
     let hidden = move || toasts.with(|t| t.len().saturating_sub(VISIBLE_TOASTS));
+
+    let page_hidden = RwSignal::new(document().hidden());
+    // Owned by the toaster: removed and freed when it goes.
+    let _visibility = StoredValue::new_local(DocumentListener::new("visibilitychange", move || {
+        page_hidden.try_set(document().hidden());
+    }));
+
+    // A desktop notification that was clicked asks to open a page; the router is here.
+    let navigate = use_navigate();
+    let navigation = notifications.navigation();
+    Effect::new(move || {
+        if let Some(path) = navigation.get() {
+            navigate(&path, Default::default());
+            notifications.navigated();
+        }
+    });
+
     view! {
         <section class="toaster" aria-label="Notifications">
             <ol class="toaster__list" aria-live="polite" aria-relevant="additions">
-                <For each=visible key=|n| n.id.clone() let(notification)>
-                    <Toast notification />
+                <For each=visible key=|t| t.notification.id.clone() let(toast)>
+                    <ToastView toast durations page_hidden=page_hidden.into() />
                 </For>
             </ol>
             <Show when=move || { hidden() > 0 }>
@@ -49,14 +77,40 @@ pub fn Toaster() -> impl IntoView {
 }
 
 #[component]
-fn Toast(notification: Notification) -> impl IntoView {
+fn ToastView(toast: Toast, durations: ToastDurations, page_hidden: Signal<bool>) -> impl IntoView {
     let notifications = Notifications::expect();
+    let notification = toast.notification;
     let id = notification.id.clone();
-    if let Some(duration) = toast_duration(notification.severity, notification.sticky) {
+    let hovered = RwSignal::new(false);
+    let focused = RwSignal::new(false);
+    if let Some(duration) = durations(notification.severity, notification.sticky) {
+        let remaining_ms = StoredValue::new(duration.as_secs_f64() * 1000.0);
+        let running_since = StoredValue::new(None::<f64>);
+        let timer = StoredValue::new(None::<TimeoutHandle>);
         let id = id.clone();
-        if let Ok(handle) = set_timeout_with_handle(move || notifications.dismiss(&id), duration) {
-            on_cleanup(move || handle.clear());
-        }
+        Effect::new(move || {
+            let paused = hovered.get() || focused.get() || page_hidden.get();
+            if paused {
+                if let Some(handle) = timer.try_update_value(Option::take).flatten() {
+                    handle.clear();
+                }
+                if let Some(since) = running_since.try_update_value(Option::take).flatten() {
+                    remaining_ms.update_value(|left| *left = (*left - (js_sys::Date::now() - since)).max(0.0));
+                }
+            } else if timer.with_value(Option::is_none) {
+                let id = id.clone();
+                let left = Duration::from_millis(remaining_ms.get_value() as u64);
+                running_since.set_value(Some(js_sys::Date::now()));
+                if let Ok(handle) = set_timeout_with_handle(move || notifications.dismiss(&id), left) {
+                    timer.set_value(Some(handle));
+                }
+            }
+        });
+        on_cleanup(move || {
+            if let Some(handle) = timer.try_update_value(Option::take).flatten() {
+                handle.clear();
+            }
+        });
     }
     let urgent = matches!(notification.severity, Severity::Error | Severity::Critical);
     let dismiss = {
@@ -79,6 +133,11 @@ fn Toast(notification: Notification) -> impl IntoView {
             </A>
         }
     });
+    // A fold's title counts its events and grows while the burst goes on.
+    let title = {
+        let initial = notification.title.clone();
+        move || notifications.toast_title(&id).unwrap_or_else(|| initial.clone())
+    };
     view! {
         <li
             class=format!("toast toast--{}", notification.severity.as_str())
@@ -86,9 +145,13 @@ fn Toast(notification: Notification) -> impl IntoView {
             aria-atomic="true"
             tabindex="0"
             on:keydown=on_key
+            on:mouseenter=move |_| hovered.set(true)
+            on:mouseleave=move |_| hovered.set(false)
+            on:focusin=move |_| focused.set(true)
+            on:focusout=move |_| focused.set(false)
         >
             <div class="toast__body">
-                <p class="toast__title">{notification.title.clone()}</p>
+                <p class="toast__title">{title}</p>
                 <Show when={
                     let empty = notification.message.is_empty();
                     move || !empty
@@ -106,5 +169,25 @@ fn Toast(notification: Notification) -> impl IntoView {
                 "×"
             </button>
         </li>
+    }
+}
+
+/// A listener on the document, removed (and its closure freed) when dropped.
+struct DocumentListener {
+    kind: &'static str,
+    callback: Closure<dyn FnMut()>,
+}
+
+impl DocumentListener {
+    fn new(kind: &'static str, handler: impl FnMut() + 'static) -> DocumentListener {
+        let callback = Closure::<dyn FnMut()>::new(handler);
+        let _ = document().add_event_listener_with_callback(kind, callback.as_ref().unchecked_ref());
+        DocumentListener { kind, callback }
+    }
+}
+
+impl Drop for DocumentListener {
+    fn drop(&mut self) {
+        let _ = document().remove_event_listener_with_callback(self.kind, self.callback.as_ref().unchecked_ref());
     }
 }

@@ -6,11 +6,13 @@
 //! clipped to a length a toast can show. The text stays text: the app renders it as such, so
 //! markup in a name is shown, never run.
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// How much a notification matters; decides its colour, its live-region politeness and how
 /// long its toast stays.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
     Success,
@@ -32,6 +34,15 @@ impl Severity {
         }
     }
 
+    /// Every severity, mildest first.
+    pub const ALL: [Severity; 5] =
+        [Severity::Info, Severity::Success, Severity::Warning, Severity::Error, Severity::Critical];
+
+    /// The severity spelled as [`Severity::as_str`] spells it.
+    pub fn parse(name: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",
@@ -44,14 +55,14 @@ impl Severity {
 }
 
 /// A link a notification offers, such as "Review" → `/approvals`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Link {
     pub label: String,
     pub href: String,
 }
 
 /// One notification: what a toast shows and what the history keeps.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notification {
     /// The event's `id`, unique per event: the key for de-duplication and catch-up.
     pub id: String,

@@ -2,13 +2,15 @@
 
 use std::collections::{HashSet, VecDeque};
 
+use serde::{Deserialize, Serialize};
+
 use crate::catalogue::Notification;
 
 /// How many notifications a history keeps unless told otherwise.
 pub const DEFAULT_CAPACITY: usize = 100;
 
 /// One entry of the history.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
     pub notification: Notification,
     pub read: bool,
@@ -85,6 +87,44 @@ impl History {
         self.entries.clear();
         self.ids.clear();
     }
+
+    /// The history as stored (in the browser's localStorage, under a key per person).
+    pub fn to_json(&self) -> String {
+        let stored = StoredHistory { version: STORED_VERSION, entries: self.entries.iter().cloned().collect() };
+        serde_json::to_string(&stored).unwrap_or_default()
+    }
+
+    /// A history read back from [`History::to_json`]'s text, keeping at most `capacity`
+    /// entries. Text that is not a stored history (corrupt, or from another version) gives an
+    /// empty history: losing old notifications is better than not starting.
+    pub fn from_json(json: &str, capacity: usize) -> History {
+        let mut history = History::with_capacity(capacity);
+        let Ok(stored) = serde_json::from_str::<StoredHistory>(json) else {
+            return history;
+        };
+        if stored.version != STORED_VERSION {
+            return history;
+        }
+        // Stored newest first; pushed oldest first so the newest end up in front.
+        for entry in stored.entries.into_iter().take(history.capacity).rev() {
+            let read = entry.read;
+            let id = entry.notification.id.clone();
+            if history.push(entry.notification) && read {
+                history.mark_read(&id);
+            }
+        }
+        history
+    }
+}
+
+/// The version of the stored format; a stored history of any other version is dropped.
+const STORED_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct StoredHistory {
+    version: u32,
+    /// Newest first.
+    entries: Vec<Entry>,
 }
 
 #[cfg(test)]
@@ -130,5 +170,32 @@ mod tests {
         assert_eq!(history.unread(), 0);
         history.push(notification(9));
         assert_eq!(history.unread(), 1);
+    }
+
+    #[test]
+    fn the_stored_form_round_trips() {
+        let mut history = History::default();
+        for id in 1..=4 {
+            history.push(notification(id));
+        }
+        history.mark_read("2");
+        let json = history.to_json();
+        let restored = History::from_json(&json, DEFAULT_CAPACITY);
+        assert_eq!(restored.entries().collect::<Vec<_>>(), history.entries().collect::<Vec<_>>());
+        assert_eq!(restored.unread(), 3);
+        // Still de-duplicates after a reload.
+        let mut restored = restored;
+        assert!(!restored.push(notification(3)));
+        // A smaller capacity keeps the newest.
+        let small = History::from_json(&json, 2);
+        let ids: Vec<_> = small.entries().map(|e| e.notification.id.as_str()).collect();
+        assert_eq!(ids, ["4", "3"]);
+    }
+
+    #[test]
+    fn bad_stored_text_gives_an_empty_history() {
+        for json in ["", "null", "[]", "{", "{\"version\": 1}", "{\"version\": 99, \"entries\": []}", "{\"version\": 1, \"entries\": [{\"read\": true}]}"] {
+            assert!(History::from_json(json, DEFAULT_CAPACITY).is_empty(), "{json}");
+        }
     }
 }

@@ -3,13 +3,22 @@
 //! [`catalogue`] turns a broadcast event (its short name and payload) into a typed
 //! [`AppEvent`] and that into a [`Notification`]: severity, title, message and action, as
 //! the wire contract's table says. [`history`] keeps a person's notifications: bounded,
-//! de-duplicated by id, with unread counts. The app's notification store wraps these in
+//! de-duplicated by id, with unread counts,
+//! and its stored form. [`toasts`] decides what is on screen, folding bursts of one kind;
+//! [`preferences`] holds what a person muted; [`filter`] narrows the history by channel
+//! and severity. The app's notification store wraps these in
 //! signals; everything that decides lives here and is tested natively.
 //!
 //! Invariant: this crate never imports web_sys, wasm_bindgen or leptos.
 
 pub mod catalogue;
+pub mod filter;
 pub mod history;
+pub mod preferences;
+pub mod toasts;
 
 pub use crate::catalogue::{AppEvent, Link, Notification, Severity, humanize};
+pub use crate::filter::{ChannelKind, Filter};
 pub use crate::history::History;
+pub use crate::preferences::Preferences;
+pub use crate::toasts::{FoldRule, Toast, Toasts, plural_title};
