@@ -53,7 +53,7 @@ test('a burst of 20 users created folds into one counting toast, and all 20 ente
   expect(await page.evaluate(() => (window as any).__mostToasts)).toBeLessThanOrEqual(3);
   await expect(shell.bell).toHaveAccessibleName('Notifications, 20 unread');
 
-  await shell.bell.click();
+  await shell.openHistory();
   await expect(history.heading).toBeVisible();
   await expect(history.entries).toHaveCount(20);
 });
@@ -68,7 +68,7 @@ test('a reload keeps the history, what was read, and the unread count', async ({
   await fire('UserDeleted', { tenant_id: 1, fields: { user: { name: 'Otto Old' } } });
   await expect(shell.bell).toHaveAccessibleName('Notifications, 3 unread');
 
-  await shell.bell.click();
+  await shell.openHistory();
   await expect(history.entries).toHaveCount(3);
   // Activating an entry marks it read.
   await history.entry('Rita Reload').getByRole('button').click();
@@ -98,7 +98,7 @@ test('the history filters by channel and severity', async ({ page, fire }) => {
   await fire('UserCreated', { tenant_id: 1, fields: { user: { name: 'Tess Tenant' } } });
   await fire('PasswordChanged', { user_id: 2 });
   await expect(shell.bell).toHaveAccessibleName('Notifications, 2 unread');
-  await shell.bell.click();
+  await shell.openHistory();
   await expect(history.entries).toHaveCount(2);
 
   await history.channelFilter.selectOption({ label: 'Personal' });
@@ -123,7 +123,7 @@ test('a muted event type enters the history without a toast, and stays muted aft
 
   await fire('UserUpdated', { tenant_id: 1, fields: { user: { name: 'First Update' } } });
   await expect(shell.toast('First Update')).toBeVisible();
-  await shell.bell.click();
+  await shell.openHistory();
   await history.mute('User updated').check();
 
   await fire('UserUpdated', { tenant_id: 1, fields: { user: { name: 'Muted Update' } } });
@@ -156,7 +156,7 @@ test('a name full of markup shows as text: no dialog, no request, no element', a
   const name = '<img src=x onerror=alert(1)><script>alert(2)</script><svg onload=alert(3)>';
   await fire('UserCreated', { tenant_id: 1, fields: { user: { name } } });
   await expect(shell.toast(name)).toBeVisible();
-  await shell.bell.click();
+  await shell.openHistory();
   await expect(history.entry(name)).toBeVisible();
 
   expect(await page.locator('.toaster img, .toaster script, main img, main script').count()).toBe(0);
@@ -201,7 +201,7 @@ test('desktop notifications are asked for only on request, raised while the tab 
   const desktop = () => page.evaluate(() => (window as any).__desktop.map((n: { body: string }) => n.body));
 
   await signInAsAcmeOwner(page);
-  await shell.bell.click();
+  await shell.openHistory();
   expect(await permissionRequests()).toBe(0);
   await history.enableDesktop.click();
   await expect(page.getByRole('button', { name: 'Turn off desktop notifications' })).toBeVisible();
@@ -241,12 +241,26 @@ test("each person gets their own history back, and never another's", async ({ pa
   await login.signIn('user@acme.test', 'password');
   await umaSubscribed;
   await expect(shell.bell).toHaveAccessibleName('Notifications, none unread');
-  await shell.bell.click();
+  await shell.openHistory();
   await expect(history.entries).toHaveCount(0);
 
   await shell.signOut();
   await login.signIn('owner@acme.test', 'password');
   await expect(shell.bell).toHaveAccessibleName('Notifications, 1 unread');
-  await shell.bell.click();
+  await shell.openHistory();
   await expect(history.entry('Owner Only')).toBeVisible();
+});
+
+test('the bell opens a dropdown of the newest notifications that can mark them all read', async ({ page, fire }) => {
+  const shell = new Shell(page);
+  await signInAsAcmeOwner(page);
+  await fire('PaymentCompleted', { tenant_id: 1, fields: { payment: { payer: 'Dropdown Payer' } } });
+  await expect(shell.bell).toHaveAccessibleName('Notifications, 1 unread');
+  await shell.bell.click();
+  await expect(shell.bell).toHaveAttribute('aria-expanded', 'true');
+  await expect(shell.bellPanel.getByText('Dropdown Payer')).toBeVisible();
+  await shell.bellPanel.getByRole('button', { name: 'Mark all as read' }).click();
+  await expect(shell.bell).toHaveAccessibleName('Notifications, none unread');
+  await page.keyboard.press('Escape');
+  await expect(shell.bellPanel).toBeHidden();
 });

@@ -11,16 +11,25 @@ export class Shell {
   readonly connection: Locator;
   /** The badge's "Retry now", shown while waiting to reconnect. */
   readonly retryNow: Locator;
-  /** The header's bell: a link to `/notifications` named with the unread count. */
+  /** The header's bell: a button named with the unread count that opens the dropdown. */
   readonly bell: Locator;
+  /** The bell's dropdown with the newest notifications. */
+  readonly bellPanel: Locator;
 
   constructor(readonly page: Page) {
     this.signOutButton = page.getByRole('button', { name: 'Sign out' });
-    this.notifications = page.getByRole('region', { name: 'Notifications' });
+    this.notifications = page.getByRole('region', { name: 'Notifications', exact: true });
     this.toasts = this.notifications.getByRole('status').or(this.notifications.getByRole('alert'));
     this.connection = page.getByRole('banner').getByRole('status');
     this.retryNow = page.getByRole('banner').getByRole('button', { name: 'Retry now' });
-    this.bell = page.getByRole('banner').getByRole('link', { name: /^Notifications, / });
+    this.bell = page.getByRole('banner').getByRole('button', { name: /^Notifications, / });
+    this.bellPanel = page.getByRole('region', { name: 'Recent notifications' });
+  }
+
+  /** Opens the whole history through the bell's dropdown. */
+  async openHistory(): Promise<void> {
+    await this.bell.click();
+    await this.bellPanel.getByRole('link', { name: 'See all notifications' }).click();
   }
 
   /** The toast whose text includes `title`. */

@@ -6,13 +6,12 @@ use leptos_router::components::A;
 
 use crate::api::Role;
 use crate::auth::Auth;
+use crate::components::bell::Bell;
 use crate::components::connection_badge::ConnectionBadge;
-use crate::notifications::Notifications;
 
 #[component]
 pub fn Header() -> impl IntoView {
     let auth = Auth::expect();
-    let notifications = Notifications::expect();
     let role = move || auth.user().map(|u| u.role);
     let person = move || {
         auth.user().map(|user| {
@@ -23,11 +22,6 @@ pub fn Header() -> impl IntoView {
                 </span>
             }
         })
-    };
-    let unread = move || notifications.unread();
-    let bell_label = move || match unread() {
-        0 => "Notifications, none unread".to_owned(),
-        n => format!("Notifications, {n} unread"),
     };
     view! {
         <header class="header">
@@ -43,17 +37,7 @@ pub fn Header() -> impl IntoView {
             </nav>
             <ConnectionBadge />
             <div class="header__end">
-                <A href="/notifications" attr:class="bell" attr:aria-label=bell_label>
-                    <svg class="bell__icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
-                        <path
-                            d="M12 3a6 6 0 0 0-6 6v3.6L4.3 15.4A1 1 0 0 0 5.2 17h13.6a1 1 0 0 0 .9-1.6L18 12.6V9a6 6 0 0 0-6-6Zm0 19a3 3 0 0 0 2.8-2H9.2A3 3 0 0 0 12 22Z"
-                            fill="currentColor"
-                        />
-                    </svg>
-                    <Show when=move || { unread() > 0 }>
-                        <span class="bell__count" aria-hidden="true">{unread}</span>
-                    </Show>
-                </A>
+                <Bell />
                 {person}
                 <button type="button" class="button button--quiet" on:click=move |_| auth.sign_out()>
                     "Sign out"

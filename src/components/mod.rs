@@ -1,5 +1,6 @@
 //! Pieces of the page shell shared by every page.
 
+pub mod bell;
 pub mod connection_badge;
 pub mod feed;
 pub mod header;
