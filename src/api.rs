@@ -79,7 +79,9 @@ impl fmt::Display for ApiError {
                 write!(f, "The server answered with an error ({status}).")
             }
             ApiError::Server { message, .. } => write!(f, "{message}"),
-            ApiError::Network(_) => write!(f, "The server cannot be reached. Check your connection and try again."),
+            ApiError::Network(_) => {
+                write!(f, "The server cannot be reached. Check your connection and try again.")
+            }
             ApiError::Decode(detail) => write!(f, "The server sent an unexpected answer: {detail}"),
         }
     }
@@ -141,7 +143,8 @@ impl Api {
         let form = web_sys::UrlSearchParams::new().expect("URLSearchParams exists in every browser");
         form.append("socket_id", socket_id);
         form.append("channel_name", channel);
-        let request = authorized(Request::post(&self.config.url(&self.config.auth_endpoint)), token).body(form);
+        let request =
+            authorized(Request::post(&self.config.url(&self.config.auth_endpoint)), token).body(form);
         let response = match request {
             Ok(request) => request.send().await,
             Err(e) => return AuthResult::Failed { reason: e.to_string() },
@@ -177,12 +180,8 @@ async fn check(response: Response) -> Result<Response, ApiError> {
         return Ok(response);
     }
     let status = response.status();
-    let body: ErrorBody = response
-        .text()
-        .await
-        .ok()
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or_default();
+    let body: ErrorBody =
+        response.text().await.ok().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default();
     Err(match status {
         401 => ApiError::Unauthenticated,
         403 => ApiError::Forbidden(if body.message.is_empty() {

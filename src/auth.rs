@@ -23,7 +23,9 @@ pub enum Session {
     Restoring,
     /// Nobody is signed in. `notice` says why the last session ended, when it did not end
     /// by the person's own choice ("Your session expired").
-    SignedOut { notice: Option<String> },
+    SignedOut {
+        notice: Option<String>,
+    },
     SignedIn(SignedIn),
 }
 
@@ -93,7 +95,8 @@ impl Auth {
             // this page's life.
             let _ = storage.set_item(TOKEN_KEY, &login.token);
         }
-        let expires_at_ms = jwt_expiry_ms(&login.token).or_else(|| login.expires_at.as_deref().and_then(parse_time_ms));
+        let expires_at_ms =
+            jwt_expiry_ms(&login.token).or_else(|| login.expires_at.as_deref().and_then(parse_time_ms));
         self.start(SignedIn { user: login.user, token: login.token, expires_at_ms });
         Ok(())
     }
@@ -105,7 +108,9 @@ impl Auth {
             let api = self.api.get_value();
             spawn_local(async move {
                 if let Err(error) = api.logout(&token).await {
-                    leptos::logging::warn!("[herald:auth] sign-out request failed ({error}); signed out locally");
+                    leptos::logging::warn!(
+                        "[herald:auth] sign-out request failed ({error}); signed out locally"
+                    );
                 }
             });
         }
@@ -231,11 +236,14 @@ pub fn jwt_expiry_ms(token: &str) -> Option<f64> {
     }
     let payload = token.split('.').nth(1)?;
     // base64url → base64, which the browser's atob decodes.
-    let mut base64: String = payload.chars().map(|c| match c {
-        '-' => '+',
-        '_' => '/',
-        c => c,
-    }).collect();
+    let mut base64: String = payload
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
     while !base64.len().is_multiple_of(4) {
         base64.push('=');
     }

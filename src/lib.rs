@@ -68,10 +68,16 @@ fn Herald(config: Config) -> impl IntoView {
         Incoming::SubscriptionFailed { channel, error } => {
             let detail = match error {
                 SubscriptionError::Forbidden => "You are not allowed to receive these updates.".to_owned(),
-                SubscriptionError::Rejected { message, .. } => format!("The realtime server refused it: {message}"),
+                SubscriptionError::Rejected { message, .. } => {
+                    format!("The realtime server refused it: {message}")
+                }
                 SubscriptionError::Unauthorized => unreachable!("handled above"),
             };
-            notifications.announce(Severity::Error, &format!("Live updates unavailable for {channel}"), &detail);
+            notifications.announce(
+                Severity::Error,
+                &format!("Live updates unavailable for {channel}"),
+                &detail,
+            );
         }
     });
 
@@ -98,10 +104,9 @@ fn Herald(config: Config) -> impl IntoView {
             notifications.announce(Severity::Warning, "Signed out", notice);
         }
         realtime.follow(match session {
-            Session::SignedIn(signed_in) => Some(Subscriber {
-                channels: config.channels_for(&signed_in.user),
-                token: signed_in.token,
-            }),
+            Session::SignedIn(signed_in) => {
+                Some(Subscriber { channels: config.channels_for(&signed_in.user), token: signed_in.token })
+            }
             _ => None,
         });
         user_id

@@ -129,7 +129,8 @@ impl Notifications {
         let history = stored(history_key(user_id))
             .map(|json| History::from_json(&json, HISTORY_CAPACITY))
             .unwrap_or_else(|| History::with_capacity(HISTORY_CAPACITY));
-        let preferences = stored(preferences_key(user_id)).map(|json| Preferences::from_json(&json)).unwrap_or_default();
+        let preferences =
+            stored(preferences_key(user_id)).map(|json| Preferences::from_json(&json)).unwrap_or_default();
         self.owner.set_value(Some(user_id));
         self.history.set(history);
         self.preferences.set(preferences);

@@ -15,7 +15,14 @@ wasm_bindgen_test_configure!(run_in_browser);
 const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0IiwiZXhwIjoyMDAwMDAwMDAwfQ.c2lnbmF0dXJl";
 
 fn user() -> User {
-    User { id: 4, name: "Uma User".into(), email: "user@acme.test".into(), role: Role::User, tenant_id: Some(1), status: "active".into() }
+    User {
+        id: 4,
+        name: "Uma User".into(),
+        email: "user@acme.test".into(),
+        role: Role::User,
+        tenant_id: Some(1),
+        status: "active".into(),
+    }
 }
 
 /// A configuration whose API is a port nothing listens on: every request fails to connect.

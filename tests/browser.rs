@@ -87,7 +87,8 @@ fn toasts(parent: &Element) -> Vec<Element> {
 #[wasm_bindgen_test]
 async fn the_region_is_labelled_and_toasts_take_roles_by_severity() {
     let (parent, notifications, _mounted) = mount_toaster();
-    let region = parent.query_selector("section[aria-label='Notifications']").unwrap().expect("a labelled region");
+    let region =
+        parent.query_selector("section[aria-label='Notifications']").unwrap().expect("a labelled region");
     let live = region.query_selector("[aria-live='polite']").unwrap();
     assert!(live.is_some(), "the live region exists before any toast");
 
@@ -112,7 +113,9 @@ async fn escape_dismisses_a_toast() {
     let init = KeyboardEventInit::new();
     init.set_key("Escape");
     init.set_bubbles(true);
-    toast.dispatch_event(&KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap()).unwrap();
+    toast
+        .dispatch_event(&KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap())
+        .unwrap();
     leptos::task::tick().await;
     assert!(toasts(&parent).is_empty());
 }
@@ -131,7 +134,9 @@ async fn markup_in_a_payload_is_shown_as_text() {
 async fn at_most_three_toasts_show_with_a_count_of_the_rest() {
     let (parent, notifications, _mounted) = mount_toaster();
     // Five kinds, so that none of them folds.
-    for (i, kind) in ["UserCreated", "UserUpdated", "UserDeleted", "TenantCreated", "PaymentFailed"].iter().enumerate() {
+    for (i, kind) in
+        ["UserCreated", "UserUpdated", "UserDeleted", "TenantCreated", "PaymentFailed"].iter().enumerate()
+    {
         notifications.receive(kind, None, &json!({"id": format!("u{i}")}));
     }
     leptos::task::tick().await;

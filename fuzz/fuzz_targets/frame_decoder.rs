@@ -12,7 +12,10 @@ fuzz_target!(|data: &[u8]| {
     conn.set_channels(["private-user.1", "tenant.1"]);
     conn.connect(Millis(0));
     conn.handle_open(Millis(1));
-    conn.handle_frame(r#"{"event":"pusher:connection_established","data":"{\"socket_id\":\"1.1\"}"}"#, Millis(2));
+    conn.handle_frame(
+        r#"{"event":"pusher:connection_established","data":"{\"socket_id\":\"1.1\"}"}"#,
+        Millis(2),
+    );
     // The input may hold several frames, one per line, as a stream would.
     for (i, line) in text.lines().enumerate() {
         conn.handle_frame(line, Millis(3 + i as u64));

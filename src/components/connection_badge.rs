@@ -37,7 +37,9 @@ pub fn ConnectionBadge() -> impl IntoView {
     let can_retry = move || {
         matches!(
             state.get(),
-            ConnectionState::Reconnecting { .. } | ConnectionState::Unavailable | ConnectionState::Failed { .. }
+            ConnectionState::Reconnecting { .. }
+                | ConnectionState::Unavailable
+                | ConnectionState::Failed { .. }
         )
     };
     view! {

@@ -95,7 +95,8 @@ fn ToastView(toast: Toast, durations: ToastDurations, page_hidden: Signal<bool>)
                     handle.clear();
                 }
                 if let Some(since) = running_since.try_update_value(Option::take).flatten() {
-                    remaining_ms.update_value(|left| *left = (*left - (js_sys::Date::now() - since)).max(0.0));
+                    remaining_ms
+                        .update_value(|left| *left = (*left - (js_sys::Date::now() - since)).max(0.0));
                 }
             } else if timer.with_value(Option::is_none) {
                 let id = id.clone();
@@ -188,6 +189,7 @@ impl DocumentListener {
 
 impl Drop for DocumentListener {
     fn drop(&mut self) {
-        let _ = document().remove_event_listener_with_callback(self.kind, self.callback.as_ref().unchecked_ref());
+        let _ =
+            document().remove_event_listener_with_callback(self.kind, self.callback.as_ref().unchecked_ref());
     }
 }

@@ -36,11 +36,7 @@ pub fn ForRole(role: Role, children: ChildrenFn) -> impl IntoView {
     let auth = Auth::expect();
     move || {
         let allowed = auth.user().is_some_and(|user| user.role == role);
-        if allowed {
-            children().into_any()
-        } else {
-            view! { <NotAllowed /> }.into_any()
-        }
+        if allowed { children().into_any() } else { view! { <NotAllowed /> }.into_any() }
     }
 }
 

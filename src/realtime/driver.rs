@@ -284,7 +284,9 @@ impl Socket {
                     }
                     d.conn.handle_frame(&text, now)
                 }),
-                None => leptos::logging::warn!("[herald:realtime] binary frame ignored: Pusher frames are text"),
+                None => {
+                    leptos::logging::warn!("[herald:realtime] binary frame ignored: Pusher frames are text")
+                }
             }
         });
         let d = driver.clone();
@@ -342,7 +344,10 @@ impl Timer {
         if let Some(delay) = delay {
             let ms = i32::try_from(delay.0).unwrap_or(i32::MAX);
             self.handle = window()
-                .set_timeout_with_callback_and_timeout_and_arguments_0(self.callback.as_ref().unchecked_ref(), ms)
+                .set_timeout_with_callback_and_timeout_and_arguments_0(
+                    self.callback.as_ref().unchecked_ref(),
+                    ms,
+                )
                 .ok();
         }
     }
@@ -364,15 +369,28 @@ struct Listener {
 }
 
 impl Listener {
-    fn on_window(kind: &'static str, driver: &Weak<RefCell<Driver>>, input: fn(&mut Driver, Millis)) -> Listener {
+    fn on_window(
+        kind: &'static str,
+        driver: &Weak<RefCell<Driver>>,
+        input: fn(&mut Driver, Millis),
+    ) -> Listener {
         Listener::new(window().into(), kind, driver, input)
     }
 
-    fn on_document(kind: &'static str, driver: &Weak<RefCell<Driver>>, input: fn(&mut Driver, Millis)) -> Listener {
+    fn on_document(
+        kind: &'static str,
+        driver: &Weak<RefCell<Driver>>,
+        input: fn(&mut Driver, Millis),
+    ) -> Listener {
         Listener::new(document().into(), kind, driver, input)
     }
 
-    fn new(target: web_sys::EventTarget, kind: &'static str, driver: &Weak<RefCell<Driver>>, input: fn(&mut Driver, Millis)) -> Listener {
+    fn new(
+        target: web_sys::EventTarget,
+        kind: &'static str,
+        driver: &Weak<RefCell<Driver>>,
+        input: fn(&mut Driver, Millis),
+    ) -> Listener {
         let driver = driver.clone();
         let callback = Closure::<dyn FnMut()>::new(move || with_driver(&driver, input));
         let _ = target.add_event_listener_with_callback(kind, callback.as_ref().unchecked_ref());
@@ -382,6 +400,8 @@ impl Listener {
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        let _ = self.target.remove_event_listener_with_callback(self.kind, self.callback.as_ref().unchecked_ref());
+        let _ = self
+            .target
+            .remove_event_listener_with_callback(self.kind, self.callback.as_ref().unchecked_ref());
     }
 }

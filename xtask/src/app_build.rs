@@ -44,14 +44,11 @@ pub fn build(root: &Path, tools: &Tools) -> Result {
 /// neighbours; a linked folder itself), the .wasm files cargo built, and everything in dist/.
 fn fingerprint(root: &Path) -> Result<String> {
     let index = root.join("index.html");
-    let html =
-        fs::read_to_string(&index).map_err(|error| format!("{}: {error}", index.display()))?;
+    let html = fs::read_to_string(&index).map_err(|error| format!("{}: {error}", index.display()))?;
     let mut files = vec![index, root.join("Trunk.toml")];
     for href in trunk_asset_hrefs(&html) {
         let asset = root.join(href);
-        let folder = Path::new(href)
-            .parent()
-            .filter(|folder| !folder.as_os_str().is_empty());
+        let folder = Path::new(href).parent().filter(|folder| !folder.as_os_str().is_empty());
         match folder {
             _ if asset.is_dir() => collect_files(&asset, true, &mut files),
             Some(folder) => collect_files(&root.join(folder), true, &mut files),
@@ -61,11 +58,7 @@ fn fingerprint(root: &Path) -> Result<String> {
     let wasm_dir = crate::target_dir(root).join("wasm32-unknown-unknown/release");
     let mut built = Vec::new();
     collect_files(&wasm_dir, false, &mut built);
-    files.extend(
-        built
-            .into_iter()
-            .filter(|file| file.extension().is_some_and(|ext| ext == "wasm")),
-    );
+    files.extend(built.into_iter().filter(|file| file.extension().is_some_and(|ext| ext == "wasm")));
     collect_files(&root.join("dist"), true, &mut files);
 
     files.sort();
@@ -75,10 +68,7 @@ fn fingerprint(root: &Path) -> Result<String> {
         let (size, modified) = fs::metadata(&file)
             .ok()
             .map(|metadata| {
-                let modified = metadata
-                    .modified()
-                    .ok()
-                    .and_then(|time| time.duration_since(UNIX_EPOCH).ok());
+                let modified = metadata.modified().ok().and_then(|time| time.duration_since(UNIX_EPOCH).ok());
                 (metadata.len(), modified.map_or(0, |since| since.as_nanos()))
             })
             .unwrap_or_default();
@@ -91,13 +81,7 @@ fn fingerprint(root: &Path) -> Result<String> {
 fn trunk_asset_hrefs(html: &str) -> Vec<&str> {
     html.split('<')
         .filter(|element| element.starts_with("link") && element.contains("data-trunk"))
-        .filter_map(|element| {
-            element
-                .split_once("href=\"")?
-                .1
-                .split_once('"')
-                .map(|(href, _)| href)
-        })
+        .filter_map(|element| element.split_once("href=\"")?.1.split_once('"').map(|(href, _)| href))
         .collect()
 }
 
@@ -129,9 +113,6 @@ mod tests {
     <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
     <link data-trunk rel="copy-dir" href="assets" />
 </head>"#;
-        assert_eq!(
-            trunk_asset_hrefs(html),
-            ["style/main.css", "public/config.json", "assets"]
-        );
+        assert_eq!(trunk_asset_hrefs(html), ["style/main.css", "public/config.json", "assets"]);
     }
 }

@@ -40,15 +40,12 @@ fn start_and_supervise(root: &Path, tools: &Tools, services: &mut Vec<Service>) 
     // A fresh empty folder: Sockudo reads ./config/config.toml or .json when there is one.
     let sockudo_dir = scratch.join("demo-sockudo");
     let _ = fs::remove_dir_all(&sockudo_dir);
-    fs::create_dir_all(&sockudo_dir)
-        .map_err(|error| format!("{}: {error}", sockudo_dir.display()))?;
+    fs::create_dir_all(&sockudo_dir).map_err(|error| format!("{}: {error}", sockudo_dir.display()))?;
     let metrics_port = process::free_port()?;
     start(
         services,
         "Sockudo",
-        Command::new(&tools.sockudo)
-            .current_dir(&sockudo_dir)
-            .envs(sockudo_env(SOCKUDO_PORT, metrics_port)),
+        Command::new(&tools.sockudo).current_dir(&sockudo_dir).envs(sockudo_env(SOCKUDO_PORT, metrics_port)),
         SOCKUDO_PORT,
         "/up",
         Duration::from_secs(30),
@@ -56,14 +53,12 @@ fn start_and_supervise(root: &Path, tools: &Tools, services: &mut Vec<Service>) 
     start(
         services,
         "herald-devserver",
-        Command::new(crate::target_dir(root).join("debug/herald-devserver"))
-            .current_dir(root)
-            .args([
-                "--addr".to_string(),
-                format!("127.0.0.1:{DEVSERVER_PORT}"),
-                "--pusher-url".to_string(),
-                format!("http://127.0.0.1:{SOCKUDO_PORT}"),
-            ]),
+        Command::new(crate::target_dir(root).join("debug/herald-devserver")).current_dir(root).args([
+            "--addr".to_string(),
+            format!("127.0.0.1:{DEVSERVER_PORT}"),
+            "--pusher-url".to_string(),
+            format!("http://127.0.0.1:{SOCKUDO_PORT}"),
+        ]),
         DEVSERVER_PORT,
         "/up",
         Duration::from_secs(30),
@@ -102,10 +97,7 @@ fn start_and_supervise(root: &Path, tools: &Tools, services: &mut Vec<Service>) 
     while !process::stop_requested() {
         for service in services.iter_mut() {
             if let Some(status) = service.exited() {
-                return Err(format!(
-                    "{} exited ({status}); stopping the rest",
-                    service.name()
-                ));
+                return Err(format!("{} exited ({status}); stopping the rest", service.name()));
             }
         }
         thread::sleep(Duration::from_millis(200));
@@ -123,10 +115,7 @@ fn start(
     timeout: Duration,
 ) -> Result {
     services.push(Service::spawn(name, command)?);
-    services
-        .last_mut()
-        .expect("just pushed")
-        .wait_until_up(port, path, timeout)
+    services.last_mut().expect("just pushed").wait_until_up(port, path, timeout)
 }
 
 /// Sockudo's settings for Herald's app (CONTRACT.md's dev defaults), from the environment.

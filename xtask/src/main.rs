@@ -28,23 +28,15 @@ Tools are installed once per machine into $HERALD_TOOLS (default ~/.cache/herald
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args
-        .first()
-        .is_none_or(|command| ["help", "-h", "--help"].contains(&command.as_str()))
-    {
+    if args.first().is_none_or(|command| ["help", "-h", "--help"].contains(&command.as_str())) {
         print!("{USAGE}");
         return ExitCode::SUCCESS;
     }
     let root = repo_root();
     let outcome = match args.split_first() {
         Some((command, [])) if command == "demo" => demo::run(&root),
-        Some((command, playwright_args)) if command == "test" => {
-            test::run_all(&root, playwright_args)
-        }
-        _ => Err(format!(
-            "cannot run `cargo xtask {}`\n\n{USAGE}",
-            args.join(" ")
-        )),
+        Some((command, playwright_args)) if command == "test" => test::run_all(&root, playwright_args),
+        _ => Err(format!("cannot run `cargo xtask {}`\n\n{USAGE}", args.join(" "))),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -61,10 +53,7 @@ fn main() -> ExitCode {
 fn repo_root() -> PathBuf {
     let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
         .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
-    manifest_dir
-        .parent()
-        .expect("xtask/ lives inside the repository")
-        .to_path_buf()
+    manifest_dir.parent().expect("xtask/ lives inside the repository").to_path_buf()
 }
 
 /// Cargo's target directory, where the devserver binary and xtask's scratch files go.

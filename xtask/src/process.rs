@@ -23,14 +23,9 @@ const STOP_GRACE: Duration = Duration::from_secs(5);
 /// Runs `command` to completion, echoing it first; fails unless it exits successfully.
 pub fn run(command: &mut Command) -> Result {
     println!("$ {}", display(command));
-    let status = command
-        .status()
-        .map_err(|error| format!("could not start `{}`: {error}", display(command)))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`{}` failed ({status})", display(command)))
-    }
+    let status =
+        command.status().map_err(|error| format!("could not start `{}`: {error}", display(command)))?;
+    if status.success() { Ok(()) } else { Err(format!("`{}` failed ({status})", display(command))) }
 }
 
 /// The command line as a person would type it (environment left out).
@@ -57,11 +52,7 @@ impl Service {
             .process_group(0)
             .spawn()
             .map_err(|error| format!("could not start {name} (`{}`): {error}", display(command)))?;
-        Ok(Service {
-            name,
-            child,
-            stopped: false,
-        })
+        Ok(Service { name, child, stopped: false })
     }
 
     pub fn name(&self) -> &'static str {
@@ -82,10 +73,7 @@ impl Service {
                 return Err("interrupted".into());
             }
             if let Some(status) = self.exited() {
-                return Err(format!(
-                    "{} exited ({status}) before it answered on port {port}",
-                    self.name
-                ));
+                return Err(format!("{} exited ({status}) before it answered on port {port}", self.name));
             }
             if http_get_is_ok(port, path) {
                 return Ok(());
@@ -146,10 +134,7 @@ pub fn handle_stop_signals() {
     for signal in [libc::SIGINT, libc::SIGTERM] {
         // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
         unsafe {
-            libc::signal(
-                signal,
-                request_stop as extern "C" fn(libc::c_int) as libc::sighandler_t,
-            );
+            libc::signal(signal, request_stop as extern "C" fn(libc::c_int) as libc::sighandler_t);
         }
     }
 }
@@ -165,8 +150,7 @@ pub fn http_get_is_ok(port: u16, path: &str) -> bool {
         return false;
     };
     let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    let request =
-        format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
     let mut status_line = [0u8; 12]; // "HTTP/1.1 200"
     stream.write_all(request.as_bytes()).is_ok()
         && stream.read_exact(&mut status_line).is_ok()

@@ -39,18 +39,9 @@ fn run_steps(root: &Path, playwright_args: &[String], steps: &mut Steps) -> Resu
     })?;
     steps.run("browser unit tests", || {
         run(tools::cargo_command(root)
-            .args([
-                "test",
-                "--package",
-                "herald",
-                "--target",
-                "wasm32-unknown-unknown",
-            ])
+            .args(["test", "--package", "herald", "--target", "wasm32-unknown-unknown"])
             .env("CHROMEDRIVER", tools::CHROMEDRIVER)
-            .env(
-                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
-                tools.wasm_bindgen_test_runner(),
-            ))
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", tools.wasm_bindgen_test_runner()))
     })?;
     steps.run("build app", || app_build::build(root, &tools))?;
     steps.run("end-to-end tests", || {
@@ -86,18 +77,9 @@ impl Steps {
 
     fn print_summary(&self, passed: bool) {
         let total: Duration = self.done.iter().map(|(_, took, _)| *took).sum();
-        println!(
-            "\nxtask test: {} in {}",
-            if passed { "passed" } else { "FAILED" },
-            seconds(total)
-        );
+        println!("\nxtask test: {} in {}", if passed { "passed" } else { "FAILED" }, seconds(total));
         for (name, took, ok) in &self.done {
-            println!(
-                "  {:<20} {:>8}  {}",
-                name,
-                seconds(*took),
-                if *ok { "ok" } else { "FAILED" }
-            );
+            println!("  {:<20} {:>8}  {}", name, seconds(*took), if *ok { "ok" } else { "FAILED" });
         }
     }
 }
@@ -107,10 +89,6 @@ fn seconds(duration: Duration) -> String {
     if secs < 60.0 {
         format!("{secs:.1}s")
     } else {
-        format!(
-            "{}m{:02}s",
-            duration.as_secs() / 60,
-            duration.as_secs() % 60
-        )
+        format!("{}m{:02}s", duration.as_secs() / 60, duration.as_secs() % 60)
     }
 }

@@ -63,10 +63,7 @@ impl Tools {
                 || find_on_path("pkg-config").is_none()
                 || !openssl_dev_present()
             {
-                apt.install(
-                    &["protobuf-compiler", "libssl-dev", "pkg-config"],
-                    "to build Sockudo",
-                )?;
+                apt.install(&["protobuf-compiler", "libssl-dev", "pkg-config"], "to build Sockudo")?;
             }
         }
         let sockudo = cargo_install(
@@ -81,10 +78,7 @@ impl Tools {
         Ok(Tools {
             trunk,
             sockudo,
-            wasm_bindgen_bin: wasm_bindgen
-                .parent()
-                .expect("a binary is in a folder")
-                .to_path_buf(),
+            wasm_bindgen_bin: wasm_bindgen.parent().expect("a binary is in a folder").to_path_buf(),
             wasm_opt_bin,
         })
     }
@@ -112,10 +106,7 @@ pub struct Apt {
 
 impl Apt {
     pub fn install(&mut self, packages: &[&str], why: &str) -> Result {
-        println!(
-            "xtask: installing {} with apt-get ({why})",
-            packages.join(", ")
-        );
+        println!("xtask: installing {} with apt-get ({why})", packages.join(", "));
         if !self.updated {
             run(&mut self.apt_get(&["update"]))?;
             self.updated = true;
@@ -205,10 +196,7 @@ fn cargo_install(
     if path.is_file() {
         Ok(path)
     } else {
-        Err(format!(
-            "`cargo install {krate}` did not produce {}",
-            path.display()
-        ))
+        Err(format!("`cargo install {krate}` did not produce {}", path.display()))
     }
 }
 
@@ -218,10 +206,7 @@ fn npm_install_binaryen(root: &Path) -> Result<PathBuf> {
     if bin.join("wasm-opt").is_file() {
         return Ok(bin);
     }
-    println!(
-        "xtask: installing binaryen {BINARYEN_VERSION} into {}",
-        root.display()
-    );
+    println!("xtask: installing binaryen {BINARYEN_VERSION} into {}", root.display());
     fs::create_dir_all(root).map_err(|error| format!("{}: {error}", root.display()))?;
     run(Command::new("npm")
         .args(["install", "--no-audit", "--no-fund", "--prefix"])
@@ -236,10 +221,7 @@ fn ensure_wasm_target() -> Result {
         .output()
         .map_err(|error| format!("cannot run rustc: {error}"))?;
     let sysroot = String::from_utf8_lossy(&output.stdout).trim().to_string();
-    if Path::new(&sysroot)
-        .join("lib/rustlib/wasm32-unknown-unknown")
-        .is_dir()
-    {
+    if Path::new(&sysroot).join("lib/rustlib/wasm32-unknown-unknown").is_dir() {
         return Ok(());
     }
     run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
@@ -279,20 +261,14 @@ fn locked_versions(lock: &str, package: &str) -> Vec<String> {
 /// from what is installed, Trunk tries to download and fails far from the cause.
 fn check_trunk_pins(root: &Path, wasm_bindgen_version: &str) -> Result {
     let path = root.join("Trunk.toml");
-    let trunk_toml =
-        fs::read_to_string(&path).map_err(|error| format!("{}: {error}", path.display()))?;
-    let binaryen_major = BINARYEN_VERSION
-        .split('.')
-        .next()
-        .expect("split yields one item");
+    let trunk_toml = fs::read_to_string(&path).map_err(|error| format!("{}: {error}", path.display()))?;
+    let binaryen_major = BINARYEN_VERSION.split('.').next().expect("split yields one item");
     let pins = [
         ("wasm_bindgen", wasm_bindgen_version.to_string()),
         ("wasm_opt", format!("version_{binaryen_major}")),
     ];
     for (key, wanted) in pins {
-        let pinned = trunk_toml
-            .lines()
-            .find_map(|line| string_value(line.trim(), key));
+        let pinned = trunk_toml.lines().find_map(|line| string_value(line.trim(), key));
         if pinned != Some(wanted.as_str()) {
             return Err(format!(
                 "Trunk.toml's [tools] {key} is {pinned:?} but xtask provides {wanted:?} \
@@ -305,11 +281,7 @@ fn check_trunk_pins(root: &Path, wasm_bindgen_version: &str) -> Result {
 
 /// The value of a `key = "value"` line.
 fn string_value<'a>(line: &'a str, key: &str) -> Option<&'a str> {
-    let rest = line
-        .strip_prefix(key)?
-        .trim_start()
-        .strip_prefix('=')?
-        .trim();
+    let rest = line.strip_prefix(key)?.trim_start().strip_prefix('=')?.trim();
     rest.strip_prefix('"')?.strip_suffix('"')
 }
 
@@ -325,16 +297,11 @@ pub fn cargo_command(root: &Path) -> Command {
 }
 
 fn find_on_path(name: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join(name))
-        .find(|path| path.is_file())
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(name)).find(|path| path.is_file())
 }
 
 fn openssl_dev_present() -> bool {
-    Command::new("pkg-config")
-        .args(["--exists", "openssl"])
-        .status()
-        .is_ok_and(|status| status.success())
+    Command::new("pkg-config").args(["--exists", "openssl"]).status().is_ok_and(|status| status.success())
 }
 
 #[cfg(test)]
@@ -372,26 +339,13 @@ version = "0.3.77"
 
     #[test]
     fn string_value_needs_the_exact_key() {
-        assert_eq!(
-            string_value(r#"wasm_bindgen = "0.2.130""#, "wasm_bindgen"),
-            Some("0.2.130")
-        );
-        assert_eq!(
-            string_value(r#"wasm_opt="version_132""#, "wasm_opt"),
-            Some("version_132")
-        );
-        assert_eq!(
-            string_value(r#"wasm_bindgen_x = "1""#, "wasm_bindgen"),
-            None
-        );
+        assert_eq!(string_value(r#"wasm_bindgen = "0.2.130""#, "wasm_bindgen"), Some("0.2.130"));
+        assert_eq!(string_value(r#"wasm_opt="version_132""#, "wasm_opt"), Some("version_132"));
+        assert_eq!(string_value(r#"wasm_bindgen_x = "1""#, "wasm_bindgen"), None);
         assert_eq!(string_value("port = 8080", "port"), None);
     }
 
     fn check(lock: &str, package: &str, expect: &[&str]) {
-        assert_eq!(
-            locked_versions(lock, package),
-            expect,
-            "versions of {package}"
-        );
+        assert_eq!(locked_versions(lock, package), expect, "versions of {package}");
     }
 }

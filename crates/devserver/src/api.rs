@@ -32,17 +32,12 @@ impl FromRequestParts<AppState> for Authenticated {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer_token(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
-        let claims = state
-            .tokens()
-            .verify(token)
-            .map_err(|_| ApiError::unauthenticated())?;
+        let claims = state.tokens().verify(token).map_err(|_| ApiError::unauthenticated())?;
         if state.store().is_token_revoked(&claims.jti) {
             return Err(ApiError::unauthenticated());
         }
-        let user = claims
-            .user_id()
-            .and_then(|id| state.store().user(id))
-            .ok_or_else(ApiError::unauthenticated)?;
+        let user =
+            claims.user_id().and_then(|id| state.store().user(id)).ok_or_else(ApiError::unauthenticated)?;
         Ok(Authenticated { user, claims })
     }
 }
@@ -71,12 +66,10 @@ pub async fn login(State(state): State<AppState>, input: Input) -> Result<Json<V
     };
 
     let lookup = state.clone();
-    let user = tokio::task::spawn_blocking(move || {
-        lookup.store().user_with_credentials(&email, &password)
-    })
-    .await
-    .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Server Error"))?
-    .ok_or_else(|| ApiError::invalid("email", BAD_CREDENTIALS))?;
+    let user = tokio::task::spawn_blocking(move || lookup.store().user_with_credentials(&email, &password))
+        .await
+        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Server Error"))?
+        .ok_or_else(|| ApiError::invalid("email", BAD_CREDENTIALS))?;
 
     let issued = state.tokens().issue(user.id);
     Ok(Json(json!({
@@ -95,9 +88,7 @@ pub async fn me(authenticated: Authenticated) -> Json<User> {
 /// `POST /api/logout`: the token is refused from now on, until it would have expired anyway.
 pub async fn logout(State(state): State<AppState>, authenticated: Authenticated) -> StatusCode {
     let claims = &authenticated.claims;
-    state
-        .store()
-        .revoke_token(&claims.jti, claims.exp, state.clock().unix_seconds());
+    state.store().revoke_token(&claims.jti, claims.exp, state.clock().unix_seconds());
     StatusCode::NO_CONTENT
 }
 

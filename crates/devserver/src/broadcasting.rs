@@ -38,17 +38,11 @@ pub async fn authorize(
         return Err(ApiError::forbidden());
     };
 
-    let admitted =
-        Channel::parse(&channel_name).is_some_and(|channel| channel.admits(&authenticated.user));
+    let admitted = Channel::parse(&channel_name).is_some_and(|channel| channel.admits(&authenticated.user));
     if !admitted {
         return Err(ApiError::forbidden());
     }
     let config = state.config();
-    let auth = channel_auth(
-        &config.app_key,
-        &config.app_secret,
-        &socket_id,
-        &channel_name,
-    );
+    let auth = channel_auth(&config.app_key, &config.app_secret, &socket_id, &channel_name);
     Ok(Json(json!({ "auth": auth })))
 }

@@ -21,9 +21,7 @@ impl Clock {
 
     /// A clock that stands still at `start` until [`Clock::advance`] moves it.
     pub fn manual(start: SystemTime) -> Clock {
-        Clock {
-            manual: Some(Arc::new(Mutex::new(start))),
-        }
+        Clock { manual: Some(Arc::new(Mutex::new(start))) }
     }
 
     pub fn now(&self) -> SystemTime {
@@ -49,8 +47,7 @@ impl Clock {
 
 /// Seconds since the Unix epoch; times before it (a badly set machine clock) count as 0.
 pub fn unix_seconds(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
+    time.duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
 }
 
 /// `2025-01-31T12:00:00Z`: RFC 3339 in UTC, whole seconds, as Laravel serializes dates.

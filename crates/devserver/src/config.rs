@@ -51,11 +51,7 @@ pub enum ConfigError {
     /// A flag given last, with no value after it.
     MissingValue(&'static str),
     /// A value that does not parse, with the reason.
-    InvalidValue {
-        flag: &'static str,
-        value: String,
-        reason: String,
-    },
+    InvalidValue { flag: &'static str, value: String, reason: String },
 }
 
 pub const USAGE: &str = "\
@@ -80,49 +76,17 @@ struct Flag {
     env: &'static str,
 }
 
-const ADDR: Flag = Flag {
-    name: "--addr",
-    env: "HERALD_ADDR",
-};
-const PUSHER_URL: Flag = Flag {
-    name: "--pusher-url",
-    env: "HERALD_PUSHER_URL",
-};
-const APP_ID: Flag = Flag {
-    name: "--app-id",
-    env: "HERALD_APP_ID",
-};
-const APP_KEY: Flag = Flag {
-    name: "--app-key",
-    env: "HERALD_APP_KEY",
-};
-const APP_SECRET: Flag = Flag {
-    name: "--app-secret",
-    env: "HERALD_APP_SECRET",
-};
-const JWT_SECRET: Flag = Flag {
-    name: "--jwt-secret",
-    env: "HERALD_JWT_SECRET",
-};
-const TOKEN_TTL: Flag = Flag {
-    name: "--token-ttl",
-    env: "HERALD_TOKEN_TTL",
-};
-const SERVE_APP: Flag = Flag {
-    name: "--serve-app",
-    env: "HERALD_SERVE_APP",
-};
+const ADDR: Flag = Flag { name: "--addr", env: "HERALD_ADDR" };
+const PUSHER_URL: Flag = Flag { name: "--pusher-url", env: "HERALD_PUSHER_URL" };
+const APP_ID: Flag = Flag { name: "--app-id", env: "HERALD_APP_ID" };
+const APP_KEY: Flag = Flag { name: "--app-key", env: "HERALD_APP_KEY" };
+const APP_SECRET: Flag = Flag { name: "--app-secret", env: "HERALD_APP_SECRET" };
+const JWT_SECRET: Flag = Flag { name: "--jwt-secret", env: "HERALD_JWT_SECRET" };
+const TOKEN_TTL: Flag = Flag { name: "--token-ttl", env: "HERALD_TOKEN_TTL" };
+const SERVE_APP: Flag = Flag { name: "--serve-app", env: "HERALD_SERVE_APP" };
 
-const FLAGS: [&Flag; 8] = [
-    &ADDR,
-    &PUSHER_URL,
-    &APP_ID,
-    &APP_KEY,
-    &APP_SECRET,
-    &JWT_SECRET,
-    &TOKEN_TTL,
-    &SERVE_APP,
-];
+const FLAGS: [&Flag; 8] =
+    [&ADDR, &PUSHER_URL, &APP_ID, &APP_KEY, &APP_SECRET, &JWT_SECRET, &TOKEN_TTL, &SERVE_APP];
 
 impl Default for Config {
     fn default() -> Config {
@@ -201,13 +165,11 @@ impl Config {
             config.jwt_secret = value;
         }
         if let Some(value) = value_of(&TOKEN_TTL) {
-            let seconds = value
-                .parse::<u64>()
-                .map_err(|error| ConfigError::InvalidValue {
-                    flag: TOKEN_TTL.name,
-                    value: value.clone(),
-                    reason: error.to_string(),
-                })?;
+            let seconds = value.parse::<u64>().map_err(|error| ConfigError::InvalidValue {
+                flag: TOKEN_TTL.name,
+                value: value.clone(),
+                reason: error.to_string(),
+            })?;
             config.token_ttl = Duration::from_secs(seconds);
         }
         if let Some(value) = value_of(&SERVE_APP) {
@@ -218,31 +180,21 @@ impl Config {
 }
 
 fn parse_addr(value: &str) -> Result<SocketAddr, ConfigError> {
-    let invalid = |reason: String| ConfigError::InvalidValue {
-        flag: ADDR.name,
-        value: value.to_owned(),
-        reason,
-    };
+    let invalid =
+        |reason: String| ConfigError::InvalidValue { flag: ADDR.name, value: value.to_owned(), reason };
     let addr: SocketAddr = value.parse().map_err(|error| invalid(format!("{error}")))?;
     if !addr.ip().is_loopback() {
-        return Err(invalid(
-            "only loopback addresses such as 127.0.0.1 are allowed".to_owned(),
-        ));
+        return Err(invalid("only loopback addresses such as 127.0.0.1 are allowed".to_owned()));
     }
     Ok(addr)
 }
 
 fn parse_pusher_url(value: &str) -> Result<reqwest::Url, ConfigError> {
-    let invalid = |reason: String| ConfigError::InvalidValue {
-        flag: PUSHER_URL.name,
-        value: value.to_owned(),
-        reason,
-    };
+    let invalid =
+        |reason: String| ConfigError::InvalidValue { flag: PUSHER_URL.name, value: value.to_owned(), reason };
     let url = reqwest::Url::parse(value).map_err(|error| invalid(error.to_string()))?;
     if url.scheme() != "http" {
-        return Err(invalid(
-            "only http:// is supported (the client is built without TLS)".into(),
-        ));
+        return Err(invalid("only http:// is supported (the client is built without TLS)".into()));
     }
     if url.host_str().is_none() {
         return Err(invalid("the URL has no host".to_owned()));
@@ -256,11 +208,7 @@ impl fmt::Display for ConfigError {
             ConfigError::HelpRequested => f.write_str("help requested"),
             ConfigError::UnknownFlag(flag) => write!(f, "unknown option `{flag}`"),
             ConfigError::MissingValue(flag) => write!(f, "option `{flag}` needs a value"),
-            ConfigError::InvalidValue {
-                flag,
-                value,
-                reason,
-            } => {
+            ConfigError::InvalidValue { flag, value, reason } => {
                 write!(f, "invalid value `{value}` for `{flag}`: {reason}")
             }
         }
@@ -275,14 +223,10 @@ mod tests {
     use std::time::Duration;
 
     fn parse(args: &[&str], env: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(name, value)| (name.to_string(), value.to_string()))
-            .collect();
+        let env: Vec<(String, String)> =
+            env.iter().map(|(name, value)| (name.to_string(), value.to_string())).collect();
         Config::parse(args.iter().map(|arg| arg.to_string()), move |name| {
-            env.iter()
-                .find(|(key, _)| key == name)
-                .map(|(_, value)| value.clone())
+            env.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone())
         })
     }
 
@@ -299,10 +243,7 @@ mod tests {
     fn a_flag_wins_over_its_environment_variable() {
         let config = parse(
             &["--addr", "127.0.0.1:0", "--token-ttl=5"],
-            &[
-                ("HERALD_ADDR", "127.0.0.1:9000"),
-                ("HERALD_APP_ID", "from-env"),
-            ],
+            &[("HERALD_ADDR", "127.0.0.1:9000"), ("HERALD_APP_ID", "from-env")],
         )
         .unwrap();
         assert_eq!(config.addr.to_string(), "127.0.0.1:0");
@@ -331,39 +272,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.pusher_url.port(), Some(7001));
-        assert_eq!(
-            (config.app_id.as_str(), config.app_key.as_str()),
-            ("a", "k")
-        );
-        assert_eq!(
-            (config.app_secret.as_str(), config.jwt_secret.as_str()),
-            ("s", "j")
-        );
-        assert_eq!(
-            config.serve_app.as_deref(),
-            Some(std::path::Path::new("dist"))
-        );
+        assert_eq!((config.app_id.as_str(), config.app_key.as_str()), ("a", "k"));
+        assert_eq!((config.app_secret.as_str(), config.jwt_secret.as_str()), ("s", "j"));
+        assert_eq!(config.serve_app.as_deref(), Some(std::path::Path::new("dist")));
     }
 
     #[test]
     fn mistakes_are_reported_not_ignored() {
-        assert_eq!(
-            parse(&["--port", "1"], &[]),
-            Err(ConfigError::UnknownFlag("--port".into()))
-        );
-        assert_eq!(
-            parse(&["--addr"], &[]),
-            Err(ConfigError::MissingValue("--addr"))
-        );
+        assert_eq!(parse(&["--port", "1"], &[]), Err(ConfigError::UnknownFlag("--port".into())));
+        assert_eq!(parse(&["--addr"], &[]), Err(ConfigError::MissingValue("--addr")));
         assert_eq!(parse(&["-h"], &[]), Err(ConfigError::HelpRequested));
-        assert!(matches!(
-            parse(&["--token-ttl", "soon"], &[]),
-            Err(ConfigError::InvalidValue { .. })
-        ));
-        assert!(matches!(
-            parse(&["--addr", "0.0.0.0:8000"], &[]),
-            Err(ConfigError::InvalidValue { .. })
-        ));
+        assert!(matches!(parse(&["--token-ttl", "soon"], &[]), Err(ConfigError::InvalidValue { .. })));
+        assert!(matches!(parse(&["--addr", "0.0.0.0:8000"], &[]), Err(ConfigError::InvalidValue { .. })));
         assert!(matches!(
             parse(&[], &[("HERALD_PUSHER_URL", "https://127.0.0.1:6001")]),
             Err(ConfigError::InvalidValue { .. })

@@ -33,22 +33,17 @@ pub async fn publish_events(
     input: Input,
 ) -> Result<Json<Value>, ApiError> {
     let mut errors = FieldErrors::default();
-    let kind = input
-        .required_string("event", &mut errors)
-        .and_then(|name| {
-            let kind = EventKind::from_name(&name);
-            if kind.is_none() {
-                errors.add("event", "The selected event is invalid.");
-            }
-            kind
-        });
+    let kind = input.required_string("event", &mut errors).and_then(|name| {
+        let kind = EventKind::from_name(&name);
+        if kind.is_none() {
+            errors.add("event", "The selected event is invalid.");
+        }
+        kind
+    });
     let subject = kind.and_then(|kind| subject_for(&state, kind, &input, &mut errors));
     let count = input.optional_integer("count", &mut errors).unwrap_or(1);
     if !(1..=MAX_COUNT).contains(&count) {
-        errors.add(
-            "count",
-            format!("The count field must be between 1 and {MAX_COUNT}."),
-        );
+        errors.add("count", format!("The count field must be between 1 and {MAX_COUNT}."));
     }
     let fields = input.optional_object("fields", &mut errors);
     let socket_id = headers
@@ -58,10 +53,7 @@ pub async fn publish_events(
     if let Some(socket_id) = &socket_id
         && !is_valid_socket_id(socket_id)
     {
-        errors.add(
-            "socket_id",
-            "The X-Socket-ID header is not a valid socket id.",
-        );
+        errors.add("socket_id", "The X-Socket-ID header is not a valid socket id.");
     }
     errors.into_result()?;
     let (Some(kind), Some(subject)) = (kind, subject) else {
@@ -81,17 +73,10 @@ pub async fn publish_events(
             })
             .collect()
     };
-    let outgoing: Vec<_> = events
-        .iter()
-        .map(|event| event.outgoing(socket_id.as_deref()))
-        .collect();
+    let outgoing: Vec<_> = events.iter().map(|event| event.outgoing(socket_id.as_deref())).collect();
     let published = state.pusher().publish(&outgoing).await.map_err(|error| {
         let progress = if error.published > 0 {
-            format!(
-                " after {} of {} events were published",
-                error.published,
-                outgoing.len()
-            )
+            format!(" after {} of {} events were published", error.published, outgoing.len())
         } else {
             String::new()
         };
@@ -132,9 +117,7 @@ fn subject_for(
         }
         Audience::Admin => {
             let admins = state.store().users_with_role(Role::SystemAdmin);
-            let approver = admins
-                .first()
-                .map_or_else(|| "System".to_owned(), |admin| admin.name.clone());
+            let approver = admins.first().map_or_else(|| "System".to_owned(), |admin| admin.name.clone());
             Some(Subject::Admin { approver })
         }
     }
@@ -147,28 +130,15 @@ pub async fn channels(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let params: BTreeMap<String, String> =
-        form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-            .filter(|(key, _)| !key.starts_with("auth_") && key != "body_md5")
-            .map(|(key, value)| (key.into_owned(), value.into_owned()))
-            .collect();
-    let channels = state
-        .pusher()
-        .channels(&params)
-        .await
-        .map_err(|error| bad_gateway(&state, &error, ""))?;
+    let params: BTreeMap<String, String> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .filter(|(key, _)| !key.starts_with("auth_") && key != "body_md5")
+        .map(|(key, value)| (key.into_owned(), value.into_owned()))
+        .collect();
+    let channels = state.pusher().channels(&params).await.map_err(|error| bad_gateway(&state, &error, ""))?;
     Ok(Json(channels))
 }
 
 fn bad_gateway(state: &AppState, error: &PusherErrorKind, progress: &str) -> ApiError {
-    let base = state
-        .pusher()
-        .base_url()
-        .as_str()
-        .trim_end_matches('/')
-        .to_owned();
-    ApiError::new(
-        StatusCode::BAD_GATEWAY,
-        format!("Sockudo at {base} {error}{progress}."),
-    )
+    let base = state.pusher().base_url().as_str().trim_end_matches('/').to_owned();
+    ApiError::new(StatusCode::BAD_GATEWAY, format!("Sockudo at {base} {error}{progress}."))
 }

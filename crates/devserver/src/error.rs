@@ -25,11 +25,7 @@ pub struct FieldErrors(Vec<(String, Vec<String>)>);
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            message: message.into(),
-            errors: FieldErrors::default(),
-        }
+        ApiError { status, message: message.into(), errors: FieldErrors::default() }
     }
 
     /// 401, as Laravel's `auth:sanctum` middleware answers.
@@ -56,11 +52,7 @@ impl ApiError {
     /// 422 whose `message` is the first field message, followed by "(and N more errors)" when
     /// there are more, as Laravel's `ValidationException` words it.
     pub fn validation(errors: FieldErrors) -> ApiError {
-        let first = errors
-            .0
-            .first()
-            .and_then(|(_, messages)| messages.first())
-            .cloned();
+        let first = errors.0.first().and_then(|(_, messages)| messages.first()).cloned();
         let count: usize = errors.0.iter().map(|(_, messages)| messages.len()).sum();
         let message = match (first, count) {
             (None, _) => "The given data was invalid.".to_owned(),
@@ -68,11 +60,7 @@ impl ApiError {
             (Some(first), 2) => format!("{first} (and 1 more error)"),
             (Some(first), more) => format!("{first} (and {} more errors)", more - 1),
         };
-        ApiError {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            message,
-            errors,
-        }
+        ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, message, errors }
     }
 }
 
@@ -90,11 +78,7 @@ impl FieldErrors {
 
     /// `Ok` when nothing was added, else the 422 that reports everything at once.
     pub fn into_result(self) -> Result<(), ApiError> {
-        if self.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::validation(self))
-        }
+        if self.is_empty() { Ok(()) } else { Err(ApiError::validation(self)) }
     }
 }
 
@@ -119,10 +103,7 @@ impl IntoResponse for ApiError {
         fn no_errors(errors: &&FieldErrors) -> bool {
             errors.is_empty()
         }
-        let body = Body {
-            message: &self.message,
-            errors: &self.errors,
-        };
+        let body = Body { message: &self.message, errors: &self.errors };
         (self.status, Json(body)).into_response()
     }
 }
@@ -135,19 +116,13 @@ mod tests {
     fn the_message_counts_the_other_errors_as_laravel_does() {
         let mut errors = FieldErrors::default();
         errors.add("email", "The email field is required.");
-        assert_eq!(
-            ApiError::validation(errors.clone()).message,
-            "The email field is required."
-        );
+        assert_eq!(ApiError::validation(errors.clone()).message, "The email field is required.");
         errors.add("password", "The password field is required.");
         assert_eq!(
             ApiError::validation(errors.clone()).message,
             "The email field is required. (and 1 more error)"
         );
         errors.add("password", "Another.");
-        assert_eq!(
-            ApiError::validation(errors).message,
-            "The email field is required. (and 2 more errors)"
-        );
+        assert_eq!(ApiError::validation(errors).message, "The email field is required. (and 2 more errors)");
     }
 }

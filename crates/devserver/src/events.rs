@@ -184,24 +184,14 @@ impl Event {
     /// The channel is always the subject's. When the subject does not match the kind's
     /// audience (a caller's mistake), the fields that would describe the subject are
     /// generated instead, so this never fails.
-    pub fn generate(
-        kind: EventKind,
-        subject: &Subject,
-        now: SystemTime,
-        rng: &mut impl Rng,
-    ) -> Event {
+    pub fn generate(kind: EventKind, subject: &Subject, now: SystemTime, rng: &mut impl Rng) -> Event {
         let id = format!("evt_{}", hex::encode(rng.r#gen::<[u8; 12]>()));
         let mut payload = Map::new();
         payload.insert("id".into(), json!(id));
         payload.insert("occurred_at".into(), json!(rfc3339_millis(now)));
         let fields = Payloads { subject, now, rng }.fields(kind);
         payload.extend(fields);
-        Event {
-            id,
-            kind,
-            channel: subject.channel(),
-            payload,
-        }
+        Event { id, kind, channel: subject.channel(), payload }
     }
 
     /// Lays `fields` over the payload: objects merge key by key, at any depth, and anything
@@ -313,10 +303,7 @@ impl<R: Rng> Payloads<'_, R> {
         };
         let (first, last) = (self.pick(FIRST_NAMES), self.pick(LAST_NAMES));
         let domain = match self.subject {
-            Subject::Tenant(tenant) => tenant
-                .email
-                .split_once('@')
-                .map(|(_, domain)| domain.to_owned()),
+            Subject::Tenant(tenant) => tenant.email.split_once('@').map(|(_, domain)| domain.to_owned()),
             _ => None,
         }
         .unwrap_or_else(|| "example.test".to_owned());
@@ -324,11 +311,7 @@ impl<R: Rng> Payloads<'_, R> {
             id: self.rng.gen_range(100..100_000),
             name: format!("{first} {last}"),
             email: format!("{}.{}@{domain}", first.to_lowercase(), last.to_lowercase()),
-            role: if self.rng.gen_ratio(1, 5) {
-                Role::TenantAdmin
-            } else {
-                Role::User
-            },
+            role: if self.rng.gen_ratio(1, 5) { Role::TenantAdmin } else { Role::User },
             tenant_id: Some(tenant_id),
             status: UserStatus::Active,
         }
@@ -346,9 +329,8 @@ impl<R: Rng> Payloads<'_, R> {
 
     fn payment(&mut self) -> Value {
         let cents: u64 = self.rng.gen_range(200..250_000);
-        let reference: String = (0..10)
-            .map(|_| *REFERENCE_ALPHABET.choose(&mut *self.rng).unwrap_or(&b'X') as char)
-            .collect();
+        let reference: String =
+            (0..10).map(|_| *REFERENCE_ALPHABET.choose(&mut *self.rng).unwrap_or(&b'X') as char).collect();
         json!({
             "id": self.rng.gen_range(1_000..1_000_000),
             "amount": format!("{}.{:02}", cents / 100, cents % 100),
@@ -360,11 +342,7 @@ impl<R: Rng> Payloads<'_, R> {
 
     fn hotspot_user(&mut self, expired: bool) -> Value {
         let (package, hours) = *PACKAGES.choose(&mut *self.rng).unwrap_or(&PACKAGES[0]);
-        let expires_at = if expired {
-            self.now
-        } else {
-            self.now + Duration::from_secs(hours * 3_600)
-        };
+        let expires_at = if expired { self.now } else { self.now + Duration::from_secs(hours * 3_600) };
         json!({
             "id": self.rng.gen_range(1_000..1_000_000),
             "username": format!("guest-{:04}", self.rng.gen_range(0..10_000)),
@@ -388,12 +366,12 @@ impl<R: Rng> Payloads<'_, R> {
 }
 
 const FIRST_NAMES: &[&str] = &[
-    "Amina", "Brian", "Chloe", "Daniel", "Esther", "Felix", "Grace", "Hassan", "Irene", "Jonas",
-    "Kofi", "Lena", "Mateo", "Nadia", "Oscar", "Priya", "Quentin", "Rosa", "Samuel", "Tara",
+    "Amina", "Brian", "Chloe", "Daniel", "Esther", "Felix", "Grace", "Hassan", "Irene", "Jonas", "Kofi",
+    "Lena", "Mateo", "Nadia", "Oscar", "Priya", "Quentin", "Rosa", "Samuel", "Tara",
 ];
 const LAST_NAMES: &[&str] = &[
-    "Achieng", "Bauer", "Costa", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad", "Ivanova",
-    "Jensen", "Kamau", "Lopez", "Moreau", "Novak", "Okafor", "Patel", "Rossi", "Suzuki",
+    "Achieng", "Bauer", "Costa", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad", "Ivanova", "Jensen",
+    "Kamau", "Lopez", "Moreau", "Novak", "Okafor", "Patel", "Rossi", "Suzuki",
 ];
 const TENANT_BRANDS: &[&str] = &[
     "Northwind",
@@ -407,23 +385,12 @@ const TENANT_BRANDS: &[&str] = &[
     "Oceanic",
     "Pied Piper",
 ];
-const TENANT_TRADES: &[&str] = &[
-    "Networks",
-    "Hotspots",
-    "Wireless",
-    "Broadband",
-    "Connect",
-    "Telecom",
-];
+const TENANT_TRADES: &[&str] = &["Networks", "Hotspots", "Wireless", "Broadband", "Connect", "Telecom"];
 const CURRENCIES: &[&str] = &["USD", "EUR", "KES"];
 const REFERENCE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 /// Hotspot packages with their length in hours.
-const PACKAGES: &[(&str, u64)] = &[
-    ("1 Hour Pass", 1),
-    ("Daily 1 GB", 24),
-    ("Weekly Unlimited", 168),
-    ("Monthly 10 GB", 720),
-];
+const PACKAGES: &[(&str, u64)] =
+    &[("1 Hour Pass", 1), ("Daily 1 GB", 24), ("Weekly Unlimited", 168), ("Monthly 10 GB", 720)];
 const PAYMENT_FAILURES: &[&str] = &[
     "Insufficient funds",
     "Card declined by issuer",
@@ -442,49 +409,17 @@ const ACCOUNT_SUSPENSION_REASONS: &[&str] = &[
 ];
 /// (level, title, message) for tenant-wide notifications.
 const TENANT_NOTICES: &[(&str, &str, &str)] = &[
-    (
-        "info",
-        "Scheduled maintenance",
-        "Router firmware updates run tonight from 01:00 to 02:00 UTC.",
-    ),
-    (
-        "warning",
-        "Bandwidth nearly used",
-        "Your plan has 10% of this month's bandwidth left.",
-    ),
-    (
-        "success",
-        "Backup complete",
-        "Last night's configuration backup finished.",
-    ),
-    (
-        "error",
-        "Router offline",
-        "Router ap-lobby-2 stopped answering five minutes ago.",
-    ),
+    ("info", "Scheduled maintenance", "Router firmware updates run tonight from 01:00 to 02:00 UTC."),
+    ("warning", "Bandwidth nearly used", "Your plan has 10% of this month's bandwidth left."),
+    ("success", "Backup complete", "Last night's configuration backup finished."),
+    ("error", "Router offline", "Router ap-lobby-2 stopped answering five minutes ago."),
 ];
 /// (level, title, message) for system admins.
 const ADMIN_ALERTS: &[(&str, &str, &str)] = &[
-    (
-        "critical",
-        "Database replica lagging",
-        "Replica db-2 is 45 seconds behind the primary.",
-    ),
-    (
-        "warning",
-        "Queue backlog",
-        "1,204 jobs are waiting in the default queue.",
-    ),
-    (
-        "info",
-        "Deployment finished",
-        "Version 2.14.0 is live on all nodes.",
-    ),
-    (
-        "error",
-        "Payment gateway errors",
-        "12% of payment requests failed in the last 5 minutes.",
-    ),
+    ("critical", "Database replica lagging", "Replica db-2 is 45 seconds behind the primary."),
+    ("warning", "Queue backlog", "1,204 jobs are waiting in the default queue."),
+    ("info", "Deployment finished", "Version 2.14.0 is live on all nodes."),
+    ("error", "Payment gateway errors", "12% of payment requests failed in the last 5 minutes."),
 ];
 
 #[cfg(test)]
@@ -505,9 +440,7 @@ mod tests {
         match kind.audience() {
             Audience::Tenant => Subject::Tenant(store.tenant(1).unwrap()),
             Audience::User => Subject::User(store.user(4).unwrap()),
-            Audience::Admin => Subject::Admin {
-                approver: "Ada Admin".into(),
-            },
+            Audience::Admin => Subject::Admin { approver: "Ada Admin".into() },
         }
     }
 
@@ -520,9 +453,7 @@ mod tests {
             EventKind::PaymentCompleted => &["payment"],
             EventKind::PaymentFailed => &["payment", "reason"],
             EventKind::HotspotUserCreated | EventKind::HotspotUserExpired => &["hotspot_user"],
-            EventKind::SystemNotification | EventKind::SystemAlert => {
-                &["title", "message", "level"]
-            }
+            EventKind::SystemNotification | EventKind::SystemAlert => &["title", "message", "level"],
             EventKind::PasswordChanged | EventKind::AccountActivated => &["user_id"],
             EventKind::AccountSuspended => &["user_id", "reason"],
             EventKind::ProfileUpdated => &["user"],
@@ -546,10 +477,8 @@ mod tests {
             for _ in 0..20 {
                 let event = Event::generate(kind, &subject_for(kind), now, &mut rng);
                 let payload = Value::Object(event.payload.clone());
-                let mut expected: Vec<String> = contract_fields(kind)
-                    .iter()
-                    .map(|field| field.to_string())
-                    .collect();
+                let mut expected: Vec<String> =
+                    contract_fields(kind).iter().map(|field| field.to_string()).collect();
                 expected.extend(["id".to_owned(), "occurred_at".to_owned()]);
                 expected.sort();
                 assert_eq!(keys(&payload), expected, "{kind:?}");
@@ -567,21 +496,12 @@ mod tests {
                     );
                 }
                 if let Some(payment) = payload.get("payment") {
-                    assert_eq!(
-                        keys(payment),
-                        ["amount", "currency", "id", "payer", "reference"]
-                    );
+                    assert_eq!(keys(payment), ["amount", "currency", "id", "payer", "reference"]);
                     let amount = payment["amount"].as_str().unwrap();
-                    assert!(
-                        amount.parse::<f64>().is_ok()
-                            && amount.split('.').nth(1).unwrap().len() == 2
-                    );
+                    assert!(amount.parse::<f64>().is_ok() && amount.split('.').nth(1).unwrap().len() == 2);
                 }
                 if let Some(hotspot_user) = payload.get("hotspot_user") {
-                    assert_eq!(
-                        keys(hotspot_user),
-                        ["expires_at", "id", "package", "username"]
-                    );
+                    assert_eq!(keys(hotspot_user), ["expires_at", "id", "package", "username"]);
                 }
                 if let Some(level) = payload.get("level") {
                     let levels = ["info", "success", "warning", "error", "critical"];
@@ -642,31 +562,19 @@ mod tests {
         let fields = json!({"user": {"name": "Zed Zulu"}, "id": "fixed-id", "extra": [1]});
         event.merge_fields(fields.as_object().unwrap());
         assert_eq!(event.payload["user"]["name"], "Zed Zulu");
-        assert_eq!(
-            event.payload["user"]["email"], email,
-            "untouched fields stay"
-        );
+        assert_eq!(event.payload["user"]["email"], email, "untouched fields stay");
         assert_eq!(event.payload["extra"], json!([1]));
-        assert_eq!(
-            event.id, "fixed-id",
-            "the event id follows an overridden payload id"
-        );
+        assert_eq!(event.id, "fixed-id", "the event id follows an overridden payload id");
     }
 
     #[test]
     fn names_are_accepted_short_dotted_or_namespaced() {
         for kind in EventKind::ALL {
             assert_eq!(EventKind::from_name(kind.name()), Some(kind));
-            assert_eq!(
-                EventKind::from_name(&format!(".{}", kind.name())),
-                Some(kind)
-            );
+            assert_eq!(EventKind::from_name(&format!(".{}", kind.name())), Some(kind));
             assert_eq!(EventKind::from_name(&kind.broadcast_name()), Some(kind));
         }
-        assert_eq!(
-            EventKind::UserCreated.broadcast_name(),
-            "App\\Events\\UserCreated"
-        );
+        assert_eq!(EventKind::UserCreated.broadcast_name(), "App\\Events\\UserCreated");
         assert_eq!(EventKind::from_name("Other\\Events\\UserCreated"), None);
         assert_eq!(EventKind::from_name("usercreated"), None);
         assert_eq!(EventKind::from_name(""), None);

@@ -26,25 +26,15 @@ impl Input {
     /// (`application/x-www-form-urlencoded`), or, with no content type, whichever parses.
     /// Anything else, and a body that is not a JSON object, is empty input.
     pub fn parse(content_type: Option<&str>, body: &[u8]) -> Input {
-        let essence = content_type.map(|value| {
-            value
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        });
+        let essence =
+            content_type.map(|value| value.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
         match essence.as_deref() {
             Some("application/json") => Input::from_json(body),
             Some(kind) if kind.ends_with("+json") => Input::from_json(body),
             Some("application/x-www-form-urlencoded") => Input::from_form(body),
             None | Some("") => {
                 let json = Input::from_json(body);
-                if json.0.is_empty() {
-                    Input::from_form(body)
-                } else {
-                    json
-                }
+                if json.0.is_empty() { Input::from_form(body) } else { json }
             }
             Some(_) => Input::default(),
         }
@@ -80,8 +70,7 @@ impl Input {
     /// A required string, trimmed as Laravel's `TrimStrings` middleware trims input. Adds
     /// "required" or "must be a string" to `errors` and returns `None` when it is not one.
     pub fn required_string(&self, field: &str, errors: &mut FieldErrors) -> Option<String> {
-        self.required_text(field, errors)
-            .map(|text| text.trim().to_owned())
+        self.required_text(field, errors).map(|text| text.trim().to_owned())
     }
 
     /// A required string kept exactly as sent, for passwords (which `TrimStrings` leaves alone).
@@ -97,10 +86,7 @@ impl Input {
             }
             Some(Value::String(text)) => Some(text),
             Some(_) => {
-                errors.add(
-                    field,
-                    format!("The {} field must be a string.", label(field)),
-                );
+                errors.add(field, format!("The {} field must be a string.", label(field)));
                 None
             }
         }
@@ -117,10 +103,7 @@ impl Input {
             _ => None,
         };
         if integer.is_none() {
-            errors.add(
-                field,
-                format!("The {} field must be an integer.", label(field)),
-            );
+            errors.add(field, format!("The {} field must be an integer.", label(field)));
         }
         integer
     }
@@ -135,19 +118,12 @@ impl Input {
     }
 
     /// An optional JSON object. Adds "must be an object" and returns `None` for anything else.
-    pub fn optional_object(
-        &self,
-        field: &str,
-        errors: &mut FieldErrors,
-    ) -> Option<Map<String, Value>> {
+    pub fn optional_object(&self, field: &str, errors: &mut FieldErrors) -> Option<Map<String, Value>> {
         match self.0.get(field) {
             None | Some(Value::Null) => None,
             Some(Value::Object(fields)) => Some(fields.clone()),
             Some(_) => {
-                errors.add(
-                    field,
-                    format!("The {} field must be an object.", label(field)),
-                );
+                errors.add(field, format!("The {} field must be an object.", label(field)));
                 None
             }
         }
@@ -164,26 +140,15 @@ impl<S: Send + Sync> FromRequest<S> for Input {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Input, ApiError> {
-        let content_type = request
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned);
-        let body = Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "The request body is too large.",
-                    )
-                } else {
-                    ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "The request body could not be read.",
-                    )
-                }
-            })?;
+        let content_type =
+            request.headers().get(CONTENT_TYPE).and_then(|value| value.to_str().ok()).map(str::to_owned);
+        let body = Bytes::from_request(request, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large.")
+            } else {
+                ApiError::new(StatusCode::BAD_REQUEST, "The request body could not be read.")
+            }
+        })?;
         Ok(Input::parse(content_type.as_deref(), &body))
     }
 }
@@ -206,10 +171,7 @@ mod tests {
             b"socket_id=1.2&channel_name=private-user.1",
         );
         assert_eq!(json, form);
-        assert_eq!(
-            Input::parse(None, b"socket_id=1.2&channel_name=private-user.1"),
-            form
-        );
+        assert_eq!(Input::parse(None, b"socket_id=1.2&channel_name=private-user.1"), form);
     }
 
     #[test]
@@ -219,11 +181,7 @@ mod tests {
             (Some("application/json"), b"[1, 2]"),
             (Some("text/plain"), b"email=a@b.c"),
         ] {
-            assert_eq!(
-                Input::parse(content_type, body),
-                Input::default(),
-                "{body:?}"
-            );
+            assert_eq!(Input::parse(content_type, body), Input::default(), "{body:?}");
         }
     }
 
@@ -231,19 +189,11 @@ mod tests {
     fn required_strings_are_trimmed_except_secrets() {
         let input = Input::parse(
             Some("application/json"),
-            json!({"email": "  a@b.c ", "password": " pw ", "blank": "  ", "n": 5})
-                .to_string()
-                .as_bytes(),
+            json!({"email": "  a@b.c ", "password": " pw ", "blank": "  ", "n": 5}).to_string().as_bytes(),
         );
         let mut errors = FieldErrors::default();
-        assert_eq!(
-            input.required_string("email", &mut errors).as_deref(),
-            Some("a@b.c")
-        );
-        assert_eq!(
-            input.required_secret("password", &mut errors).as_deref(),
-            Some(" pw ")
-        );
+        assert_eq!(input.required_string("email", &mut errors).as_deref(), Some("a@b.c"));
+        assert_eq!(input.required_secret("password", &mut errors).as_deref(), Some(" pw "));
         assert_eq!(input.required_string("blank", &mut errors), None);
         assert_eq!(input.required_string("n", &mut errors), None);
         assert_eq!(input.required_integer("missing_id", &mut errors), None);

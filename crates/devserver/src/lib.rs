@@ -91,16 +91,8 @@ impl AppState {
             secret: config.app_secret.clone(),
         };
         let pusher = PusherClient::new(config.pusher_url.clone(), credentials, clock.clone());
-        let shared = Shared {
-            store: Store::seeded(),
-            tokens,
-            pusher,
-            clock,
-            config,
-        };
-        AppState {
-            shared: Arc::new(shared),
-        }
+        let shared = Shared { store: Store::seeded(), tokens, pusher, clock, config };
+        AppState { shared: Arc::new(shared) }
     }
 
     pub fn config(&self) -> &Config {
@@ -165,9 +157,7 @@ pub async fn run(config: Config) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
     println!("herald-devserver listening on http://{addr}");
     std::io::stdout().flush()?;
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await
 }
 
 async fn shutdown_signal() {
@@ -210,10 +200,7 @@ async fn fallback(State(state): State<AppState>, method: Method, uri: Uri) -> Re
 
 fn route_not_found(path: &str) -> ApiError {
     let route = path.trim_start_matches('/');
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        format!("The route {route} could not be found."),
-    )
+    ApiError::new(StatusCode::NOT_FOUND, format!("The route {route} could not be found."))
 }
 
 async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
@@ -231,10 +218,6 @@ async fn log_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let response = next.run(request).await;
     let elapsed = started.elapsed();
-    eprintln!(
-        "{method} {path} {} {:.1}ms",
-        response.status().as_u16(),
-        elapsed.as_secs_f64() * 1000.0
-    );
+    eprintln!("{method} {path} {} {:.1}ms", response.status().as_u16(), elapsed.as_secs_f64() * 1000.0);
     response
 }

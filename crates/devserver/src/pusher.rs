@@ -86,9 +86,7 @@ pub fn is_valid_socket_id(socket_id: &str) -> bool {
 /// `A-Z a-z 0-9 _ - = @ , . ;`.
 pub fn is_valid_channel_name(name: &str) -> bool {
     (1..=200).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_-=@,.;".contains(&b))
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-=@,.;".contains(&b))
 }
 
 /// The query parameters of a signed HTTP API request: `params`, plus `auth_key`,
@@ -102,10 +100,8 @@ pub fn signed_query(
     timestamp: u64,
     params: &BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
-    let mut query: BTreeMap<String, String> = params
-        .iter()
-        .map(|(key, value)| (key.to_lowercase(), value.clone()))
-        .collect();
+    let mut query: BTreeMap<String, String> =
+        params.iter().map(|(key, value)| (key.to_lowercase(), value.clone())).collect();
     query.insert("auth_key".into(), credentials.key.clone());
     query.insert("auth_timestamp".into(), timestamp.to_string());
     query.insert("auth_version".into(), "1.0".into());
@@ -119,23 +115,14 @@ pub fn signed_query(
 
 /// `hex(hmac_sha256(secret, "METHOD\npath\nk1=v1&k2=v2"))` with the query sorted by key.
 /// `query` must not contain `auth_signature`.
-pub fn request_signature(
-    secret: &str,
-    method: &str,
-    path: &str,
-    query: &BTreeMap<String, String>,
-) -> String {
-    let query: Vec<String> = query
-        .iter()
-        .map(|(key, value)| format!("{key}={value}"))
-        .collect();
+pub fn request_signature(secret: &str, method: &str, path: &str, query: &BTreeMap<String, String>) -> String {
+    let query: Vec<String> = query.iter().map(|(key, value)| format!("{key}={value}")).collect();
     let to_sign = format!("{}\n{path}\n{}", method.to_uppercase(), query.join("&"));
     hmac_sha256_hex(secret, to_sign.as_bytes())
 }
 
 fn hmac_sha256_hex(secret: &str, message: &[u8]) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
     mac.update(message);
     hex::encode(mac.finalize().into_bytes())
 }
@@ -151,12 +138,7 @@ impl PusherClient {
             .timeout(Duration::from_secs(10))
             .build()
             .expect("a client without TLS or proxies has nothing to fail on");
-        PusherClient {
-            http,
-            base,
-            credentials,
-            clock,
-        }
+        PusherClient { http, base, credentials, clock }
     }
 
     pub fn base_url(&self) -> &reqwest::Url {
@@ -175,18 +157,14 @@ impl PusherClient {
                 socket_id: event.socket_id.as_deref(),
             };
             let path = format!("/apps/{}/events", self.credentials.app_id);
-            self.post(&path, &body)
-                .await
-                .map_err(|kind| PusherError { published: 0, kind })?;
+            self.post(&path, &body).await.map_err(|kind| PusherError { published: 0, kind })?;
             return Ok(1);
         }
         let path = format!("/apps/{}/batch_events", self.credentials.app_id);
         let mut published = 0;
         for batch in events.chunks(MAX_BATCH) {
             let body = BatchBody { batch };
-            self.post(&path, &body)
-                .await
-                .map_err(|kind| PusherError { published, kind })?;
+            self.post(&path, &body).await.map_err(|kind| PusherError { published, kind })?;
             published += batch.len();
         }
         Ok(published)
@@ -199,14 +177,7 @@ impl PusherClient {
         params: &BTreeMap<String, String>,
     ) -> Result<serde_json::Value, PusherErrorKind> {
         let path = format!("/apps/{}/channels", self.credentials.app_id);
-        let query = signed_query(
-            &self.credentials,
-            "GET",
-            &path,
-            None,
-            self.clock.unix_seconds(),
-            params,
-        );
+        let query = signed_query(&self.credentials, "GET", &path, None, self.clock.unix_seconds(), params);
         let response = self
             .http
             .get(self.url(&path, &query))
@@ -214,9 +185,8 @@ impl PusherClient {
             .await
             .map_err(|error| PusherErrorKind::Unreachable(describe(error)))?;
         let body = read_success(response).await?;
-        serde_json::from_slice(&body).map_err(|error| {
-            PusherErrorKind::Unreachable(format!("the answer is not JSON: {error}"))
-        })
+        serde_json::from_slice(&body)
+            .map_err(|error| PusherErrorKind::Unreachable(format!("the answer is not JSON: {error}")))
     }
 
     async fn post(&self, path: &str, body: &impl Serialize) -> Result<(), PusherErrorKind> {
@@ -266,10 +236,7 @@ struct BatchBody<'a> {
 
 async fn read_success(response: reqwest::Response) -> Result<Vec<u8>, PusherErrorKind> {
     let status = response.status();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|error| PusherErrorKind::Unreachable(describe(error)))?;
+    let body = response.bytes().await.map_err(|error| PusherErrorKind::Unreachable(describe(error)))?;
     if !status.is_success() {
         let text = String::from_utf8_lossy(&body);
         let excerpt: String = text.trim().chars().take(300).collect();
@@ -308,20 +275,13 @@ impl fmt::Display for PusherErrorKind {
 mod tests {
     use std::collections::BTreeMap;
 
-    use crate::pusher::{
-        Credentials, channel_auth, is_valid_channel_name, is_valid_socket_id, signed_query,
-    };
+    use crate::pusher::{Credentials, channel_auth, is_valid_channel_name, is_valid_socket_id, signed_query};
 
     /// The worked example in Pusher's "Authentication and authorization signatures" docs.
     #[test]
     fn channel_auth_matches_pushers_worked_example() {
         assert_eq!(
-            channel_auth(
-                "278d425bdf160c739803",
-                "7ad3773142a6692b25b8",
-                "1234.1234",
-                "private-foobar"
-            ),
+            channel_auth("278d425bdf160c739803", "7ad3773142a6692b25b8", "1234.1234", "private-foobar"),
             "278d425bdf160c739803:58df8b0c36d6982b82c3ecf6b4662e34fe8c25bba48f5369f135bf843651c3a4"
         );
     }
@@ -336,50 +296,28 @@ mod tests {
             secret: "7ad3773142a6692b25b8".into(),
         };
         let body = br#"{"name":"foo","channels":["project-3"],"data":"{\"some\":\"data\"}"}"#;
-        let query = signed_query(
-            &credentials,
-            "POST",
-            "/apps/3/events",
-            Some(body),
-            1353088179,
-            &BTreeMap::new(),
-        );
+        let query =
+            signed_query(&credentials, "POST", "/apps/3/events", Some(body), 1353088179, &BTreeMap::new());
         let expected = [
             ("auth_key", "278d425bdf160c739803"),
-            (
-                "auth_signature",
-                "da454824c97ba181a32ccc17a72625ba02771f50b50e1e7430e47a1f3f457e6c",
-            ),
+            ("auth_signature", "da454824c97ba181a32ccc17a72625ba02771f50b50e1e7430e47a1f3f457e6c"),
             ("auth_timestamp", "1353088179"),
             ("auth_version", "1.0"),
             ("body_md5", "ec365a775a4cd0599faeb73354201b6f"),
         ];
-        let actual: Vec<(&str, &str)> = query
-            .iter()
-            .map(|(key, value)| (key.as_str(), value.as_str()))
-            .collect();
+        let actual: Vec<(&str, &str)> =
+            query.iter().map(|(key, value)| (key.as_str(), value.as_str())).collect();
         assert_eq!(actual, expected);
     }
 
     #[test]
     fn a_get_has_no_body_md5_and_signs_its_own_parameters() {
-        let credentials = Credentials {
-            app_id: "3".into(),
-            key: "k".into(),
-            secret: "s".into(),
-        };
+        let credentials = Credentials { app_id: "3".into(), key: "k".into(), secret: "s".into() };
         let params = BTreeMap::from([("filter_by_prefix".to_owned(), "private-".to_owned())]);
         let query = signed_query(&credentials, "GET", "/apps/3/channels", None, 1, &params);
         assert!(!query.contains_key("body_md5"));
         assert_eq!(query["filter_by_prefix"], "private-");
-        let unsigned = signed_query(
-            &credentials,
-            "GET",
-            "/apps/3/channels",
-            None,
-            1,
-            &BTreeMap::new(),
-        );
+        let unsigned = signed_query(&credentials, "GET", "/apps/3/channels", None, 1, &BTreeMap::new());
         assert_ne!(query["auth_signature"], unsigned["auth_signature"]);
     }
 
@@ -394,13 +332,7 @@ mod tests {
         for good in ["private-user.1", "private-system.admin", "a_b-c=d@e,f.g;h"] {
             assert!(is_valid_channel_name(good), "{good}");
         }
-        for bad in [
-            "",
-            "private user",
-            "private-user.1\n",
-            "kanal-ü",
-            &"x".repeat(201),
-        ] {
+        for bad in ["", "private user", "private-user.1\n", "kanal-ü", &"x".repeat(201)] {
             assert!(!is_valid_channel_name(bad), "{bad:?}");
         }
     }

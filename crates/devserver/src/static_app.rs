@@ -19,8 +19,8 @@ use crate::error::ApiError;
 /// Paths ending in these are files the app loads, never client-side routes: a missing one is
 /// a 404, not `index.html` (which would fail confusingly as a script or wasm module).
 const ASSET_EXTENSIONS: &[&str] = &[
-    "wasm", "js", "mjs", "css", "map", "json", "ico", "png", "svg", "jpg", "jpeg", "gif", "webp",
-    "woff", "woff2", "ttf", "txt",
+    "wasm", "js", "mjs", "css", "map", "json", "ico", "png", "svg", "jpg", "jpeg", "gif", "webp", "woff",
+    "woff2", "ttf", "txt",
 ];
 
 /// `GET /config.json`: the app's runtime config, pointed at this server's Sockudo.
@@ -29,9 +29,7 @@ pub async fn config_json(State(state): State<AppState>) -> Result<Response, ApiE
         return Err(ApiError::not_found());
     };
     let path = root.join("config.json");
-    let text = tokio::fs::read(&path)
-        .await
-        .map_err(|_| ApiError::not_found())?;
+    let text = tokio::fs::read(&path).await.map_err(|_| ApiError::not_found())?;
     let mut config: Value = serde_json::from_slice(&text).map_err(|error| {
         let message = format!("{} is not valid JSON: {error}", path.display());
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message)
@@ -46,9 +44,7 @@ pub async fn config_json(State(state): State<AppState>) -> Result<Response, ApiE
         }
     }
     let mut response = axum::Json(config).into_response();
-    response
-        .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Ok(response)
 }
 
@@ -64,20 +60,14 @@ pub async fn serve(root: &Path, method: &Method, path: &str) -> Response {
         return ApiError::not_found().into_response();
     };
     let index = root.join("index.html");
-    let candidate = if relative.as_os_str().is_empty() {
-        index.clone()
-    } else {
-        root.join(&relative)
-    };
+    let candidate = if relative.as_os_str().is_empty() { index.clone() } else { root.join(&relative) };
     if let Some(response) = read_inside(root, &candidate).await {
         return response;
     }
     let is_asset = relative
         .extension()
         .and_then(|extension| extension.to_str())
-        .is_some_and(|extension| {
-            ASSET_EXTENSIONS.contains(&extension.to_ascii_lowercase().as_str())
-        });
+        .is_some_and(|extension| ASSET_EXTENSIONS.contains(&extension.to_ascii_lowercase().as_str()));
     if is_asset {
         return ApiError::not_found().into_response();
     }
@@ -114,10 +104,7 @@ async fn read_inside(root: &Path, file: &Path) -> Option<Response> {
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type(&file)));
-    if file
-        .extension()
-        .is_some_and(|extension| extension == "html")
-    {
+    if file.extension().is_some_and(|extension| extension == "html") {
         // index.html names the hashed wasm and js files of one build: never reuse an old one.
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     }
@@ -125,10 +112,7 @@ async fn read_inside(root: &Path, file: &Path) -> Option<Response> {
 }
 
 fn content_type(file: &Path) -> &'static str {
-    let extension = file
-        .extension()
-        .and_then(|extension| extension.to_str())
-        .unwrap_or("");
+    let extension = file.extension().and_then(|extension| extension.to_str()).unwrap_or("");
     match extension.to_ascii_lowercase().as_str() {
         "html" => "text/html; charset=utf-8",
         "js" | "mjs" => "text/javascript; charset=utf-8",
@@ -158,22 +142,9 @@ mod tests {
     #[test]
     fn paths_that_could_leave_the_root_are_refused() {
         assert_eq!(relative_path("/"), Some(PathBuf::new()));
-        assert_eq!(
-            relative_path("/app-1a2b_bg.wasm"),
-            Some(PathBuf::from("app-1a2b_bg.wasm"))
-        );
-        assert_eq!(
-            relative_path("/tenants/1"),
-            Some(PathBuf::from("tenants/1"))
-        );
-        for bad in [
-            "/../etc/passwd",
-            "/a/../../b",
-            "/%2e%2e/x",
-            "/.git/config",
-            "/a\\b",
-            "/./x",
-        ] {
+        assert_eq!(relative_path("/app-1a2b_bg.wasm"), Some(PathBuf::from("app-1a2b_bg.wasm")));
+        assert_eq!(relative_path("/tenants/1"), Some(PathBuf::from("tenants/1")));
+        for bad in ["/../etc/passwd", "/a/../../b", "/%2e%2e/x", "/.git/config", "/a\\b", "/./x"] {
             assert_eq!(relative_path(bad), None, "{bad}");
         }
     }
@@ -181,18 +152,9 @@ mod tests {
     #[test]
     fn wasm_is_served_as_wasm() {
         assert_eq!(content_type(Path::new("x_bg.wasm")), "application/wasm");
-        assert_eq!(
-            content_type(Path::new("x.js")),
-            "text/javascript; charset=utf-8"
-        );
-        assert_eq!(
-            content_type(Path::new("index.html")),
-            "text/html; charset=utf-8"
-        );
-        assert_eq!(
-            content_type(Path::new("style.css")),
-            "text/css; charset=utf-8"
-        );
+        assert_eq!(content_type(Path::new("x.js")), "text/javascript; charset=utf-8");
+        assert_eq!(content_type(Path::new("index.html")), "text/html; charset=utf-8");
+        assert_eq!(content_type(Path::new("style.css")), "text/css; charset=utf-8");
         assert_eq!(content_type(Path::new("config.json")), "application/json");
     }
 }

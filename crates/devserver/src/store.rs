@@ -104,20 +104,8 @@ impl Store {
             data: Mutex::new(Data {
                 users: vec![
                     user(1, "Ada Admin", "admin@herald.test", Role::SystemAdmin, None),
-                    user(
-                        2,
-                        "Olive Owner",
-                        "owner@acme.test",
-                        Role::TenantAdmin,
-                        Some(1),
-                    ),
-                    user(
-                        3,
-                        "Gus Owner",
-                        "owner@globex.test",
-                        Role::TenantAdmin,
-                        Some(2),
-                    ),
+                    user(2, "Olive Owner", "owner@acme.test", Role::TenantAdmin, Some(1)),
+                    user(3, "Gus Owner", "owner@globex.test", Role::TenantAdmin, Some(2)),
                     user(4, "Uma User", "user@acme.test", Role::User, Some(1)),
                 ],
                 tenants: vec![
@@ -130,29 +118,17 @@ impl Store {
     }
 
     pub fn user(&self, id: UserId) -> Option<User> {
-        self.lock()
-            .users
-            .iter()
-            .find(|(user, _)| user.id == id)
-            .map(|(user, _)| user.clone())
+        self.lock().users.iter().find(|(user, _)| user.id == id).map(|(user, _)| user.clone())
     }
 
     /// Users with `role`, in id order.
     pub fn users_with_role(&self, role: Role) -> Vec<User> {
         let data = self.lock();
-        data.users
-            .iter()
-            .filter(|(user, _)| user.role == role)
-            .map(|(user, _)| user.clone())
-            .collect()
+        data.users.iter().filter(|(user, _)| user.role == role).map(|(user, _)| user.clone()).collect()
     }
 
     pub fn tenant(&self, id: TenantId) -> Option<Tenant> {
-        self.lock()
-            .tenants
-            .iter()
-            .find(|tenant| tenant.id == id)
-            .cloned()
+        self.lock().tenants.iter().find(|tenant| tenant.id == id).cloned()
     }
 
     /// The user whose email and password match. Emails compare case-insensitively, as they do
@@ -211,11 +187,7 @@ fn seeded_password_hash() -> &'static str {
 
 fn password_matches(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|hash| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &hash)
-                .is_ok()
-        })
+        .map(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
         .unwrap_or(false)
 }
 
@@ -226,21 +198,10 @@ mod tests {
     #[test]
     fn seeded_accounts_log_in_with_the_dev_password_only() {
         let store = Store::seeded();
-        let ada = store
-            .user_with_credentials("ADMIN@herald.test", SEEDED_PASSWORD)
-            .unwrap();
-        assert_eq!(
-            (ada.id, ada.role, ada.tenant_id),
-            (1, Role::SystemAdmin, None)
-        );
-        assert_eq!(
-            store.user_with_credentials("admin@herald.test", "Password"),
-            None
-        );
-        assert_eq!(
-            store.user_with_credentials("nobody@herald.test", SEEDED_PASSWORD),
-            None
-        );
+        let ada = store.user_with_credentials("ADMIN@herald.test", SEEDED_PASSWORD).unwrap();
+        assert_eq!((ada.id, ada.role, ada.tenant_id), (1, Role::SystemAdmin, None));
+        assert_eq!(store.user_with_credentials("admin@herald.test", "Password"), None);
+        assert_eq!(store.user_with_credentials("nobody@herald.test", SEEDED_PASSWORD), None);
     }
 
     #[test]
@@ -249,9 +210,6 @@ mod tests {
         store.revoke_token("old", 100, 50);
         store.revoke_token("new", 300, 200);
         assert!(store.is_token_revoked("new"));
-        assert!(
-            !store.is_token_revoked("old"),
-            "pruned: it expired at 100, before 200"
-        );
+        assert!(!store.is_token_revoked("old"), "pruned: it expired at 100, before 200");
     }
 }

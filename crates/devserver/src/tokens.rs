@@ -67,18 +67,10 @@ impl Tokens {
         let exp = iat.saturating_add(self.ttl.as_secs());
         let mut jti = [0u8; 16];
         rand::thread_rng().fill_bytes(&mut jti);
-        let claims = Claims {
-            sub: user_id.to_string(),
-            iat,
-            exp,
-            jti: hex::encode(jti),
-        };
+        let claims = Claims { sub: user_id.to_string(), iat, exp, jti: hex::encode(jti) };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 signing with an HMAC key cannot fail");
-        IssuedToken {
-            token,
-            expires_at: UNIX_EPOCH + Duration::from_secs(exp),
-        }
+        IssuedToken { token, expires_at: UNIX_EPOCH + Duration::from_secs(exp) }
     }
 
     /// The claims of a token this server signed and that has not expired. Revocation is the
@@ -112,10 +104,7 @@ mod tests {
 
     fn tokens(ttl: u64) -> (Tokens, Clock) {
         let clock = Clock::manual(UNIX_EPOCH + Duration::from_secs(1_700_000_000));
-        (
-            Tokens::new("test-secret", Duration::from_secs(ttl), clock.clone()),
-            clock,
-        )
+        (Tokens::new("test-secret", Duration::from_secs(ttl), clock.clone()), clock)
     }
 
     #[test]
@@ -124,10 +113,7 @@ mod tests {
         let issued = tokens.issue(4);
         let claims = tokens.verify(&issued.token).unwrap();
         assert_eq!((claims.user_id(), claims.exp - claims.iat), (Some(4), 60));
-        assert_eq!(
-            issued.expires_at,
-            UNIX_EPOCH + Duration::from_secs(claims.exp)
-        );
+        assert_eq!(issued.expires_at, UNIX_EPOCH + Duration::from_secs(claims.exp));
         clock.advance(Duration::from_secs(59));
         assert!(tokens.verify(&issued.token).is_ok());
         clock.advance(Duration::from_secs(1));
@@ -138,10 +124,7 @@ mod tests {
     fn a_token_signed_with_another_secret_is_invalid() {
         let (tokens, clock) = tokens(60);
         let other = Tokens::new("other-secret", Duration::from_secs(60), clock);
-        assert_eq!(
-            tokens.verify(&other.issue(1).token),
-            Err(TokenError::Invalid)
-        );
+        assert_eq!(tokens.verify(&other.issue(1).token), Err(TokenError::Invalid));
         assert_eq!(tokens.verify("not.a.jwt"), Err(TokenError::Invalid));
     }
 

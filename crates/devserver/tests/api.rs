@@ -19,13 +19,7 @@ fn parse(text: &str) -> Value {
 }
 
 async fn login(server: &TestServer, email: &str, password: &str) -> common::Answer {
-    server
-        .post_json(
-            "/api/login",
-            None,
-            &json!({"email": email, "password": password}),
-        )
-        .await
+    server.post_json("/api/login", None, &json!({"email": email, "password": password})).await
 }
 
 #[tokio::test]
@@ -49,10 +43,7 @@ async fn login_returns_a_bearer_token_that_expires_after_the_ttl() {
     );
     let token = answer.body["token"].as_str().unwrap();
     let me = server.get("/api/me", Some(token)).await;
-    assert_eq!(
-        (me.status, &me.body),
-        (StatusCode::OK, &answer.body["user"])
-    );
+    assert_eq!((me.status, &me.body), (StatusCode::OK, &answer.body["user"]));
 }
 
 #[tokio::test]
@@ -66,10 +57,7 @@ async fn every_seeded_account_signs_in_with_its_role() {
         let answer = login(&server, email, "password").await;
         assert_eq!(answer.status, StatusCode::OK, "{email}");
         let user = &answer.body["user"];
-        assert_eq!(
-            (&user["id"], &user["role"], &user["tenant_id"]),
-            (&json!(id), &json!(role), &tenant_id)
-        );
+        assert_eq!((&user["id"], &user["role"], &user["tenant_id"]), (&json!(id), &json!(role), &tenant_id));
     }
 }
 
@@ -80,16 +68,9 @@ async fn wrong_credentials_are_laravels_422() {
         r#"{"message":"These credentials do not match our records.",
             "errors":{"email":["These credentials do not match our records."]}}"#,
     );
-    for (email, password) in [
-        ("owner@acme.test", "wrong"),
-        ("nobody@acme.test", "password"),
-    ] {
+    for (email, password) in [("owner@acme.test", "wrong"), ("nobody@acme.test", "password")] {
         let answer = login(&server, email, password).await;
-        assert_eq!(
-            (answer.status, &answer.body),
-            (StatusCode::UNPROCESSABLE_ENTITY, &expected),
-            "{email}"
-        );
+        assert_eq!((answer.status, &answer.body), (StatusCode::UNPROCESSABLE_ENTITY, &expected), "{email}");
     }
 }
 
@@ -102,10 +83,7 @@ async fn missing_or_malformed_login_fields_are_named_one_by_one() {
                       "password":["The password field is required."]}}"#,
     );
     let answer = server.post_json("/api/login", None, &json!({})).await;
-    assert_eq!(
-        (answer.status, &answer.body),
-        (StatusCode::UNPROCESSABLE_ENTITY, &both_missing)
-    );
+    assert_eq!((answer.status, &answer.body), (StatusCode::UNPROCESSABLE_ENTITY, &both_missing));
 
     // Like Laravel, a body that is not JSON counts as no input at all, not as a parser error.
     let malformed = request("POST", "/api/login", None)
@@ -113,18 +91,9 @@ async fn missing_or_malformed_login_fields_are_named_one_by_one() {
         .body(Body::from("{\"email\": "))
         .unwrap();
     let answer = server.send(malformed).await;
-    assert_eq!(
-        (answer.status, &answer.body),
-        (StatusCode::UNPROCESSABLE_ENTITY, &both_missing)
-    );
+    assert_eq!((answer.status, &answer.body), (StatusCode::UNPROCESSABLE_ENTITY, &both_missing));
 
-    let answer = server
-        .post_json(
-            "/api/login",
-            None,
-            &json!({"email": "not-an-email", "password": 5}),
-        )
-        .await;
+    let answer = server.post_json("/api/login", None, &json!({"email": "not-an-email", "password": 5})).await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         answer.body["errors"],
@@ -136,13 +105,7 @@ async fn missing_or_malformed_login_fields_are_named_one_by_one() {
 #[tokio::test]
 async fn login_also_takes_a_form() {
     let server = TestServer::offline();
-    let answer = server
-        .post_form(
-            "/api/login",
-            None,
-            "email=user%40acme.test&password=password",
-        )
-        .await;
+    let answer = server.post_form("/api/login", None, "email=user%40acme.test&password=password").await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert_eq!(answer.body["user"]["id"], 4);
 }
@@ -164,10 +127,7 @@ async fn me_refuses_missing_malformed_and_foreign_tokens() {
         );
     }
     let basic = request("GET", "/api/me", None)
-        .header(
-            header::AUTHORIZATION,
-            "Basic b3duZXJAYWNtZS50ZXN0OnBhc3N3b3Jk",
-        )
+        .header(header::AUTHORIZATION, "Basic b3duZXJAYWNtZS50ZXN0OnBhc3N3b3Jk")
         .body(Body::empty())
         .unwrap();
     assert_eq!(server.send(basic).await.status, StatusCode::UNAUTHORIZED);
@@ -178,45 +138,16 @@ async fn logout_revokes_only_that_token() {
     let server = TestServer::offline();
     let token = server.token_for(4);
     let other_tab = server.token_for(4);
-    let answer = server
-        .send(
-            request("POST", "/api/logout", Some(&token))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(
-        (answer.status, answer.body),
-        (StatusCode::NO_CONTENT, Value::Null)
-    );
-    assert_eq!(
-        server.get("/api/me", Some(&token)).await.status,
-        StatusCode::UNAUTHORIZED
-    );
-    let again = server
-        .send(
-            request("POST", "/api/logout", Some(&token))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let answer = server.send(request("POST", "/api/logout", Some(&token)).body(Body::empty()).unwrap()).await;
+    assert_eq!((answer.status, answer.body), (StatusCode::NO_CONTENT, Value::Null));
+    assert_eq!(server.get("/api/me", Some(&token)).await.status, StatusCode::UNAUTHORIZED);
+    let again = server.send(request("POST", "/api/logout", Some(&token)).body(Body::empty()).unwrap()).await;
     assert_eq!(again.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        server.get("/api/me", Some(&other_tab)).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(server.get("/api/me", Some(&other_tab)).await.status, StatusCode::OK);
     let auth = server
-        .post_form(
-            "/broadcasting/auth",
-            Some(&token),
-            "socket_id=1.1&channel_name=private-user.4",
-        )
+        .post_form("/broadcasting/auth", Some(&token), "socket_id=1.1&channel_name=private-user.4")
         .await;
-    assert_eq!(
-        auth.status,
-        StatusCode::UNAUTHORIZED,
-        "a revoked token cannot join channels either"
-    );
+    assert_eq!(auth.status, StatusCode::UNAUTHORIZED, "a revoked token cannot join channels either");
 }
 
 #[tokio::test]
@@ -230,22 +161,12 @@ async fn a_token_stops_working_when_its_ttl_has_passed() {
     let token = answer.body["token"].as_str().unwrap().to_owned();
 
     server.clock.advance(Duration::from_secs(59));
-    assert_eq!(
-        server.get("/api/me", Some(&token)).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(server.get("/api/me", Some(&token)).await.status, StatusCode::OK);
     server.clock.advance(Duration::from_secs(1));
     let answer = server.get("/api/me", Some(&token)).await;
-    assert_eq!(
-        (answer.status, answer.body),
-        (StatusCode::UNAUTHORIZED, parse(UNAUTHENTICATED))
-    );
+    assert_eq!((answer.status, answer.body), (StatusCode::UNAUTHORIZED, parse(UNAUTHENTICATED)));
     let auth = server
-        .post_form(
-            "/broadcasting/auth",
-            Some(&token),
-            "socket_id=1.1&channel_name=private-user.4",
-        )
+        .post_form("/broadcasting/auth", Some(&token), "socket_id=1.1&channel_name=private-user.4")
         .await;
     assert_eq!(auth.status, StatusCode::UNAUTHORIZED);
 }
@@ -259,10 +180,7 @@ async fn a_zero_ttl_token_is_expired_at_once() {
     let answer = login(&server, "user@acme.test", "password").await;
     assert_eq!(answer.status, StatusCode::OK);
     let token = answer.body["token"].as_str().unwrap();
-    assert_eq!(
-        server.get("/api/me", Some(token)).await.status,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(server.get("/api/me", Some(token)).await.status, StatusCode::UNAUTHORIZED);
 }
 
 /// Which seeded users may join which channel: 1 Ada (system admin), 2 Olive (Acme admin),
@@ -304,22 +222,13 @@ async fn channel_authorization_for_every_role_and_channel_kind() {
                 )
                 .await;
             for answer in [by_form, by_json] {
-                assert_eq!(
-                    answer.status.as_u16(),
-                    *expected,
-                    "user {user_id} on {channel}: {}",
-                    answer.body
-                );
+                assert_eq!(answer.status.as_u16(), *expected, "user {user_id} on {channel}: {}", answer.body);
                 if answer.status == StatusCode::OK {
-                    let auth =
-                        channel_auth(&config.app_key, &config.app_secret, &socket_id, channel);
+                    let auth = channel_auth(&config.app_key, &config.app_secret, &socket_id, channel);
                     assert_eq!(answer.body, json!({ "auth": auth }));
                     assert!(auth.starts_with("herald-key:"));
                 } else {
-                    assert_eq!(
-                        answer.body,
-                        json!({"message": "This action is unauthorized."})
-                    );
+                    assert_eq!(answer.body, json!({"message": "This action is unauthorized."}));
                 }
             }
         }
@@ -329,11 +238,7 @@ async fn channel_authorization_for_every_role_and_channel_kind() {
 #[tokio::test]
 async fn channel_authorization_needs_a_token_before_anything_else() {
     let server = TestServer::offline();
-    for body in [
-        "socket_id=1.2&channel_name=private-user.4",
-        "",
-        "socket_id=bad",
-    ] {
+    for body in ["socket_id=1.2&channel_name=private-user.4", "", "socket_id=bad"] {
         let answer = server.post_form("/broadcasting/auth", None, body).await;
         assert_eq!(
             (answer.status, answer.body),
@@ -348,15 +253,8 @@ async fn malformed_socket_ids_and_channel_names_are_422() {
     let server = TestServer::offline();
     let token = server.token_for(4);
     let check = async |body: &str, expected: Value| {
-        let answer = server
-            .post_form("/broadcasting/auth", Some(&token), body)
-            .await;
-        assert_eq!(
-            answer.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{body:?}: {}",
-            answer.body
-        );
+        let answer = server.post_form("/broadcasting/auth", Some(&token), body).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{body:?}: {}", answer.body);
         assert_eq!(answer.body["errors"], expected, "{body:?}");
     };
     check(
@@ -365,11 +263,7 @@ async fn malformed_socket_ids_and_channel_names_are_422() {
                      "channel_name": ["The channel name field is required."]}),
     )
     .await;
-    check(
-        "socket_id=1.2",
-        json!({"channel_name": ["The channel name field is required."]}),
-    )
-    .await;
+    check("socket_id=1.2", json!({"channel_name": ["The channel name field is required."]})).await;
     for socket_id in ["123", "1.2.3", "abc.def", "1.2%3Cscript%3E"] {
         check(
             &format!("socket_id={socket_id}&channel_name=private-user.4"),
@@ -389,22 +283,16 @@ async fn oversized_bodies_are_413_not_500() {
     let server = TestServer::offline();
     let token = server.token_for(1);
     let big = format!("{{\"email\":\"{}\"}}", "a".repeat(65 * 1024));
-    for (path, token) in [
-        ("/api/login", None),
-        ("/broadcasting/auth", Some(token.as_str())),
-        ("/api/dev/events", None),
-    ] {
+    for (path, token) in
+        [("/api/login", None), ("/broadcasting/auth", Some(token.as_str())), ("/api/dev/events", None)]
+    {
         let request = request("POST", path, token)
             .header(header::CONTENT_TYPE, "application/json")
             .body(Body::from(big.clone()))
             .unwrap();
         let answer = server.send(request).await;
         assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE, "{path}");
-        assert_eq!(
-            answer.body,
-            json!({"message": "The request body is too large."}),
-            "{path}"
-        );
+        assert_eq!(answer.body, json!({"message": "The request body is too large."}), "{path}");
     }
 }
 
@@ -413,29 +301,16 @@ async fn dev_events_refuse_what_they_cannot_publish() {
     let server = TestServer::offline();
     let check = async |body: Value, expected: Value| {
         let answer = server.post_json("/api/dev/events", None, &body).await;
-        assert_eq!(
-            answer.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{body}: {}",
-            answer.body
-        );
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", answer.body);
         assert_eq!(answer.body["errors"], expected, "{body}");
     };
-    check(
-        json!({}),
-        json!({"event": ["The event field is required."]}),
-    )
-    .await;
+    check(json!({}), json!({"event": ["The event field is required."]})).await;
     check(
         json!({"event": "NoSuchEvent", "tenant_id": 1}),
         json!({"event": ["The selected event is invalid."]}),
     )
     .await;
-    check(
-        json!({"event": "UserCreated"}),
-        json!({"tenant_id": ["The tenant id field is required."]}),
-    )
-    .await;
+    check(json!({"event": "UserCreated"}), json!({"tenant_id": ["The tenant id field is required."]})).await;
     check(
         json!({"event": "PasswordChanged", "tenant_id": 1}),
         json!({"user_id": ["The user id field is required."]}),
@@ -492,20 +367,10 @@ async fn unknown_routes_and_methods_answer_json() {
     let server = TestServer::offline();
     let answer = server.get("/api/nothing-here", None).await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
-    assert_eq!(
-        answer.body,
-        json!({"message": "The route api/nothing-here could not be found."})
-    );
+    assert_eq!(answer.body, json!({"message": "The route api/nothing-here could not be found."}));
     let answer = server.get("/api/login", None).await;
     assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(
-        answer.body,
-        json!({"message": "The GET method is not supported for route api/login."})
-    );
+    assert_eq!(answer.body, json!({"message": "The GET method is not supported for route api/login."}));
     assert_eq!(answer.content_type.as_deref(), Some("application/json"));
-    assert_eq!(
-        server.get("/config.json", None).await.status,
-        StatusCode::NOT_FOUND,
-        "only with --serve-app"
-    );
+    assert_eq!(server.get("/config.json", None).await.status, StatusCode::NOT_FOUND, "only with --serve-app");
 }

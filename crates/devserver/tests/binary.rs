@@ -19,9 +19,7 @@ fn wait_with_limit(mut child: Child, limit: Duration) -> std::process::ExitStatu
     match receiver.recv_timeout(limit) {
         Ok(status) => status.unwrap(),
         Err(_) => {
-            let _ = Command::new("kill")
-                .args(["-KILL", &pid.to_string()])
-                .status();
+            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
             panic!("herald-devserver did not exit within {limit:?}");
         }
     }
@@ -31,12 +29,7 @@ fn wait_with_limit(mut child: Child, limit: Duration) -> std::process::ExitStatu
 #[tokio::test]
 async fn prints_its_port_logs_requests_without_secrets_and_stops_on_sigterm() {
     let mut child = Command::new(BINARY)
-        .args([
-            "--addr",
-            "127.0.0.1:0",
-            "--pusher-url",
-            "http://127.0.0.1:9",
-        ])
+        .args(["--addr", "127.0.0.1:0", "--pusher-url", "http://127.0.0.1:9"])
         .env("HERALD_JWT_SECRET", "binary-test-secret")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -61,43 +54,22 @@ async fn prints_its_port_logs_requests_without_secrets_and_stops_on_sigterm() {
         .send()
         .await
         .unwrap();
-    let token = login.json::<serde_json::Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let me = http
-        .get(format!("{base}/api/me?token={token}"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let token = login.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+    let me = http.get(format!("{base}/api/me?token={token}")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(me.status(), 200);
     drop(http);
 
     let mut stderr = child.stderr.take().unwrap();
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(killed.success());
     let status = wait_with_limit(child, Duration::from_secs(20));
     assert!(status.success(), "a graceful exit on SIGTERM, got {status}");
 
     let mut log = String::new();
     stderr.read_to_string(&mut log).unwrap();
-    assert!(
-        log.lines().any(|line| line.starts_with("GET /up 200 ")),
-        "{log}"
-    );
-    assert!(
-        log.lines()
-            .any(|line| line.starts_with("POST /api/login 200 ")),
-        "{log}"
-    );
-    assert!(
-        log.lines().any(|line| line.starts_with("GET /api/me 200 ")),
-        "{log}"
-    );
+    assert!(log.lines().any(|line| line.starts_with("GET /up 200 ")), "{log}");
+    assert!(log.lines().any(|line| line.starts_with("POST /api/login 200 ")), "{log}");
+    assert!(log.lines().any(|line| line.starts_with("GET /api/me 200 ")), "{log}");
     assert!(!log.contains(&token), "the token is never logged:\n{log}");
     assert!(!log.contains("password"), "nor the password:\n{log}");
 }
@@ -112,13 +84,6 @@ fn help_and_bad_flags() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown option `--no-such-flag`"));
 
-    let public = Command::new(BINARY)
-        .args(["--addr", "0.0.0.0:8000"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        public.status.code(),
-        Some(2),
-        "only loopback addresses are allowed"
-    );
+    let public = Command::new(BINARY).args(["--addr", "0.0.0.0:8000"]).output().unwrap();
+    assert_eq!(public.status.code(), Some(2), "only loopback addresses are allowed");
 }

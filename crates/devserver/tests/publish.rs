@@ -69,38 +69,22 @@ async fn record(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> (StatusCode, String) {
-    let mut query: BTreeMap<String, String> =
-        form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-            .map(|(key, value)| (key.into_owned(), value.into_owned()))
-            .collect();
+    let mut query: BTreeMap<String, String> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .map(|(key, value)| (key.into_owned(), value.into_owned()))
+        .collect();
     let signature = query.remove("auth_signature").unwrap_or_default();
     assert_eq!(app_id, "herald");
     assert_eq!(query["auth_key"], "herald-key");
     assert_eq!(query["auth_version"], "1.0");
-    assert_eq!(
-        query["auth_timestamp"],
-        START.to_string(),
-        "signed with the server's clock"
-    );
+    assert_eq!(query["auth_timestamp"], START.to_string(), "signed with the server's clock");
     if method == Method::POST {
         assert_eq!(query["body_md5"], hex::encode(Md5::digest(&body)));
     } else {
         assert!(!query.contains_key("body_md5"));
     }
-    assert_eq!(
-        signature,
-        request_signature("herald-secret", method.as_str(), uri.path(), &query)
-    );
-    let body = if body.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&body).unwrap()
-    };
-    fake.received.lock().unwrap().push(Received {
-        path: uri.path().to_owned(),
-        query,
-        body,
-    });
+    assert_eq!(signature, request_signature("herald-secret", method.as_str(), uri.path(), &query));
+    let body = if body.is_empty() { Value::Null } else { serde_json::from_slice(&body).unwrap() };
+    fake.received.lock().unwrap().push(Received { path: uri.path().to_owned(), query, body });
     fake.answer.lock().unwrap().clone()
 }
 
@@ -110,21 +94,14 @@ async fn publish(server: &TestServer, body: Value, socket_id: Option<&str>) -> c
     if let Some(socket_id) = socket_id {
         builder = builder.header("X-Socket-ID", socket_id);
     }
-    server
-        .send(builder.body(Body::from(body.to_string())).unwrap())
-        .await
+    server.send(builder.body(Body::from(body.to_string())).unwrap()).await
 }
 
 #[tokio::test]
 async fn one_event_is_triggered_on_its_channel_with_the_payload_as_a_json_string() {
     let (fake, url) = FakeSockudo::start().await;
     let server = TestServer::new(test_config(&url));
-    let answer = publish(
-        &server,
-        json!({"event": "PaymentCompleted", "tenant_id": 1}),
-        None,
-    )
-    .await;
+    let answer = publish(&server, json!({"event": "PaymentCompleted", "tenant_id": 1}), None).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert_eq!(answer.body["published"], 1);
     assert_eq!(answer.body["channel"], "private-tenant.1");
@@ -136,12 +113,8 @@ async fn one_event_is_triggered_on_its_channel_with_the_payload_as_a_json_string
     let body = &received[0].body;
     assert_eq!(body["name"], "App\\Events\\PaymentCompleted");
     assert_eq!(body["channels"], json!(["private-tenant.1"]));
-    assert!(
-        body.get("socket_id").is_none(),
-        "no X-Socket-ID, no exclusion"
-    );
-    let data: Value =
-        serde_json::from_str(body["data"].as_str().expect("data is a string")).unwrap();
+    assert!(body.get("socket_id").is_none(), "no X-Socket-ID, no exclusion");
+    let data: Value = serde_json::from_str(body["data"].as_str().expect("data is a string")).unwrap();
     assert_eq!(json!([data["id"].clone()]), answer.body["ids"]);
     assert_eq!(data["occurred_at"], "2025-01-01T00:00:00.000Z");
     assert!(data["payment"]["amount"].is_string());
@@ -151,12 +124,7 @@ async fn one_event_is_triggered_on_its_channel_with_the_payload_as_a_json_string
 async fn x_socket_id_excludes_the_acting_socket_as_to_others_does() {
     let (fake, url) = FakeSockudo::start().await;
     let server = TestServer::new(test_config(&url));
-    let answer = publish(
-        &server,
-        json!({"event": "PasswordChanged", "user_id": 4}),
-        Some("123.456"),
-    )
-    .await;
+    let answer = publish(&server, json!({"event": "PasswordChanged", "user_id": 4}), Some("123.456")).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert_eq!(answer.body["channel"], "private-user.4");
     let received = fake.received();
@@ -180,36 +148,19 @@ async fn many_events_go_in_batches_of_ten() {
     assert_eq!(answer.body["channel"], "private-system.admin");
 
     let received = fake.received();
-    let sizes: Vec<usize> = received
-        .iter()
-        .map(|r| r.body["batch"].as_array().unwrap().len())
-        .collect();
+    let sizes: Vec<usize> = received.iter().map(|r| r.body["batch"].as_array().unwrap().len()).collect();
     assert_eq!(sizes, [10, 10, 5]);
-    assert!(
-        received
-            .iter()
-            .all(|r| r.path == "/apps/herald/batch_events")
-    );
+    assert!(received.iter().all(|r| r.path == "/apps/herald/batch_events"));
     let mut ids = Vec::new();
-    for item in received
-        .iter()
-        .flat_map(|r| r.body["batch"].as_array().unwrap().clone())
-    {
+    for item in received.iter().flat_map(|r| r.body["batch"].as_array().unwrap().clone()) {
         assert_eq!(item["name"], "App\\Events\\SystemAlert");
         assert_eq!(item["channel"], "private-system.admin");
         assert_eq!(item["socket_id"], "9.9");
         let data: Value = serde_json::from_str(item["data"].as_str().unwrap()).unwrap();
-        assert_eq!(
-            data["level"], "critical",
-            "fields override the generated payload"
-        );
+        assert_eq!(data["level"], "critical", "fields override the generated payload");
         ids.push(data["id"].clone());
     }
-    assert_eq!(
-        Value::Array(ids.clone()),
-        answer.body["ids"],
-        "ids in publish order"
-    );
+    assert_eq!(Value::Array(ids.clone()), answer.body["ids"], "ids in publish order");
     ids.sort_by_key(|id| id.to_string());
     ids.dedup();
     assert_eq!(ids.len(), 25, "every event has its own id");
@@ -224,26 +175,11 @@ async fn every_contract_event_can_be_published() {
         let answer = publish(&server, body, None).await;
         assert_eq!(answer.status, StatusCode::OK, "{kind:?}: {}", answer.body);
     }
-    let channels: Vec<String> = fake
-        .received()
-        .iter()
-        .map(|r| r.body["channels"][0].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(
-        channels.iter().filter(|c| *c == "private-tenant.2").count(),
-        11
-    );
-    assert_eq!(
-        channels.iter().filter(|c| *c == "private-user.3").count(),
-        4
-    );
-    assert_eq!(
-        channels
-            .iter()
-            .filter(|c| *c == "private-system.admin")
-            .count(),
-        3
-    );
+    let channels: Vec<String> =
+        fake.received().iter().map(|r| r.body["channels"][0].as_str().unwrap().to_owned()).collect();
+    assert_eq!(channels.iter().filter(|c| *c == "private-tenant.2").count(), 11);
+    assert_eq!(channels.iter().filter(|c| *c == "private-user.3").count(), 4);
+    assert_eq!(channels.iter().filter(|c| *c == "private-system.admin").count(), 3);
 }
 
 #[tokio::test]
@@ -262,20 +198,13 @@ async fn a_refusing_sockudo_is_a_502_that_names_its_status() {
 #[tokio::test]
 async fn an_unreachable_sockudo_is_a_502() {
     // A port that was free a moment ago and has no listener now.
-    let closed = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
     let url = format!("http://{closed}");
     let server = TestServer::new(test_config(&url));
     let answer = publish(&server, json!({"event": "SystemAlert"}), None).await;
     assert_eq!(answer.status, StatusCode::BAD_GATEWAY, "{}", answer.body);
     let message = answer.body["message"].as_str().unwrap();
-    assert!(
-        message.starts_with(&format!("Sockudo at {url} could not be reached")),
-        "{message}"
-    );
+    assert!(message.starts_with(&format!("Sockudo at {url} could not be reached")), "{message}");
     let answer = server.get("/api/dev/channels", None).await;
     assert_eq!(answer.status, StatusCode::BAD_GATEWAY);
 }
@@ -285,19 +214,11 @@ async fn dev_channels_returns_sockudos_answer_to_a_signed_get() {
     let (fake, url) = FakeSockudo::start().await;
     fake.answer_with(StatusCode::OK, r#"{"channels":{"private-tenant.1":{}}}"#);
     let server = TestServer::new(test_config(&url));
-    let answer = server
-        .get(
-            "/api/dev/channels?filter_by_prefix=private-&auth_key=ignored",
-            None,
-        )
-        .await;
+    let answer = server.get("/api/dev/channels?filter_by_prefix=private-&auth_key=ignored", None).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert_eq!(answer.body, json!({"channels": {"private-tenant.1": {}}}));
     let received = fake.received();
     assert_eq!(received[0].path, "/apps/herald/channels");
     assert_eq!(received[0].query["filter_by_prefix"], "private-");
-    assert_eq!(
-        received[0].query["auth_key"], "herald-key",
-        "the caller cannot replace auth params"
-    );
+    assert_eq!(received[0].query["auth_key"], "herald-key", "the caller cannot replace auth params");
 }

@@ -16,15 +16,10 @@ struct Dist(PathBuf);
 
 impl Dist {
     fn new(name: &str) -> Dist {
-        let dir =
-            std::env::temp_dir().join(format!("herald-devserver-{}-{name}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("herald-devserver-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("assets")).unwrap();
-        std::fs::write(
-            dir.join("index.html"),
-            "<!doctype html><title>Herald</title>",
-        )
-        .unwrap();
+        std::fs::write(dir.join("index.html"), "<!doctype html><title>Herald</title>").unwrap();
         std::fs::write(dir.join("herald-1a2b_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
         std::fs::write(dir.join("herald-1a2b.js"), "export default 1;").unwrap();
         std::fs::write(dir.join("assets/style.css"), "body{}").unwrap();
@@ -47,10 +42,7 @@ impl Drop for Dist {
 }
 
 fn server(dist: &Dist, pusher_url: &str) -> TestServer {
-    TestServer::new(Config {
-        serve_app: Some(dist.0.clone()),
-        ..test_config(pusher_url)
-    })
+    TestServer::new(Config { serve_app: Some(dist.0.clone()), ..test_config(pusher_url) })
 }
 
 #[tokio::test]
@@ -68,10 +60,7 @@ async fn files_are_served_with_their_content_types() {
         assert_eq!(answer.status, StatusCode::OK, "{path}");
         assert_eq!(answer.content_type.as_deref(), Some(content_type), "{path}");
     }
-    assert_eq!(
-        server.get("/", None).await.body,
-        json!("<!doctype html><title>Herald</title>")
-    );
+    assert_eq!(server.get("/", None).await.body, json!("<!doctype html><title>Herald</title>"));
 }
 
 #[tokio::test]
@@ -81,39 +70,15 @@ async fn client_routes_fall_back_to_index_html_but_missing_assets_do_not() {
     for path in ["/login", "/tenants/1", "/admin/alerts"] {
         let answer = server.get(path, None).await;
         assert_eq!(answer.status, StatusCode::OK, "{path}");
-        assert_eq!(
-            answer.body,
-            json!("<!doctype html><title>Herald</title>"),
-            "{path}"
-        );
+        assert_eq!(answer.body, json!("<!doctype html><title>Herald</title>"), "{path}");
     }
-    for path in [
-        "/herald-old_bg.wasm",
-        "/missing.js",
-        "/.hidden",
-        "/%2e%2e/etc/passwd",
-    ] {
-        assert_eq!(
-            server.get(path, None).await.status,
-            StatusCode::NOT_FOUND,
-            "{path}"
-        );
+    for path in ["/herald-old_bg.wasm", "/missing.js", "/.hidden", "/%2e%2e/etc/passwd"] {
+        assert_eq!(server.get(path, None).await.status, StatusCode::NOT_FOUND, "{path}");
     }
     let answer = server.get("/api/unknown", None).await;
-    assert_eq!(
-        answer.status,
-        StatusCode::NOT_FOUND,
-        "the API keeps its JSON 404"
-    );
-    assert_eq!(
-        answer.body["message"],
-        "The route api/unknown could not be found."
-    );
-    assert_eq!(
-        server.get("/up", None).await.body,
-        json!("OK"),
-        "routes still win over files"
-    );
+    assert_eq!(answer.status, StatusCode::NOT_FOUND, "the API keeps its JSON 404");
+    assert_eq!(answer.body["message"], "The route api/unknown could not be found.");
+    assert_eq!(server.get("/up", None).await.body, json!("OK"), "routes still win over files");
 }
 
 #[tokio::test]
@@ -124,9 +89,6 @@ async fn config_json_points_the_app_at_this_servers_sockudo() {
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.body["pusher"]["ws_host"], "127.0.0.1");
     assert_eq!(answer.body["pusher"]["ws_port"], 41234);
-    assert_eq!(
-        answer.body["pusher"]["key"], "herald-key",
-        "the rest is left as built"
-    );
+    assert_eq!(answer.body["pusher"]["key"], "herald-key", "the rest is left as built");
     assert_eq!(answer.body["debug"], false);
 }

@@ -95,19 +95,13 @@ impl fmt::Display for SignInError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SignInError::Refused { status, message } => {
-                write!(
-                    f,
-                    "the backend refused the sign-in (HTTP {status}): {message}"
-                )
+                write!(f, "the backend refused the sign-in (HTTP {status}): {message}")
             }
             SignInError::Unreachable(reason) => {
                 write!(f, "the backend could not be reached: {reason}")
             }
             SignInError::BadAnswer(reason) => {
-                write!(
-                    f,
-                    "the backend's answer to the sign-in is not understood: {reason}"
-                )
+                write!(f, "the backend's answer to the sign-in is not understood: {reason}")
             }
         }
     }
@@ -116,11 +110,7 @@ impl fmt::Display for SignInError {
 impl std::error::Error for SignInError {}
 
 /// `POST {api_base}/api/login {email, password}`: the bearer token and who it belongs to.
-pub async fn sign_in(
-    api_base: &str,
-    email: &str,
-    password: &str,
-) -> Result<(Token, User), SignInError> {
+pub async fn sign_in(api_base: &str, email: &str, password: &str) -> Result<(Token, User), SignInError> {
     #[derive(Deserialize)]
     struct LoginAnswer {
         token: String,
@@ -136,15 +126,9 @@ pub async fn sign_in(
         .await
         .map_err(|error| SignInError::Unreachable(describe(error)))?;
     let status = response.status();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|error| SignInError::Unreachable(describe(error)))?;
+    let body = response.bytes().await.map_err(|error| SignInError::Unreachable(describe(error)))?;
     if !status.is_success() {
-        return Err(SignInError::Refused {
-            status: status.as_u16(),
-            message: error_message(&body),
-        });
+        return Err(SignInError::Refused { status: status.as_u16(), message: error_message(&body) });
     }
     let answer: LoginAnswer =
         serde_json::from_slice(&body).map_err(|error| SignInError::BadAnswer(error.to_string()))?;
@@ -162,9 +146,7 @@ pub struct ChannelAuthorizer {
 
 impl fmt::Debug for ChannelAuthorizer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ChannelAuthorizer")
-            .field("endpoint", &self.endpoint)
-            .finish_non_exhaustive()
+        f.debug_struct("ChannelAuthorizer").field("endpoint", &self.endpoint).finish_non_exhaustive()
     }
 }
 
@@ -177,11 +159,7 @@ impl ChannelAuthorizer {
 
     /// An authorizer posting to the full URL `endpoint` (CONTRACT.md's `auth_endpoint`).
     pub fn with_endpoint(endpoint: impl Into<String>, token: Token) -> ChannelAuthorizer {
-        ChannelAuthorizer {
-            http: http_client(),
-            endpoint: endpoint.into(),
-            token,
-        }
+        ChannelAuthorizer { http: http_client(), endpoint: endpoint.into(), token }
     }
 
     pub fn endpoint(&self) -> &str {
@@ -201,18 +179,14 @@ impl ChannelAuthorizer {
         let response = match request.send().await {
             Ok(response) => response,
             Err(error) => {
-                return AuthResult::Failed {
-                    reason: describe(error),
-                };
+                return AuthResult::Failed { reason: describe(error) };
             }
         };
         let status = response.status();
         let body = match response.bytes().await {
             Ok(body) => body,
             Err(error) => {
-                return AuthResult::Failed {
-                    reason: describe(error),
-                };
+                return AuthResult::Failed { reason: describe(error) };
             }
         };
         auth_result(status, &body)
@@ -226,14 +200,10 @@ fn auth_result(status: StatusCode, body: &[u8]) -> AuthResult {
         StatusCode::FORBIDDEN => AuthResult::Forbidden,
         status if status.is_success() => {
             let Ok(answer) = serde_json::from_slice::<Value>(body) else {
-                return AuthResult::Failed {
-                    reason: format!("HTTP {status} with a body that is not JSON"),
-                };
+                return AuthResult::Failed { reason: format!("HTTP {status} with a body that is not JSON") };
             };
             let Some(auth) = answer.get("auth").and_then(Value::as_str) else {
-                return AuthResult::Failed {
-                    reason: format!("HTTP {status} without an \"auth\" string"),
-                };
+                return AuthResult::Failed { reason: format!("HTTP {status} without an \"auth\" string") };
             };
             // Presence channels carry `channel_data` as a JSON string; some backends send
             // the object itself.
@@ -242,14 +212,9 @@ fn auth_result(status: StatusCode, body: &[u8]) -> AuthResult {
                 Some(Value::String(text)) => Some(text.clone()),
                 Some(other) => Some(other.to_string()),
             };
-            AuthResult::Authorized {
-                auth: auth.to_owned(),
-                channel_data,
-            }
+            AuthResult::Authorized { auth: auth.to_owned(), channel_data }
         }
-        status => AuthResult::Failed {
-            reason: format!("HTTP {status}: {}", error_message(body)),
-        },
+        status => AuthResult::Failed { reason: format!("HTTP {status}: {}", error_message(body)) },
     }
 }
 
@@ -265,20 +230,11 @@ fn http_client() -> reqwest::Client {
 fn error_message(body: &[u8]) -> String {
     let from_json = serde_json::from_slice::<Value>(body)
         .ok()
-        .and_then(|value| {
-            value
-                .get("message")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        });
+        .and_then(|value| value.get("message").and_then(Value::as_str).map(str::to_owned));
     from_json.unwrap_or_else(|| {
         let text = String::from_utf8_lossy(body);
         let excerpt: String = text.trim().chars().take(200).collect();
-        if excerpt.is_empty() {
-            "(empty body)".to_owned()
-        } else {
-            excerpt
-        }
+        if excerpt.is_empty() { "(empty body)".to_owned() } else { excerpt }
     })
 }
 
@@ -306,81 +262,46 @@ mod tests {
     fn authorizer_answers_map_onto_auth_results() {
         let check = |status: u16, body: &str, expect: AuthResult| {
             let status = StatusCode::from_u16(status).unwrap();
-            assert_eq!(
-                auth_result(status, body.as_bytes()),
-                expect,
-                "{status} {body}"
-            );
+            assert_eq!(auth_result(status, body.as_bytes()), expect, "{status} {body}");
         };
         check(
             200,
             r#"{"auth":"herald-key:abc"}"#,
-            AuthResult::Authorized {
-                auth: "herald-key:abc".into(),
-                channel_data: None,
-            },
+            AuthResult::Authorized { auth: "herald-key:abc".into(), channel_data: None },
         );
         check(
             200,
             r#"{"auth":"k:s","channel_data":"{\"user_id\":2}"}"#,
-            AuthResult::Authorized {
-                auth: "k:s".into(),
-                channel_data: Some(r#"{"user_id":2}"#.into()),
-            },
+            AuthResult::Authorized { auth: "k:s".into(), channel_data: Some(r#"{"user_id":2}"#.into()) },
         );
         check(
             200,
             r#"{"auth":"k:s","channel_data":{"user_id":2}}"#,
-            AuthResult::Authorized {
-                auth: "k:s".into(),
-                channel_data: Some(r#"{"user_id":2}"#.into()),
-            },
+            AuthResult::Authorized { auth: "k:s".into(), channel_data: Some(r#"{"user_id":2}"#.into()) },
         );
-        check(
-            401,
-            r#"{"message":"Unauthenticated."}"#,
-            AuthResult::Unauthorized,
-        );
-        check(
-            403,
-            r#"{"message":"This action is unauthorized."}"#,
-            AuthResult::Forbidden,
-        );
+        check(401, r#"{"message":"Unauthenticated."}"#, AuthResult::Unauthorized);
+        check(403, r#"{"message":"This action is unauthorized."}"#, AuthResult::Forbidden);
         check(403, "", AuthResult::Forbidden);
         check(
             200,
             "<html>",
-            AuthResult::Failed {
-                reason: "HTTP 200 OK with a body that is not JSON".into(),
-            },
+            AuthResult::Failed { reason: "HTTP 200 OK with a body that is not JSON".into() },
         );
         check(
             200,
             r#"{"token":"x"}"#,
-            AuthResult::Failed {
-                reason: "HTTP 200 OK without an \"auth\" string".into(),
-            },
+            AuthResult::Failed { reason: "HTTP 200 OK without an \"auth\" string".into() },
         );
         check(
             500,
             r#"{"message":"Server Error"}"#,
-            AuthResult::Failed {
-                reason: "HTTP 500 Internal Server Error: Server Error".into(),
-            },
+            AuthResult::Failed { reason: "HTTP 500 Internal Server Error: Server Error".into() },
         );
-        check(
-            502,
-            "",
-            AuthResult::Failed {
-                reason: "HTTP 502 Bad Gateway: (empty body)".into(),
-            },
-        );
+        check(502, "", AuthResult::Failed { reason: "HTTP 502 Bad Gateway: (empty body)".into() });
         check(
             419,
             "page expired",
-            AuthResult::Failed {
-                reason: "HTTP 419 <unknown status code>: page expired".into(),
-            },
+            AuthResult::Failed { reason: "HTTP 419 <unknown status code>: page expired".into() },
         );
     }
 
@@ -392,14 +313,10 @@ mod tests {
         .unwrap();
         assert_eq!(user.role, Role::SystemAdmin);
         assert_eq!(user.tenant_id, None);
-        let odd: User = serde_json::from_str(
-            r#"{"id":9,"name":"X","email":"x@y","role":"auditor","tenant_id":3}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            (odd.role, odd.tenant_id, odd.status.as_str()),
-            (Role::Other, Some(3), "")
-        );
+        let odd: User =
+            serde_json::from_str(r#"{"id":9,"name":"X","email":"x@y","role":"auditor","tenant_id":3}"#)
+                .unwrap();
+        assert_eq!((odd.role, odd.tenant_id, odd.status.as_str()), (Role::Other, Some(3), ""));
     }
 
     #[test]

@@ -31,9 +31,7 @@ impl ChannelTemplates {
     pub fn channels_for(&self, user: &User) -> Vec<String> {
         let fill = |template: &str| {
             let tenant_id = user.tenant_id.map(|id| id.to_string()).unwrap_or_default();
-            template
-                .replace("{tenant_id}", &tenant_id)
-                .replace("{user_id}", &user.id.to_string())
+            template.replace("{tenant_id}", &tenant_id).replace("{user_id}", &user.id.to_string())
         };
         let mut channels = Vec::new();
         match (user.role, user.tenant_id) {
@@ -52,14 +50,7 @@ mod tests {
     use crate::channels::ChannelTemplates;
 
     fn user(id: u64, role: Role, tenant_id: Option<u64>) -> User {
-        User {
-            id,
-            name: "N".into(),
-            email: "n@x".into(),
-            role,
-            tenant_id,
-            status: "active".into(),
-        }
+        User { id, name: "N".into(), email: "n@x".into(), role, tenant_id, status: "active".into() }
     }
 
     #[test]
@@ -68,26 +59,10 @@ mod tests {
             assert_eq!(templates.channels_for(&user), expect, "{user:?}");
         };
         let defaults = ChannelTemplates::default();
-        check(
-            &defaults,
-            user(2, Role::TenantAdmin, Some(1)),
-            &["private-tenant.1", "private-user.2"],
-        );
-        check(
-            &defaults,
-            user(4, Role::User, Some(1)),
-            &["private-tenant.1", "private-user.4"],
-        );
-        check(
-            &defaults,
-            user(1, Role::SystemAdmin, None),
-            &["private-system.admin", "private-user.1"],
-        );
-        check(
-            &defaults,
-            user(7, Role::Other, Some(3)),
-            &["private-tenant.3", "private-user.7"],
-        );
+        check(&defaults, user(2, Role::TenantAdmin, Some(1)), &["private-tenant.1", "private-user.2"]);
+        check(&defaults, user(4, Role::User, Some(1)), &["private-tenant.1", "private-user.4"]);
+        check(&defaults, user(1, Role::SystemAdmin, None), &["private-system.admin", "private-user.1"]);
+        check(&defaults, user(7, Role::Other, Some(3)), &["private-tenant.3", "private-user.7"]);
         check(&defaults, user(8, Role::User, None), &["private-user.8"]);
 
         // The seeds' public-channel style.
@@ -96,10 +71,6 @@ mod tests {
             user: "user.{user_id}".into(),
             ..defaults
         };
-        check(
-            &public,
-            user(2, Role::TenantAdmin, Some(1)),
-            &["tenant.1", "user.2"],
-        );
+        check(&public, user(2, Role::TenantAdmin, Some(1)), &["tenant.1", "user.2"]);
     }
 }

@@ -112,9 +112,7 @@ impl Options {
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             let (flag, inline) = match arg.split_once('=') {
-                Some((flag, value)) if flag.starts_with("--") => {
-                    (flag.to_owned(), Some(value.to_owned()))
-                }
+                Some((flag, value)) if flag.starts_with("--") => (flag.to_owned(), Some(value.to_owned())),
                 _ => (arg, None),
             };
             let flag = flag.as_str();
@@ -122,11 +120,8 @@ impl Options {
                 "-h" | "--help" => return Err(CliError::HelpRequested),
                 "--debug" => debug = true,
                 _ => {
-                    let name =
-                        value_flag(flag).ok_or_else(|| CliError::UnknownFlag(flag.to_owned()))?;
-                    let value = inline
-                        .or_else(|| args.next())
-                        .ok_or(CliError::MissingValue(name))?;
+                    let name = value_flag(flag).ok_or_else(|| CliError::UnknownFlag(flag.to_owned()))?;
+                    let value = inline.or_else(|| args.next()).ok_or(CliError::MissingValue(name))?;
                     match name {
                         "--api" => api = value,
                         "--ws" => ws = value,
@@ -145,16 +140,7 @@ impl Options {
         let password = password
             .or_else(|| env("HERALD_PASSWORD"))
             .ok_or(CliError::Missing("--password (or HERALD_PASSWORD)"))?;
-        Ok(Options {
-            api,
-            ws,
-            key,
-            email,
-            password,
-            channels,
-            templates,
-            debug,
-        })
+        Ok(Options { api, ws, key, email, password, channels, templates, debug })
     }
 }
 
@@ -191,42 +177,25 @@ pub fn render(event: &ClientEvent, now: Millis, debug: bool) -> Option<Line> {
     let status = |text: String| Some(Line::Status(text));
     match event {
         ClientEvent::Protocol(event) => match event {
-            Event::Message {
-                channel,
-                name,
-                data,
-                ..
-            } => {
+            Event::Message { channel, name, data, .. } => {
                 let channel = channel.as_deref().unwrap_or("-");
                 Some(Line::Event(format!("{channel} {name} {data}")))
             }
             Event::StateChanged(state) => status(format!("state {}", describe_state(state, now))),
             Event::Subscribed { channel } => status(format!("subscribed {channel}")),
-            Event::SubscriptionFailed { channel, error } => status(format!(
-                "subscription to {channel} failed: {}",
-                describe_subscription_error(error)
-            )),
-            Event::AuthorizationRetry {
-                channel,
-                attempt,
-                retry_at,
-                reason,
-            } => {
+            Event::SubscriptionFailed { channel, error } => {
+                status(format!("subscription to {channel} failed: {}", describe_subscription_error(error)))
+            }
+            Event::AuthorizationRetry { channel, attempt, retry_at, reason } => {
                 let wait = retry_at.since(now).0;
-                status(format!(
-                    "authorizing {channel} failed ({reason}); attempt {attempt} in {wait} ms"
-                ))
+                status(format!("authorizing {channel} failed ({reason}); attempt {attempt} in {wait} ms"))
             }
             Event::ServerError { code, message } => match code {
                 Some(code) => status(format!("server error {code}: {message}")),
                 None => status(format!("server error: {message}")),
             },
             Event::FrameRejected(error) => status(format!("frame rejected: {error}")),
-            Event::Ignored {
-                event,
-                channel,
-                reason,
-            } if debug => {
+            Event::Ignored { event, channel, reason } if debug => {
                 let channel = channel.as_deref().unwrap_or("-");
                 status(format!("ignored {event} on {channel}: {reason}"))
             }
@@ -235,12 +204,10 @@ pub fn render(event: &ClientEvent, now: Millis, debug: bool) -> Option<Line> {
         ClientEvent::SocketClosed { code, reason } => {
             status(format!("socket closed (code {code}): {reason}"))
         }
-        ClientEvent::AuthorizationRequested { channel, socket_id } if debug => status(format!(
-            "auth {channel}: asking for a signature for socket {socket_id}"
-        )),
-        ClientEvent::AuthorizationAnswered {
-            channel, result, ..
-        } if debug => {
+        ClientEvent::AuthorizationRequested { channel, socket_id } if debug => {
+            status(format!("auth {channel}: asking for a signature for socket {socket_id}"))
+        }
+        ClientEvent::AuthorizationAnswered { channel, result, .. } if debug => {
             let outcome = match result {
                 AuthResult::Authorized { .. } => "authorized".to_owned(),
                 AuthResult::Unauthorized => "401 unauthorized".to_owned(),
@@ -269,10 +236,7 @@ fn describe_state(state: &ConnectionState, now: Millis) -> String {
         ConnectionState::Connecting => "connecting".to_owned(),
         ConnectionState::Connected { socket_id } => format!("connected (socket {socket_id})"),
         ConnectionState::Reconnecting { attempt, retry_at } => {
-            format!(
-                "reconnecting (attempt {attempt} in {} ms)",
-                retry_at.since(now).0
-            )
+            format!("reconnecting (attempt {attempt} in {} ms)", retry_at.since(now).0)
         }
         ConnectionState::Unavailable => "unavailable (no network)".to_owned(),
         ConnectionState::Failed { reason } => format!("failed: {reason}"),
@@ -282,35 +246,19 @@ fn describe_state(state: &ConnectionState, now: Millis) -> String {
 
 fn describe_subscription_error(error: &SubscriptionError) -> String {
     match error {
-        SubscriptionError::Unauthorized => {
-            "401 unauthorized: the session is no longer valid".to_owned()
-        }
+        SubscriptionError::Unauthorized => "401 unauthorized: the session is no longer valid".to_owned(),
         SubscriptionError::Forbidden => "403 forbidden: this person may not join it".to_owned(),
-        SubscriptionError::Rejected {
-            code: Some(code),
-            message,
-        } => {
+        SubscriptionError::Rejected { code: Some(code), message } => {
             format!("refused by the server (code {code}): {message}")
         }
-        SubscriptionError::Rejected {
-            code: None,
-            message,
-        } => format!("refused by the server: {message}"),
+        SubscriptionError::Rejected { code: None, message } => format!("refused by the server: {message}"),
     }
 }
 
 /// `HH:MM:SS` in UTC.
 pub fn clock(time: SystemTime) -> String {
-    let seconds = time
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs())
-        % 86_400;
-    format!(
-        "{:02}:{:02}:{:02}",
-        seconds / 3600,
-        seconds / 60 % 60,
-        seconds % 60
-    )
+    let seconds = time.duration_since(UNIX_EPOCH).map_or(0, |since| since.as_secs()) % 86_400;
+    format!("{:02}:{:02}:{:02}", seconds / 3600, seconds / 60 % 60, seconds % 60)
 }
 
 #[cfg(test)]
@@ -325,11 +273,7 @@ mod tests {
     use crate::client::{ClientEvent, Direction};
 
     fn parse(args: &[&str], password_env: Option<&str>) -> Result<Options, CliError> {
-        let env = |name: &str| {
-            (name == "HERALD_PASSWORD")
-                .then(|| password_env.map(str::to_owned))
-                .flatten()
-        };
+        let env = |name: &str| (name == "HERALD_PASSWORD").then(|| password_env.map(str::to_owned)).flatten();
         Options::parse(args.iter().map(|a| a.to_string()), env)
     }
 
@@ -375,12 +319,7 @@ mod tests {
         assert_eq!(options.templates.tenant, "tenant.{tenant_id}");
         assert!(options.debug);
         // The flag wins over the variable.
-        assert_eq!(
-            parse(&["--email", "a@b", "--password", "flag"], Some("env"))
-                .unwrap()
-                .password,
-            "flag"
-        );
+        assert_eq!(parse(&["--email", "a@b", "--password", "flag"], Some("env")).unwrap().password, "flag");
     }
 
     #[test]
@@ -390,14 +329,8 @@ mod tests {
             parse(&["--email", "a@b", "--verbose"], Some("pw")),
             Err(CliError::UnknownFlag("--verbose".into()))
         );
-        assert_eq!(
-            parse(&["--email"], Some("pw")),
-            Err(CliError::MissingValue("--email"))
-        );
-        assert_eq!(
-            parse(&["--password", "pw"], None),
-            Err(CliError::Missing("--email"))
-        );
+        assert_eq!(parse(&["--email"], Some("pw")), Err(CliError::MissingValue("--email")));
+        assert_eq!(parse(&["--password", "pw"], None), Err(CliError::Missing("--email")));
         assert_eq!(
             parse(&["--email", "a@b"], None),
             Err(CliError::Missing("--password (or HERALD_PASSWORD)"))
@@ -425,9 +358,7 @@ mod tests {
                 data: json!({"id": "e1", "user": {"name": "Ann"}}),
             }),
             false,
-            Some(Line::Event(
-                r#"private-tenant.1 UserCreated {"id":"e1","user":{"name":"Ann"}}"#.into(),
-            )),
+            Some(Line::Event(r#"private-tenant.1 UserCreated {"id":"e1","user":{"name":"Ann"}}"#.into())),
         );
         check(
             protocol(Event::Message {
@@ -440,9 +371,7 @@ mod tests {
             Some(Line::Event(r#"- Note "hi""#.into())),
         );
         check(
-            protocol(Event::StateChanged(ConnectionState::Connected {
-                socket_id: "1.2".into(),
-            })),
+            protocol(Event::StateChanged(ConnectionState::Connected { socket_id: "1.2".into() })),
             false,
             status("state connected (socket 1.2)"),
         );
@@ -455,9 +384,7 @@ mod tests {
             status("state reconnecting (attempt 2 in 750 ms)"),
         );
         check(
-            protocol(Event::Subscribed {
-                channel: "private-user.2".into(),
-            }),
+            protocol(Event::Subscribed { channel: "private-user.2".into() }),
             false,
             status("subscribed private-user.2"),
         );
@@ -467,22 +394,15 @@ mod tests {
                 error: SubscriptionError::Forbidden,
             }),
             false,
-            status(
-                "subscription to private-tenant.2 failed: 403 forbidden: this person may not join it",
-            ),
+            status("subscription to private-tenant.2 failed: 403 forbidden: this person may not join it"),
         );
         check(
             protocol(Event::SubscriptionFailed {
                 channel: "private-x".into(),
-                error: SubscriptionError::Rejected {
-                    code: Some(4009),
-                    message: "Invalid signature".into(),
-                },
+                error: SubscriptionError::Rejected { code: Some(4009), message: "Invalid signature".into() },
             }),
             false,
-            status(
-                "subscription to private-x failed: refused by the server (code 4009): Invalid signature",
-            ),
+            status("subscription to private-x failed: refused by the server (code 4009): Invalid signature"),
         );
         check(
             protocol(Event::AuthorizationRetry {
@@ -494,45 +414,26 @@ mod tests {
             false,
             status("authorizing private-user.2 failed (HTTP 502); attempt 1 in 400 ms"),
         );
-        let ignored = protocol(Event::Ignored {
-            event: "pusher:pong".into(),
-            channel: None,
-            reason: "unused",
-        });
+        let ignored =
+            protocol(Event::Ignored { event: "pusher:pong".into(), channel: None, reason: "unused" });
         check(ignored.clone(), false, None);
         check(ignored, true, status("ignored pusher:pong on -: unused"));
-        let requested = ClientEvent::AuthorizationRequested {
-            channel: "private-user.2".into(),
-            socket_id: "1.2".into(),
-        };
+        let requested =
+            ClientEvent::AuthorizationRequested { channel: "private-user.2".into(), socket_id: "1.2".into() };
         check(requested.clone(), false, None);
-        check(
-            requested,
-            true,
-            status("auth private-user.2: asking for a signature for socket 1.2"),
-        );
+        check(requested, true, status("auth private-user.2: asking for a signature for socket 1.2"));
         let answered = ClientEvent::AuthorizationAnswered {
             channel: "private-tenant.2".into(),
             socket_id: "1.2".into(),
             result: AuthResult::Forbidden,
         };
+        check(answered, true, status("auth private-tenant.2: 403 forbidden"));
         check(
-            answered,
-            true,
-            status("auth private-tenant.2: 403 forbidden"),
-        );
-        check(
-            ClientEvent::SocketClosed {
-                code: 1006,
-                reason: "cannot connect: refused".into(),
-            },
+            ClientEvent::SocketClosed { code: 1006, reason: "cannot connect: refused".into() },
             false,
             status("socket closed (code 1006): cannot connect: refused"),
         );
-        let frame = ClientEvent::Frame {
-            direction: Direction::Received,
-            text: "{}".into(),
-        };
+        let frame = ClientEvent::Frame { direction: Direction::Received, text: "{}".into() };
         check(frame.clone(), false, None);
         check(frame, true, status("< {}"));
     }

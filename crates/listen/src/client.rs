@@ -15,9 +15,7 @@ use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
-use herald_protocol::{
-    Action, AuthResult, Connection, ConnectionConfig, ConnectionState, Event, Millis,
-};
+use herald_protocol::{Action, AuthResult, Connection, ConnectionConfig, ConnectionState, Event, Millis};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -69,11 +67,7 @@ pub enum ClientEvent {
     /// `Action::Authorize`, so retries can be counted).
     AuthorizationRequested { channel: String, socket_id: String },
     /// The authorizer answered; the state machine has been given this result.
-    AuthorizationAnswered {
-        channel: String,
-        socket_id: String,
-        result: AuthResult,
-    },
+    AuthorizationAnswered { channel: String, socket_id: String, result: AuthResult },
     /// The socket closed or failed to open, with the WebSocket close code (1006 when there
     /// was none) and the reason. The state machine's own account follows as a
     /// `StateChanged`; this says why, which the state machine does not keep.
@@ -130,10 +124,7 @@ impl Client {
         let (commands_tx, commands_rx) = mpsc::unbounded_channel();
         let (inputs_tx, inputs_rx) = mpsc::unbounded_channel();
         let (events_tx, events_rx) = mpsc::unbounded_channel();
-        let initial = Status {
-            state: conn.state().clone(),
-            subscribed: Vec::new(),
-        };
+        let initial = Status { state: conn.state().clone(), subscribed: Vec::new() };
         let (status_tx, status_rx) = watch::channel(initial);
         let driver = Driver {
             conn,
@@ -148,14 +139,7 @@ impl Client {
             status: status_tx,
         };
         tokio::spawn(driver.run(inputs_rx, commands_rx));
-        (
-            Client {
-                commands: commands_tx,
-                status: status_rx,
-                origin,
-            },
-            events_rx,
-        )
+        (Client { commands: commands_tx, status: status_rx, origin }, events_rx)
     }
 
     /// Makes `channels` the set the client carries: new ones are subscribed, missing ones
@@ -221,15 +205,8 @@ struct Driver {
 /// What the driver's helper tasks post back.
 #[derive(Debug)]
 enum Input {
-    Socket {
-        generation: u64,
-        input: SocketInput,
-    },
-    Auth {
-        channel: String,
-        socket_id: String,
-        result: AuthResult,
-    },
+    Socket { generation: u64, input: SocketInput },
+    Auth { channel: String, socket_id: String, result: AuthResult },
 }
 
 impl Driver {
@@ -324,10 +301,7 @@ impl Driver {
             }
             Action::Send(text) => {
                 if self.trace_frames {
-                    self.emit(ClientEvent::Frame {
-                        direction: Direction::Sent,
-                        text: text.clone(),
-                    });
+                    self.emit(ClientEvent::Frame { direction: Direction::Sent, text: text.clone() });
                 }
                 if let Some(socket) = &self.socket {
                     socket.send(text);
@@ -346,11 +320,7 @@ impl Driver {
                         Some(authorizer) => authorizer.authorize(&channel, &socket_id).await,
                         None => AuthResult::Unauthorized,
                     };
-                    let _ = inputs.send(Input::Auth {
-                        channel,
-                        socket_id,
-                        result,
-                    });
+                    let _ = inputs.send(Input::Auth { channel, socket_id, result });
                 });
             }
         }
@@ -377,19 +347,12 @@ impl Driver {
                     SocketInput::Closed { code, reason } => {
                         // The task has ended; there is nothing left to retire.
                         self.socket = None;
-                        self.emit(ClientEvent::SocketClosed {
-                            code,
-                            reason: reason.clone(),
-                        });
+                        self.emit(ClientEvent::SocketClosed { code, reason: reason.clone() });
                         self.conn.handle_close(code, &reason, now);
                     }
                 }
             }
-            Input::Auth {
-                channel,
-                socket_id,
-                result,
-            } => {
+            Input::Auth { channel, socket_id, result } => {
                 self.emit(ClientEvent::AuthorizationAnswered {
                     channel: channel.clone(),
                     socket_id: socket_id.clone(),

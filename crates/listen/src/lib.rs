@@ -67,9 +67,8 @@ mod tests {
     #[test]
     fn socket_urls_follow_the_pusher_path() {
         let version = env!("CARGO_PKG_VERSION");
-        let expected = format!(
-            "ws://127.0.0.1:6001/app/herald-key?protocol=7&client=herald-listen&version={version}"
-        );
+        let expected =
+            format!("ws://127.0.0.1:6001/app/herald-key?protocol=7&client=herald-listen&version={version}");
         assert_eq!(socket_url("ws://127.0.0.1:6001", "herald-key"), expected);
         assert_eq!(socket_url("ws://127.0.0.1:6001/", "herald-key"), expected);
     }

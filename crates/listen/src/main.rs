@@ -22,10 +22,7 @@ async fn main() -> ExitCode {
         }
     };
 
-    status(&format!(
-        "signing in to {} as {}",
-        options.api, options.email
-    ));
+    status(&format!("signing in to {} as {}", options.api, options.email));
     let (token, user) = match sign_in(&options.api, &options.email, &options.password).await {
         Ok(signed_in) => signed_in,
         Err(error) => {
@@ -33,9 +30,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let tenant = user
-        .tenant_id
-        .map_or_else(|| "no tenant".to_owned(), |id| format!("tenant {id}"));
+    let tenant = user.tenant_id.map_or_else(|| "no tenant".to_owned(), |id| format!("tenant {id}"));
     status(&format!(
         "signed in as {} <{}>: {}, user {}, {tenant}",
         user.name, user.email, user.role, user.id

@@ -59,11 +59,7 @@ impl Socket {
     }
 }
 
-async fn run(
-    url: String,
-    mut outgoing: mpsc::UnboundedReceiver<String>,
-    report: impl Fn(SocketInput),
-) {
+async fn run(url: String, mut outgoing: mpsc::UnboundedReceiver<String>, report: impl Fn(SocketInput)) {
     let mut queued = Vec::new();
     let connect = tokio_tungstenite::connect_async(url.as_str());
     tokio::pin!(connect);
@@ -87,10 +83,7 @@ async fn run(
     report(SocketInput::Opened);
     for text in queued {
         if let Err(error) = ws.send(Message::text(text)).await {
-            report(SocketInput::Closed {
-                code: ABNORMAL_CLOSURE,
-                reason: format!("send failed: {error}"),
-            });
+            report(SocketInput::Closed { code: ABNORMAL_CLOSURE, reason: format!("send failed: {error}") });
             return;
         }
     }

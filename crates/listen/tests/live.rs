@@ -27,40 +27,27 @@ fn message_with_id<'a>(
     id: &str,
 ) -> Option<(&'a Option<String>, &'a str, &'a str, &'a Value)> {
     match event {
-        ClientEvent::Protocol(Event::Message {
-            channel,
-            name,
-            raw_name,
-            data,
-        }) if data["id"] == id => Some((channel, name, raw_name, data)),
+        ClientEvent::Protocol(Event::Message { channel, name, raw_name, data }) if data["id"] == id => {
+            Some((channel, name, raw_name, data))
+        }
         _ => None,
     }
 }
 
 fn first_id(answer: &Value) -> String {
-    answer["ids"][0]
-        .as_str()
-        .unwrap_or_else(|| panic!("no event id in {answer}"))
-        .to_owned()
+    answer["ids"][0].as_str().unwrap_or_else(|| panic!("no event id in {answer}")).to_owned()
 }
 
 /// Waits for the application event with payload `id`.
 async fn expect_message(events: &mut Recorder, id: &str) {
-    events
-        .expect(LIMIT, &format!("event {id}"), |event| {
-            message_with_id(event, id).is_some()
-        })
-        .await;
+    events.expect(LIMIT, &format!("event {id}"), |event| message_with_id(event, id).is_some()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tenant_admin_receives_each_event_once_on_tenant_user_and_public_channels() {
     let stack = Stack::start().await;
     let (token, user) = stack.sign_in("owner@acme.test").await;
-    assert_eq!(
-        (user.id, user.role, user.tenant_id),
-        (2, Role::TenantAdmin, Some(1))
-    );
+    assert_eq!((user.id, user.role, user.tenant_id), (2, Role::TenantAdmin, Some(1)));
     let own = ChannelTemplates::default().channels_for(&user);
     assert_eq!(own, ["private-tenant.1", "private-user.2"]);
     // The seeds' style of public tenant channel, which CONTRACT.md says must work too. The
@@ -70,15 +57,9 @@ async fn a_tenant_admin_receives_each_event_once_on_tenant_user_and_public_chann
     let (client, mut events) = stack.listen(token, &channels);
     events.expect_subscribed(LIMIT, &channels).await;
 
-    let user_created = stack
-        .devserver
-        .fire(json!({"event": "UserCreated", "tenant_id": 1}))
-        .await;
+    let user_created = stack.devserver.fire(json!({"event": "UserCreated", "tenant_id": 1})).await;
     assert_eq!(user_created["channel"], "private-tenant.1");
-    let password_changed = stack
-        .devserver
-        .fire(json!({"event": "PasswordChanged", "user_id": 2}))
-        .await;
+    let password_changed = stack.devserver.fire(json!({"event": "PasswordChanged", "user_id": 2})).await;
     assert_eq!(password_changed["channel"], "private-user.2");
     let notice = json!({
         "id": "public-notice-1",
@@ -87,30 +68,12 @@ async fn a_tenant_admin_receives_each_event_once_on_tenant_user_and_public_chann
         "message": "Tonight at 22:00.",
         "level": "info",
     });
-    stack
-        .sockudo
-        .trigger("tenant.1", "App\\Events\\SystemNotification", &notice)
-        .await;
+    stack.sockudo.trigger("tenant.1", "App\\Events\\SystemNotification", &notice).await;
 
     let expected = [
-        (
-            first_id(&user_created),
-            "private-tenant.1",
-            "UserCreated",
-            "App\\Events\\UserCreated",
-        ),
-        (
-            first_id(&password_changed),
-            "private-user.2",
-            "PasswordChanged",
-            "App\\Events\\PasswordChanged",
-        ),
-        (
-            "public-notice-1".to_owned(),
-            "tenant.1",
-            "SystemNotification",
-            "App\\Events\\SystemNotification",
-        ),
+        (first_id(&user_created), "private-tenant.1", "UserCreated", "App\\Events\\UserCreated"),
+        (first_id(&password_changed), "private-user.2", "PasswordChanged", "App\\Events\\PasswordChanged"),
+        ("public-notice-1".to_owned(), "tenant.1", "SystemNotification", "App\\Events\\SystemNotification"),
     ];
     for (id, ..) in &expected {
         if events.count(|event| message_with_id(event, id).is_some()) == 0 {
@@ -118,39 +81,19 @@ async fn a_tenant_admin_receives_each_event_once_on_tenant_user_and_public_chann
         }
     }
     // One more event after them: a duplicate of the first three would have come by then.
-    let marker = stack
-        .devserver
-        .fire(json!({"event": "UserUpdated", "tenant_id": 1}))
-        .await;
+    let marker = stack.devserver.fire(json!({"event": "UserUpdated", "tenant_id": 1})).await;
     expect_message(&mut events, &first_id(&marker)).await;
 
     for (id, channel, name, raw_name) in &expected {
-        let arrivals: Vec<_> = events
-            .seen
-            .iter()
-            .filter_map(|s| message_with_id(&s.event, id))
-            .collect();
-        assert_eq!(
-            arrivals.len(),
-            1,
-            "event {id} arrived {} times:\n{}",
-            arrivals.len(),
-            events.history()
-        );
+        let arrivals: Vec<_> = events.seen.iter().filter_map(|s| message_with_id(&s.event, id)).collect();
+        assert_eq!(arrivals.len(), 1, "event {id} arrived {} times:\n{}", arrivals.len(), events.history());
         let (got_channel, got_name, got_raw_name, data) = arrivals[0];
         assert_eq!(got_channel.as_deref(), Some(*channel));
         assert_eq!((got_name, got_raw_name), (*name, *raw_name));
         assert!(data["occurred_at"].is_string(), "decoded payload: {data}");
     }
-    let data_of = |id: &str| {
-        events
-            .seen
-            .iter()
-            .find_map(|s| message_with_id(&s.event, id))
-            .unwrap()
-            .3
-            .clone()
-    };
+    let data_of =
+        |id: &str| events.seen.iter().find_map(|s| message_with_id(&s.event, id)).unwrap().3.clone();
     let created = data_of(&expected[0].0);
     assert_eq!(created["user"]["tenant_id"], 1, "{created}");
     assert!(created["user"]["name"].is_string(), "{created}");
@@ -160,10 +103,7 @@ async fn a_tenant_admin_receives_each_event_once_on_tenant_user_and_public_chann
     client.shutdown().await;
     events
         .expect(LIMIT, "Disconnected after shutdown", |event| {
-            matches!(
-                event,
-                ClientEvent::Protocol(Event::StateChanged(ConnectionState::Disconnected))
-            )
+            matches!(event, ClientEvent::Protocol(Event::StateChanged(ConnectionState::Disconnected)))
         })
         .await;
 }
@@ -180,10 +120,7 @@ async fn after_sockudo_is_killed_and_restarted_every_channel_is_subscribed_again
     stack.sockudo.kill();
     events
         .expect(LIMIT, "Reconnecting after Sockudo died", |event| {
-            matches!(
-                event,
-                ClientEvent::Protocol(Event::StateChanged(ConnectionState::Reconnecting { .. }))
-            )
+            matches!(event, ClientEvent::Protocol(Event::StateChanged(ConnectionState::Reconnecting { .. })))
         })
         .await;
     let up = stack.sockudo.restart().await;
@@ -208,10 +145,7 @@ async fn after_sockudo_is_killed_and_restarted_every_channel_is_subscribed_again
         events.history()
     );
 
-    let after = stack
-        .devserver
-        .fire(json!({"event": "UserCreated", "tenant_id": 1}))
-        .await;
+    let after = stack.devserver.fire(json!({"event": "UserCreated", "tenant_id": 1})).await;
     expect_message(&mut events, &first_id(&after)).await;
     client.shutdown().await;
 }
@@ -229,30 +163,15 @@ async fn a_forbidden_channel_fails_once_and_is_never_retried() {
     let is_request = |event: &ClientEvent| matches!(event, ClientEvent::AuthorizationRequested { channel, .. } if channel == "private-tenant.2");
     let is_own_subscribed = |event: &ClientEvent| matches!(event, ClientEvent::Protocol(Event::Subscribed { channel }) if channel == "private-user.2");
 
-    events
-        .expect(LIMIT, "the 403 for private-tenant.2", is_forbidden)
-        .await;
+    events.expect(LIMIT, "the 403 for private-tenant.2", is_forbidden).await;
     if events.count(is_own_subscribed) == 0 {
-        events
-            .expect(
-                LIMIT,
-                "the subscription of private-user.2",
-                is_own_subscribed,
-            )
-            .await;
+        events.expect(LIMIT, "the subscription of private-user.2", is_own_subscribed).await;
     }
 
     // A retry would come within the first backoff ceiling (1 s); watch three times as long.
-    let retry = events
-        .next_where(Duration::from_secs(3), |event| {
-            is_request(event) || is_forbidden(event)
-        })
-        .await;
-    assert!(
-        retry.is_none(),
-        "private-tenant.2 was tried again: {retry:?}\n{}",
-        events.history()
-    );
+    let retry =
+        events.next_where(Duration::from_secs(3), |event| is_request(event) || is_forbidden(event)).await;
+    assert!(retry.is_none(), "private-tenant.2 was tried again: {retry:?}\n{}", events.history());
     assert_eq!(events.count(is_request), 1, "{}", events.history());
     assert_eq!(events.count(is_forbidden), 1, "{}", events.history());
     let forbidden_answers = events.count(|event| {
@@ -263,15 +182,9 @@ async fn a_forbidden_channel_fails_once_and_is_never_retried() {
 
     // The refusal cost nothing else: the socket and the person's own channel are fine.
     let status = client.status();
-    assert!(
-        matches!(status.state, ConnectionState::Connected { .. }),
-        "{status:?}"
-    );
+    assert!(matches!(status.state, ConnectionState::Connected { .. }), "{status:?}");
     assert_eq!(status.subscribed, ["private-user.2"]);
-    let own = stack
-        .devserver
-        .fire(json!({"event": "PasswordChanged", "user_id": 2}))
-        .await;
+    let own = stack.devserver.fire(json!({"event": "PasswordChanged", "user_id": 2})).await;
     expect_message(&mut events, &first_id(&own)).await;
     client.shutdown().await;
 }

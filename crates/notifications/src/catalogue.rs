@@ -125,28 +125,63 @@ pub struct Notice {
 /// An event decoded from its short name and payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppEvent {
-    TenantCreated { tenant: Tenant },
-    TenantUpdated { tenant: Tenant },
-    TenantSuspended { tenant: Tenant, reason: String },
-    UserCreated { user: User },
-    UserUpdated { user: User },
-    UserDeleted { user: User },
-    PaymentCompleted { payment: Payment },
-    PaymentFailed { payment: Payment, reason: String },
-    HotspotUserCreated { hotspot_user: HotspotUser },
-    HotspotUserExpired { hotspot_user: HotspotUser },
+    TenantCreated {
+        tenant: Tenant,
+    },
+    TenantUpdated {
+        tenant: Tenant,
+    },
+    TenantSuspended {
+        tenant: Tenant,
+        reason: String,
+    },
+    UserCreated {
+        user: User,
+    },
+    UserUpdated {
+        user: User,
+    },
+    UserDeleted {
+        user: User,
+    },
+    PaymentCompleted {
+        payment: Payment,
+    },
+    PaymentFailed {
+        payment: Payment,
+        reason: String,
+    },
+    HotspotUserCreated {
+        hotspot_user: HotspotUser,
+    },
+    HotspotUserExpired {
+        hotspot_user: HotspotUser,
+    },
     SystemNotification(Notice),
     PasswordChanged,
-    AccountSuspended { reason: String },
+    AccountSuspended {
+        reason: String,
+    },
     AccountActivated,
-    ProfileUpdated { user: User },
-    TenantRegistered { tenant: Tenant },
-    TenantApproved { tenant: Tenant },
+    ProfileUpdated {
+        user: User,
+    },
+    TenantRegistered {
+        tenant: Tenant,
+    },
+    TenantApproved {
+        tenant: Tenant,
+    },
     SystemAlert(Notice),
     /// Laravel's `BroadcastNotificationCreated`: `type` is the notification's class.
-    LaravelNotification { notification_type: String, notice: Notice },
+    LaravelNotification {
+        notification_type: String,
+        notice: Notice,
+    },
     /// Any other event: it still reaches the history with a generic notification.
-    Unknown { name: String },
+    Unknown {
+        name: String,
+    },
 }
 
 /// The longest title and message kept; a payload cannot make a toast fill the screen.
@@ -192,7 +227,8 @@ impl AppEvent {
     /// as the wire contract's table gives them.
     fn present(&self, kind: &str) -> (Severity, bool, String, String, Option<Link>) {
         use Severity::*;
-        let plain = |severity, title: &str, message: String| (severity, false, title.to_owned(), message, None);
+        let plain =
+            |severity, title: &str, message: String| (severity, false, title.to_owned(), message, None);
         match self {
             AppEvent::TenantCreated { tenant } => {
                 plain(Info, "Tenant created", format!("{} was created.", or(&tenant.name, "A tenant")))
@@ -239,16 +275,17 @@ impl AppEvent {
                 let title = or(&notice.title, "System notification").to_owned();
                 (severity, severity == Critical, title, notice.message.clone(), None)
             }
-            AppEvent::PasswordChanged => plain(
-                Warning,
-                "Password changed",
-                "If this wasn't you, contact your administrator.".into(),
-            ),
+            AppEvent::PasswordChanged => {
+                plain(Warning, "Password changed", "If this wasn't you, contact your administrator.".into())
+            }
             AppEvent::AccountSuspended { reason } => (
                 Error,
                 true,
                 "Account suspended".into(),
-                format!("{}. The user is signed out.", or(reason, "Your account was suspended").trim_end_matches('.')),
+                format!(
+                    "{}. The user is signed out.",
+                    or(reason, "Your account was suspended").trim_end_matches('.')
+                ),
                 None,
             ),
             AppEvent::AccountActivated => {
@@ -282,16 +319,16 @@ impl AppEvent {
                 };
                 (severity, severity == Critical, title, notice.message.clone(), None)
             }
-            AppEvent::Unknown { .. } => {
-                plain(Info, &humanize(kind), String::new())
-            }
+            AppEvent::Unknown { .. } => plain(Info, &humanize(kind), String::new()),
         }
     }
 
     /// The reason to sign the person out at once, for events that end their session.
     pub fn signs_out(&self) -> Option<String> {
         match self {
-            AppEvent::AccountSuspended { reason } => Some(or(reason, "Your account was suspended.").to_owned()),
+            AppEvent::AccountSuspended { reason } => {
+                Some(or(reason, "Your account was suspended.").to_owned())
+            }
             _ => None,
         }
     }
@@ -300,7 +337,12 @@ impl AppEvent {
 impl Notification {
     /// The notification for an event named `name` (short name) with payload `data`, received
     /// on `channel`. `fallback_id` is used when the payload has no `id`.
-    pub fn from_event(name: &str, channel: Option<&str>, data: &Value, fallback_id: impl FnOnce() -> String) -> Notification {
+    pub fn from_event(
+        name: &str,
+        channel: Option<&str>,
+        data: &Value,
+        fallback_id: impl FnOnce() -> String,
+    ) -> Notification {
         let event = AppEvent::decode(name, data);
         let kind = if name.is_empty() { "Event" } else { name };
         let (severity, sticky, title, message, action) = event.present(kind);
@@ -363,7 +405,12 @@ pub fn humanize(name: &str) -> String {
 
 impl Tenant {
     fn from_value(v: &Value) -> Tenant {
-        Tenant { id: text(&v["id"]), name: text(&v["name"]), email: text(&v["email"]), status: text(&v["status"]) }
+        Tenant {
+            id: text(&v["id"]),
+            name: text(&v["name"]),
+            email: text(&v["email"]),
+            status: text(&v["status"]),
+        }
     }
 }
 
@@ -467,32 +514,164 @@ mod tests {
         use Severity::*;
         let tenant = json!({"id": 7, "name": "Acme Networks", "email": "a@acme.test", "status": "pending"});
         let user = json!({"id": 9, "name": "Ann Lee", "email": "ann@acme.test", "role": "user", "tenant_id": 1, "status": "active"});
-        let payment = json!({"id": 3, "amount": "25.00", "currency": "USD", "payer": "Ann Lee", "reference": "INV-1"});
+        let payment =
+            json!({"id": 3, "amount": "25.00", "currency": "USD", "payer": "Ann Lee", "reference": "INV-1"});
         let hotspot = json!({"id": 5, "username": "guest42", "package": "Daily 1GB", "expires_at": "2026-01-01T00:00:00Z"});
-        check("TenantCreated", json!({"tenant": tenant}), Info, false, "Tenant created", "Acme Networks was created.");
-        check("TenantUpdated", json!({"tenant": tenant}), Info, false, "Tenant updated", "Acme Networks's details were updated.");
-        check("TenantSuspended", json!({"tenant": tenant, "reason": "Unpaid invoices"}), Error, true, "Tenant suspended", "Unpaid invoices");
-        check("UserCreated", json!({"user": user}), Success, false, "User created", "Ann Lee has been added to the system.");
-        check("UserUpdated", json!({"user": user}), Info, false, "User updated", "Ann Lee's details were updated.");
+        check(
+            "TenantCreated",
+            json!({"tenant": tenant}),
+            Info,
+            false,
+            "Tenant created",
+            "Acme Networks was created.",
+        );
+        check(
+            "TenantUpdated",
+            json!({"tenant": tenant}),
+            Info,
+            false,
+            "Tenant updated",
+            "Acme Networks's details were updated.",
+        );
+        check(
+            "TenantSuspended",
+            json!({"tenant": tenant, "reason": "Unpaid invoices"}),
+            Error,
+            true,
+            "Tenant suspended",
+            "Unpaid invoices",
+        );
+        check(
+            "UserCreated",
+            json!({"user": user}),
+            Success,
+            false,
+            "User created",
+            "Ann Lee has been added to the system.",
+        );
+        check(
+            "UserUpdated",
+            json!({"user": user}),
+            Info,
+            false,
+            "User updated",
+            "Ann Lee's details were updated.",
+        );
         check("UserDeleted", json!({"user": user}), Warning, false, "User removed", "Ann Lee was removed.");
-        check("PaymentCompleted", json!({"payment": payment}), Success, false, "Payment received", "25.00 USD from Ann Lee.");
-        check("PaymentFailed", json!({"payment": payment, "reason": "Card declined"}), Error, false, "Payment failed", "25.00 USD from Ann Lee: Card declined");
-        check("HotspotUserCreated", json!({"hotspot_user": hotspot}), Success, false, "Hotspot user created", "guest42 on Daily 1GB.");
-        check("HotspotUserExpired", json!({"hotspot_user": hotspot}), Warning, false, "Hotspot session expired", "guest42's session ended.");
-        check("SystemNotification", json!({"title": "Maintenance", "message": "Tonight 2am", "level": "warning"}), Warning, false, "Maintenance", "Tonight 2am");
-        check("PasswordChanged", json!({"user_id": 4}), Warning, false, "Password changed", "If this wasn't you, contact your administrator.");
-        check("AccountSuspended", json!({"user_id": 4, "reason": "Too many failed payments"}), Error, true, "Account suspended", "Too many failed payments. The user is signed out.");
-        check("AccountActivated", json!({"user_id": 4}), Success, false, "Account activated", "Your account is active again.");
-        check("ProfileUpdated", json!({"user": user}), Info, false, "Profile updated", "Your profile was updated.");
-        check("TenantRegistered", json!({"tenant": tenant}), Info, false, "New tenant registration", "Acme Networks is waiting for approval.");
-        check("TenantApproved", json!({"tenant": tenant, "approved_by": {"id": 1}}), Success, false, "Tenant approved", "Acme Networks was approved.");
-        check("SystemAlert", json!({"title": "Disk full", "message": "db-1 at 95%", "level": "error"}), Error, false, "Disk full", "db-1 at 95%");
-        check("SystemAlert", json!({"title": "Outage", "message": "Region down", "level": "critical"}), Critical, true, "Outage", "Region down");
+        check(
+            "PaymentCompleted",
+            json!({"payment": payment}),
+            Success,
+            false,
+            "Payment received",
+            "25.00 USD from Ann Lee.",
+        );
+        check(
+            "PaymentFailed",
+            json!({"payment": payment, "reason": "Card declined"}),
+            Error,
+            false,
+            "Payment failed",
+            "25.00 USD from Ann Lee: Card declined",
+        );
+        check(
+            "HotspotUserCreated",
+            json!({"hotspot_user": hotspot}),
+            Success,
+            false,
+            "Hotspot user created",
+            "guest42 on Daily 1GB.",
+        );
+        check(
+            "HotspotUserExpired",
+            json!({"hotspot_user": hotspot}),
+            Warning,
+            false,
+            "Hotspot session expired",
+            "guest42's session ended.",
+        );
+        check(
+            "SystemNotification",
+            json!({"title": "Maintenance", "message": "Tonight 2am", "level": "warning"}),
+            Warning,
+            false,
+            "Maintenance",
+            "Tonight 2am",
+        );
+        check(
+            "PasswordChanged",
+            json!({"user_id": 4}),
+            Warning,
+            false,
+            "Password changed",
+            "If this wasn't you, contact your administrator.",
+        );
+        check(
+            "AccountSuspended",
+            json!({"user_id": 4, "reason": "Too many failed payments"}),
+            Error,
+            true,
+            "Account suspended",
+            "Too many failed payments. The user is signed out.",
+        );
+        check(
+            "AccountActivated",
+            json!({"user_id": 4}),
+            Success,
+            false,
+            "Account activated",
+            "Your account is active again.",
+        );
+        check(
+            "ProfileUpdated",
+            json!({"user": user}),
+            Info,
+            false,
+            "Profile updated",
+            "Your profile was updated.",
+        );
+        check(
+            "TenantRegistered",
+            json!({"tenant": tenant}),
+            Info,
+            false,
+            "New tenant registration",
+            "Acme Networks is waiting for approval.",
+        );
+        check(
+            "TenantApproved",
+            json!({"tenant": tenant, "approved_by": {"id": 1}}),
+            Success,
+            false,
+            "Tenant approved",
+            "Acme Networks was approved.",
+        );
+        check(
+            "SystemAlert",
+            json!({"title": "Disk full", "message": "db-1 at 95%", "level": "error"}),
+            Error,
+            false,
+            "Disk full",
+            "db-1 at 95%",
+        );
+        check(
+            "SystemAlert",
+            json!({"title": "Outage", "message": "Region down", "level": "critical"}),
+            Critical,
+            true,
+            "Outage",
+            "Region down",
+        );
     }
 
     #[test]
     fn tenant_registered_offers_review() {
-        let n = Notification::from_event("TenantRegistered", None, &json!({"tenant": {"name": "X"}}), String::new);
+        let n = Notification::from_event(
+            "TenantRegistered",
+            None,
+            &json!({"tenant": {"name": "X"}}),
+            String::new,
+        );
         assert_eq!(n.action, Some(Link { label: "Review".into(), href: "/approvals".into() }));
     }
 
@@ -502,12 +681,18 @@ mod tests {
         check(
             "BroadcastNotificationCreated",
             json!({"id": "n1", "type": "App\\Notifications\\InvoicePaid", "message": "Invoice 12 paid", "level": "success"}),
-            Success, false, "Invoice paid", "Invoice 12 paid",
+            Success,
+            false,
+            "Invoice paid",
+            "Invoice 12 paid",
         );
         check(
             "BroadcastNotificationCreated",
             json!({"type": "App\\Notifications\\X", "title": "Hello", "message": "World"}),
-            Info, false, "Hello", "World",
+            Info,
+            false,
+            "Hello",
+            "World",
         );
         check("InvoiceOverdue", json!({"id": "u1", "invoice": 3}), Info, false, "Invoice overdue", "");
         check("router_went_offline", json!({}), Info, false, "Router went offline", "");
@@ -516,30 +701,97 @@ mod tests {
     #[test]
     fn missing_and_odd_fields_still_make_sense() {
         use Severity::*;
-        check("UserCreated", json!({}), Success, false, "User created", "A user has been added to the system.");
-        check("UserCreated", json!({"user": "not an object"}), Success, false, "User created", "A user has been added to the system.");
-        check("UserCreated", json!({"user": {"name": 42}}), Success, false, "User created", "42 has been added to the system.");
-        check("PaymentCompleted", json!({"payment": {"amount": 12.5}}), Success, false, "Payment received", "12.5 from a customer.");
-        check("PaymentFailed", json!(null), Error, false, "Payment failed", "A payment from a customer: no reason given");
+        check(
+            "UserCreated",
+            json!({}),
+            Success,
+            false,
+            "User created",
+            "A user has been added to the system.",
+        );
+        check(
+            "UserCreated",
+            json!({"user": "not an object"}),
+            Success,
+            false,
+            "User created",
+            "A user has been added to the system.",
+        );
+        check(
+            "UserCreated",
+            json!({"user": {"name": 42}}),
+            Success,
+            false,
+            "User created",
+            "42 has been added to the system.",
+        );
+        check(
+            "PaymentCompleted",
+            json!({"payment": {"amount": 12.5}}),
+            Success,
+            false,
+            "Payment received",
+            "12.5 from a customer.",
+        );
+        check(
+            "PaymentFailed",
+            json!(null),
+            Error,
+            false,
+            "Payment failed",
+            "A payment from a customer: no reason given",
+        );
         check("TenantSuspended", json!([1, 2]), Error, true, "Tenant suspended", "No reason was given.");
-        check("AccountSuspended", json!({}), Error, true, "Account suspended", "Your account was suspended. The user is signed out.");
-        check("SystemAlert", json!({"message": "m", "level": "weird", "extra": {"x": 1}}), Info, false, "System alert", "m");
+        check(
+            "AccountSuspended",
+            json!({}),
+            Error,
+            true,
+            "Account suspended",
+            "Your account was suspended. The user is signed out.",
+        );
+        check(
+            "SystemAlert",
+            json!({"message": "m", "level": "weird", "extra": {"x": 1}}),
+            Info,
+            false,
+            "System alert",
+            "m",
+        );
     }
 
     #[test]
     fn ids_times_and_channels_are_kept() {
-        let n = Notification::from_event("UserCreated", Some("private-tenant.1"), &json!({"id": 77, "occurred_at": "2026-11-24T01:00:00Z"}), || "f".into());
-        assert_eq!((n.id.as_str(), n.occurred_at.as_deref(), n.channel.as_deref()), ("77", Some("2026-11-24T01:00:00Z"), Some("private-tenant.1")));
+        let n = Notification::from_event(
+            "UserCreated",
+            Some("private-tenant.1"),
+            &json!({"id": 77, "occurred_at": "2026-11-24T01:00:00Z"}),
+            || "f".into(),
+        );
+        assert_eq!(
+            (n.id.as_str(), n.occurred_at.as_deref(), n.channel.as_deref()),
+            ("77", Some("2026-11-24T01:00:00Z"), Some("private-tenant.1"))
+        );
         let n = Notification::from_event("UserCreated", None, &json!({}), || "generated-1".into());
         assert_eq!((n.id.as_str(), n.occurred_at), ("generated-1", None));
     }
 
     #[test]
     fn markup_stays_text_and_long_text_is_clipped() {
-        let n = Notification::from_event("UserCreated", None, &json!({"user": {"name": "<script>alert(1)</script>"}}), String::new);
+        let n = Notification::from_event(
+            "UserCreated",
+            None,
+            &json!({"user": {"name": "<script>alert(1)</script>"}}),
+            String::new,
+        );
         assert_eq!(n.message, "<script>alert(1)</script> has been added to the system.");
         let long = "x".repeat(10_000);
-        let n = Notification::from_event("SystemAlert", None, &json!({"title": long, "message": long}), String::new);
+        let n = Notification::from_event(
+            "SystemAlert",
+            None,
+            &json!({"title": long, "message": long}),
+            String::new,
+        );
         assert_eq!(n.title.chars().count(), MAX_TITLE_CHARS);
         assert_eq!(n.message.chars().count(), MAX_MESSAGE_CHARS);
         assert!(n.message.ends_with('…'));
@@ -547,7 +799,10 @@ mod tests {
 
     #[test]
     fn account_suspended_signs_out_with_its_reason() {
-        assert_eq!(AppEvent::decode("AccountSuspended", &json!({"reason": "Fraud"})).signs_out(), Some("Fraud".into()));
+        assert_eq!(
+            AppEvent::decode("AccountSuspended", &json!({"reason": "Fraud"})).signs_out(),
+            Some("Fraud".into())
+        );
         assert_eq!(AppEvent::decode("PasswordChanged", &json!({})).signs_out(), None);
     }
 

@@ -51,9 +51,9 @@ pub struct Filter {
 
 impl Filter {
     pub fn matches(&self, notification: &Notification) -> bool {
-        let channel_ok = self.channel.is_none_or(|wanted| {
-            notification.channel.as_deref().and_then(ChannelKind::of) == Some(wanted)
-        });
+        let channel_ok = self
+            .channel
+            .is_none_or(|wanted| notification.channel.as_deref().and_then(ChannelKind::of) == Some(wanted));
         let severity_ok = self.severity.is_none_or(|wanted| notification.severity == wanted);
         channel_ok && severity_ok
     }
@@ -82,7 +82,9 @@ mod tests {
 
     #[test]
     fn filters_by_channel_and_severity() {
-        let on = |kind: &str, channel: Option<&str>| Notification::from_event(kind, channel, &json!({}), String::new);
+        let on = |kind: &str, channel: Option<&str>| {
+            Notification::from_event(kind, channel, &json!({}), String::new)
+        };
         let created = on("UserCreated", Some("private-tenant.1"));
         let password = on("PasswordChanged", Some("private-user.4"));
         let app = on("App", None);
@@ -94,6 +96,9 @@ mod tests {
         check(Filter { channel: Some(ChannelKind::Tenant), severity: None }, [true, false, false]);
         check(Filter { channel: Some(ChannelKind::User), severity: None }, [false, true, false]);
         check(Filter { channel: None, severity: Some(Severity::Warning) }, [false, true, false]);
-        check(Filter { channel: Some(ChannelKind::Tenant), severity: Some(Severity::Warning) }, [false, false, false]);
+        check(
+            Filter { channel: Some(ChannelKind::Tenant), severity: Some(Severity::Warning) },
+            [false, false, false],
+        );
     }
 }

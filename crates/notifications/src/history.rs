@@ -90,7 +90,8 @@ impl History {
 
     /// The history as stored (in the browser's localStorage, under a key per person).
     pub fn to_json(&self) -> String {
-        let stored = StoredHistory { version: STORED_VERSION, entries: self.entries.iter().cloned().collect() };
+        let stored =
+            StoredHistory { version: STORED_VERSION, entries: self.entries.iter().cloned().collect() };
         serde_json::to_string(&stored).unwrap_or_default()
     }
 
@@ -194,7 +195,15 @@ mod tests {
 
     #[test]
     fn bad_stored_text_gives_an_empty_history() {
-        for json in ["", "null", "[]", "{", "{\"version\": 1}", "{\"version\": 99, \"entries\": []}", "{\"version\": 1, \"entries\": [{\"read\": true}]}"] {
+        for json in [
+            "",
+            "null",
+            "[]",
+            "{",
+            "{\"version\": 1}",
+            "{\"version\": 99, \"entries\": []}",
+            "{\"version\": 1, \"entries\": [{\"read\": true}]}",
+        ] {
             assert!(History::from_json(json, DEFAULT_CAPACITY).is_empty(), "{json}");
         }
     }

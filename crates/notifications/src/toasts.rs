@@ -94,11 +94,14 @@ impl Toasts {
 
         // The burst just grew past the limit: its separate toasts give way to one that counts
         // every event of the burst, including any already dismissed.
-        self.shown
-            .retain(|t| !(t.notification.kind == kind && !t.is_fold() && t.arrived_ms >= window_start));
+        self.shown.retain(|t| !(t.notification.kind == kind && !t.is_fold() && t.arrived_ms >= window_start));
         self.folds_made += 1;
         let id = format!("fold-{}-{}", kind, self.folds_made);
-        self.shown.push(Toast { notification: folded(notification, id.clone(), in_burst), count: in_burst, arrived_ms: now_ms });
+        self.shown.push(Toast {
+            notification: folded(notification, id.clone(), in_burst),
+            count: in_burst,
+            arrived_ms: now_ms,
+        });
         id
     }
 

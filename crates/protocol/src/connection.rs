@@ -102,26 +102,51 @@ pub enum SubscriptionError {
     Unauthorized,
     Forbidden,
     /// The Pusher server refused the subscribe (e.g. Sockudo's 4009 for a bad signature).
-    Rejected { code: Option<u16>, message: String },
+    Rejected {
+        code: Option<u16>,
+        message: String,
+    },
 }
 
 /// What the state machine tells the app.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     StateChanged(ConnectionState),
-    Subscribed { channel: String },
-    SubscriptionFailed { channel: String, error: SubscriptionError },
+    Subscribed {
+        channel: String,
+    },
+    SubscriptionFailed {
+        channel: String,
+        error: SubscriptionError,
+    },
     /// An authorization failed for a passing reason and will be tried again at `retry_at`.
-    AuthorizationRetry { channel: String, attempt: u32, retry_at: Millis, reason: String },
+    AuthorizationRetry {
+        channel: String,
+        attempt: u32,
+        retry_at: Millis,
+        reason: String,
+    },
     /// An application event. `name` is the short name ([`short_event_name`]), `raw_name` as
     /// sent, `data` decoded from its JSON string.
-    Message { channel: Option<String>, name: String, raw_name: String, data: Value },
+    Message {
+        channel: Option<String>,
+        name: String,
+        raw_name: String,
+        data: Value,
+    },
     /// A `pusher:error` that belongs to no subscription.
-    ServerError { code: Option<u16>, message: String },
+    ServerError {
+        code: Option<u16>,
+        message: String,
+    },
     /// A frame that could not be decoded. The connection carries on.
     FrameRejected(FrameError),
     /// A well-formed frame the app has no use for, with the reason (for the debug log).
-    Ignored { event: String, channel: Option<String>, reason: &'static str },
+    Ignored {
+        event: String,
+        channel: Option<String>,
+        reason: &'static str,
+    },
 }
 
 /// A Pusher protocol 7 client connection. See the crate docs for how it is driven.
@@ -256,9 +281,7 @@ impl Connection {
             return;
         }
         match self.state {
-            ConnectionState::Reconnecting { .. } | ConnectionState::Unavailable => {
-                self.retry_now(now)
-            }
+            ConnectionState::Reconnecting { .. } | ConnectionState::Unavailable => self.retry_now(now),
             // The network changed under an open socket: make sure it still works.
             ConnectionState::Connected { .. } => self.ping(now),
             _ => {}
@@ -274,10 +297,8 @@ impl Connection {
         match &self.state {
             ConnectionState::Reconnecting { .. } => self.retry_now(now),
             ConnectionState::Connected { .. } => {
-                let stale = self
-                    .link
-                    .as_ref()
-                    .is_some_and(|l| now.since(l.last_received) >= l.activity_timeout);
+                let stale =
+                    self.link.as_ref().is_some_and(|l| now.since(l.last_received) >= l.activity_timeout);
                 if stale {
                     self.ping(now);
                 }
@@ -319,8 +340,7 @@ impl Connection {
         if link.socket_id.as_deref() != Some(socket_id) {
             return; // An answer for a socket that is gone.
         }
-        let Some(Subscription::Authorizing { attempt }) = link.subscriptions.get(channel).copied()
-        else {
+        let Some(Subscription::Authorizing { attempt }) = link.subscriptions.get(channel).copied() else {
             return; // The app stopped wanting the channel while we asked.
         };
         match result {

@@ -34,12 +34,20 @@ pub enum Frame {
 /// Why a frame could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FrameError {
-    TooLarge { len: usize, max: usize },
-    NotJson { detail: String },
+    TooLarge {
+        len: usize,
+        max: usize,
+    },
+    NotJson {
+        detail: String,
+    },
     NotAnObject,
     MissingEvent,
     /// A known protocol event without a field it must have.
-    MissingField { event: String, field: &'static str },
+    MissingField {
+        event: String,
+        field: &'static str,
+    },
 }
 
 impl std::fmt::Display for FrameError {
@@ -157,10 +165,7 @@ mod tests {
     fn decodes_protocol_frames() {
         check(
             r#"{"event":"pusher:connection_established","data":"{\"socket_id\":\"123.456\",\"activity_timeout\":30}"}"#,
-            Ok(Frame::ConnectionEstablished {
-                socket_id: "123.456".into(),
-                activity_timeout_s: Some(30),
-            }),
+            Ok(Frame::ConnectionEstablished { socket_id: "123.456".into(), activity_timeout_s: Some(30) }),
         );
         check(
             r#"{"event":"pusher:connection_established","data":{"socket_id":"1.2"}}"#,

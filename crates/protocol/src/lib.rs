@@ -20,8 +20,7 @@ mod time;
 pub use crate::backoff::{Backoff, BackoffConfig};
 pub use crate::close::{CloseAction, close_action};
 pub use crate::connection::{
-    Action, AuthResult, Connection, ConnectionConfig, ConnectionState, Event, SubscriptionError,
-    socket_url,
+    Action, AuthResult, Connection, ConnectionConfig, ConnectionState, Event, SubscriptionError, socket_url,
 };
 pub use crate::event_name::short_event_name;
 pub use crate::frame::{Frame, FrameError};

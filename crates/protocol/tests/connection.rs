@@ -24,9 +24,17 @@ fn connect_opens_one_socket_and_subscribes_after_the_handshake() {
     assert_eq!(sim.state(), ConnectionState::Connected { socket_id: "123.456".into() });
     let actions = sim.take_actions();
     assert!(actions.contains(&Action::Authorize { channel: USER.into(), socket_id: "123.456".into() }));
-    assert_eq!(sent_frames(&actions).iter().filter_map(|f| subscribed_channel(f)).collect::<Vec<_>>(), [PUBLIC]);
+    assert_eq!(
+        sent_frames(&actions).iter().filter_map(|f| subscribed_channel(f)).collect::<Vec<_>>(),
+        [PUBLIC]
+    );
 
-    sim.conn.handle_auth(USER, "123.456", AuthResult::Authorized { auth: "k:s".into(), channel_data: None }, sim.now);
+    sim.conn.handle_auth(
+        USER,
+        "123.456",
+        AuthResult::Authorized { auth: "k:s".into(), channel_data: None },
+        sim.now,
+    );
     let frames = sent_frames(&sim.take_actions());
     let subscribe: serde_json::Value = serde_json::from_str(&frames[0]).unwrap();
     assert_eq!(subscribe, json!({"event": "pusher:subscribe", "data": {"channel": USER, "auth": "k:s"}}));
@@ -60,7 +68,10 @@ fn every_close_code_range_leads_to_its_state() {
         assert_eq!(matches!(sim.state(), ConnectionState::Failed { .. }), failed, "code {code}");
         if failed {
             sim.advance(3_600_000);
-            assert!(sim.take_actions().is_empty(), "code {code}: a refused client never comes back on its own");
+            assert!(
+                sim.take_actions().is_empty(),
+                "code {code}: a refused client never comes back on its own"
+            );
             assert_eq!(sim.state(), ConnectionState::Failed { reason: format!("bye (code {code})") });
         }
     }
@@ -202,7 +213,12 @@ fn an_auth_answer_for_an_old_socket_is_ignored() {
     sim.advance(30_000);
     sim.establish("2.2");
     sim.take_actions();
-    sim.conn.handle_auth(USER, "1.1", AuthResult::Authorized { auth: "k:old".into(), channel_data: None }, sim.now);
+    sim.conn.handle_auth(
+        USER,
+        "1.1",
+        AuthResult::Authorized { auth: "k:old".into(), channel_data: None },
+        sim.now,
+    );
     assert!(sent_frames(&sim.take_actions()).is_empty());
 }
 
@@ -211,7 +227,12 @@ fn sockudo_4009_without_a_channel_fails_the_oldest_pending_subscription() {
     let mut sim = Sim::connected(&[TENANT, USER]);
     for action in sim.take_actions() {
         if let Action::Authorize { channel, socket_id } = action {
-            sim.conn.handle_auth(&channel, &socket_id, AuthResult::Authorized { auth: "k:bad".into(), channel_data: None }, sim.now);
+            sim.conn.handle_auth(
+                &channel,
+                &socket_id,
+                AuthResult::Authorized { auth: "k:bad".into(), channel_data: None },
+                sim.now,
+            );
         }
     }
     sim.take_actions();
@@ -234,7 +255,11 @@ fn sockudo_4009_without_a_channel_fails_the_oldest_pending_subscription() {
     sim.conn.handle_close(1006, "", sim.now);
     sim.advance(30_000);
     sim.establish("2.2");
-    let retried: Vec<_> = sim.take_actions().into_iter().filter(|a| matches!(a, Action::Authorize { channel, .. } if channel == TENANT)).collect();
+    let retried: Vec<_> = sim
+        .take_actions()
+        .into_iter()
+        .filter(|a| matches!(a, Action::Authorize { channel, .. } if channel == TENANT))
+        .collect();
     assert!(retried.is_empty());
 }
 
@@ -249,7 +274,10 @@ fn auth_failures_401_403_and_network_errors() {
         sim.take_actions();
         sim.take_events();
         sim.conn.handle_auth(USER, "1.1", result, sim.now);
-        assert_eq!(sim.take_events(), [Event::SubscriptionFailed { channel: USER.into(), error: error.clone() }]);
+        assert_eq!(
+            sim.take_events(),
+            [Event::SubscriptionFailed { channel: USER.into(), error: error.clone() }]
+        );
         sim.advance(119_000);
         assert!(sim.take_actions().is_empty(), "{error:?} is not retried while the socket lives");
         sim.conn.handle_close(1006, "", sim.now);
@@ -275,8 +303,16 @@ fn auth_failures_401_403_and_network_errors() {
         requests += actions.iter().filter(|a| matches!(a, Action::Authorize { .. })).count();
     }
     assert!((4..=12).contains(&requests), "{requests} authorization requests in a minute");
-    sim.conn.handle_auth(USER, "1.1", AuthResult::Authorized { auth: "k:s".into(), channel_data: None }, sim.now);
-    assert_eq!(sent_frames(&sim.take_actions()).iter().filter_map(|f| subscribed_channel(f)).collect::<Vec<_>>(), [USER]);
+    sim.conn.handle_auth(
+        USER,
+        "1.1",
+        AuthResult::Authorized { auth: "k:s".into(), channel_data: None },
+        sim.now,
+    );
+    assert_eq!(
+        sent_frames(&sim.take_actions()).iter().filter_map(|f| subscribed_channel(f)).collect::<Vec<_>>(),
+        [USER]
+    );
 }
 
 #[test]
@@ -285,13 +321,23 @@ fn unsubscribe_while_authorizing_or_awaiting_the_answer() {
     let mut sim = Sim::connected(&[USER]);
     sim.take_actions();
     sim.conn.set_channels(Vec::<String>::new());
-    sim.conn.handle_auth(USER, "1.1", AuthResult::Authorized { auth: "k:s".into(), channel_data: None }, sim.now);
+    sim.conn.handle_auth(
+        USER,
+        "1.1",
+        AuthResult::Authorized { auth: "k:s".into(), channel_data: None },
+        sim.now,
+    );
     assert!(sim.take_actions().is_empty());
 
     // Left after the subscribe went out: unsubscribe, and ignore the late success.
     let mut sim = Sim::connected(&[USER]);
     sim.take_actions();
-    sim.conn.handle_auth(USER, "1.1", AuthResult::Authorized { auth: "k:s".into(), channel_data: None }, sim.now);
+    sim.conn.handle_auth(
+        USER,
+        "1.1",
+        AuthResult::Authorized { auth: "k:s".into(), channel_data: None },
+        sim.now,
+    );
     sim.take_actions();
     sim.conn.set_channels(Vec::<String>::new());
     let frames = sent_frames(&sim.take_actions());

@@ -38,7 +38,10 @@ fn input() -> impl Strategy<Value = Input> {
             ".{0,40}".prop_map(|s| s),
             Just(r#"{"event":"pusher:error","data":{"code":4009,"message":"bad"}}"#.to_string()),
             Just(r#"{"event":"pusher:ping","data":{}}"#.to_string()),
-            Just(r#"{"event":"App\\Events\\UserCreated","channel":"private-tenant.1","data":"{\"id\":1}"}"#.to_string()),
+            Just(
+                r#"{"event":"App\\Events\\UserCreated","channel":"private-tenant.1","data":"{\"id\":1}"}"#
+                    .to_string()
+            ),
         ]
         .prop_map(Input::Frame),
         (0..4usize).prop_map(Input::Succeed),
@@ -53,7 +56,8 @@ fn input() -> impl Strategy<Value = Input> {
 fn apply(sim: &mut Sim, input: &Input, socket_id: &mut String) {
     match input {
         Input::SetChannels(mask) => {
-            let wanted: Vec<&str> = CHANNELS.iter().zip(mask).filter(|(_, on)| **on).map(|(c, _)| *c).collect();
+            let wanted: Vec<&str> =
+                CHANNELS.iter().zip(mask).filter(|(_, on)| **on).map(|(c, _)| *c).collect();
             sim.conn.set_channels(wanted);
         }
         Input::Connect => sim.conn.connect(sim.now),

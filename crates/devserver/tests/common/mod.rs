@@ -45,11 +45,7 @@ impl TestServer {
     pub fn new(config: Config) -> TestServer {
         let clock = Clock::manual(UNIX_EPOCH + Duration::from_secs(START));
         let state = AppState::with_clock(config, clock.clone());
-        TestServer {
-            router: router(state.clone()),
-            state,
-            clock,
-        }
+        TestServer { router: router(state.clone()), state, clock }
     }
 
     /// A server whose Sockudo is never reached (the tests using it never publish).
@@ -63,17 +59,10 @@ impl TestServer {
     }
 
     pub async fn send(&self, request: Request<Body>) -> Answer {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("the router is infallible");
+        let response = self.router.clone().oneshot(request).await.expect("the router is infallible");
         let status = response.status();
-        let content_type = response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .map(|value| value.to_str().unwrap().to_owned());
+        let content_type =
+            response.headers().get(header::CONTENT_TYPE).map(|value| value.to_str().unwrap().to_owned());
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         let body = if bytes.is_empty() {
             Value::Null
@@ -81,16 +70,11 @@ impl TestServer {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
-        Answer {
-            status,
-            content_type,
-            body,
-        }
+        Answer { status, content_type, body }
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Answer {
-        self.send(request("GET", path, token).body(Body::empty()).unwrap())
-            .await
+        self.send(request("GET", path, token).body(Body::empty()).unwrap()).await
     }
 
     pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Answer {

@@ -40,8 +40,7 @@ impl ScratchDir {
     pub fn new(label: &str) -> ScratchDir {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path =
-            std::env::temp_dir().join(format!("herald-listen-{label}-{}-{n}", std::process::id()));
+        let path = std::env::temp_dir().join(format!("herald-listen-{label}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).expect("a scratch folder in the temp dir");
         ScratchDir(path)
@@ -107,14 +106,10 @@ pub struct Sockudo {
 
 impl Sockudo {
     pub async fn start() -> Sockudo {
-        let binary = std::env::var_os("HERALD_SOCKUDO_BIN")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                let home = std::env::var_os("HOME")
-                    .map(PathBuf::from)
-                    .unwrap_or_default();
-                home.join(".cache/herald/tools/sockudo-5.2.0/bin/sockudo")
-            });
+        let binary = std::env::var_os("HERALD_SOCKUDO_BIN").map(PathBuf::from).unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+            home.join(".cache/herald/tools/sockudo-5.2.0/bin/sockudo")
+        });
         assert!(
             binary.is_file(),
             "no Sockudo at {} (set HERALD_SOCKUDO_BIN, or install it as TOOLCHAIN.md says)",
@@ -177,11 +172,7 @@ impl Sockudo {
             .stderr(log)
             .spawn()
             .unwrap_or_else(|error| panic!("cannot start {}: {error}", self.binary.display()));
-        self.guard = Some(Guard {
-            name: "sockudo",
-            child,
-            log: log_path,
-        });
+        self.guard = Some(Guard { name: "sockudo", child, log: log_path });
     }
 
     /// Polls `GET /up` until it answers `OK`; returns the moment it did.
@@ -202,30 +193,21 @@ impl Sockudo {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
         };
-        timeout(READY_LIMIT, poll)
-            .await
-            .expect("Sockudo answers /up")
+        timeout(READY_LIMIT, poll).await.expect("Sockudo answers /up")
     }
 
     /// Publishes through Sockudo's HTTP API, signed as Pusher's server libraries sign.
     pub async fn trigger(&self, channel: &str, name: &str, data: &Value) {
         let path = format!("/apps/{APP_ID}/events");
-        let body =
-            json!({ "name": name, "channels": [channel], "data": data.to_string() }).to_string();
-        let timestamp = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
+        let body = json!({ "name": name, "channels": [channel], "data": data.to_string() }).to_string();
+        let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
         let mut query = BTreeMap::from([
             ("auth_key", APP_KEY.to_owned()),
             ("auth_timestamp", timestamp.to_string()),
             ("auth_version", "1.0".to_owned()),
             ("body_md5", hex::encode(Md5::digest(body.as_bytes()))),
         ]);
-        let signed: Vec<String> = query
-            .iter()
-            .map(|(key, value)| format!("{key}={value}"))
-            .collect();
+        let signed: Vec<String> = query.iter().map(|(key, value)| format!("{key}={value}")).collect();
         let mut mac = Hmac::<Sha256>::new_from_slice(APP_SECRET.as_bytes()).unwrap();
         mac.update(format!("POST\n{path}\n{}", signed.join("&")).as_bytes());
         query.insert("auth_signature", hex::encode(mac.finalize().into_bytes()));
@@ -240,10 +222,7 @@ impl Sockudo {
             .expect("Sockudo answers a trigger");
         let status = response.status();
         let text = response.text().await.unwrap_or_default();
-        assert!(
-            status.is_success(),
-            "Sockudo refused the trigger: {status} {text}"
-        );
+        assert!(status.is_success(), "Sockudo refused the trigger: {status} {text}");
     }
 }
 
@@ -257,11 +236,9 @@ pub struct Devserver {
 
 impl Devserver {
     pub async fn start(pusher_url: &str) -> Devserver {
-        let binary = std::env::var_os("HERALD_DEVSERVER_BIN")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/debug/herald-devserver")
-            });
+        let binary = std::env::var_os("HERALD_DEVSERVER_BIN").map(PathBuf::from).unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/debug/herald-devserver")
+        });
         assert!(
             binary.is_file(),
             "no demo backend at {}: run `cargo build -p herald-devserver` first (or set HERALD_DEVSERVER_BIN)",
@@ -280,11 +257,7 @@ impl Devserver {
             .spawn()
             .unwrap_or_else(|error| panic!("cannot start {}: {error}", binary.display()));
         let stdout = child.stdout.take().expect("a piped stdout");
-        let guard = Guard {
-            name: "herald-devserver",
-            child,
-            log: log_path,
-        };
+        let guard = Guard { name: "herald-devserver", child, log: log_path };
         let first_line = tokio::task::spawn_blocking(move || {
             let mut line = String::new();
             BufReader::new(stdout).read_line(&mut line).map(|_| line)
@@ -299,12 +272,7 @@ impl Devserver {
             .strip_prefix("herald-devserver listening on ")
             .unwrap_or_else(|| panic!("unexpected first line from the devserver: {line:?}"))
             .to_owned();
-        Devserver {
-            base,
-            http: reqwest::Client::new(),
-            _guard: guard,
-            _dir: dir,
-        }
+        Devserver { base, http: reqwest::Client::new(), _guard: guard, _dir: dir }
     }
 
     /// `POST /api/dev/events`; returns its answer (`published`, `channel`, `event`, `ids`).
@@ -318,10 +286,7 @@ impl Devserver {
             .expect("the devserver answers");
         let status = response.status();
         let answer: Value = response.json().await.expect("a JSON answer");
-        assert!(
-            status.is_success(),
-            "the devserver refused {request}: {status} {answer}"
-        );
+        assert!(status.is_success(), "the devserver refused {request}: {status} {answer}");
         answer
     }
 }
@@ -341,9 +306,7 @@ impl Stack {
     }
 
     pub async fn sign_in(&self, email: &str) -> (Token, User) {
-        sign_in(&self.devserver.base, email, "password")
-            .await
-            .expect("the seeded account signs in")
+        sign_in(&self.devserver.base, email, "password").await.expect("the seeded account signs in")
     }
 
     /// A client for `token`'s person on `channels`, with its events recorded.
@@ -376,21 +339,12 @@ impl Recorder {
         let (sender, receiver) = mpsc::unbounded_channel();
         tokio::spawn(async move {
             while let Some(event) = events.recv().await {
-                if sender
-                    .send(Stamped {
-                        at: Instant::now(),
-                        event,
-                    })
-                    .is_err()
-                {
+                if sender.send(Stamped { at: Instant::now(), event }).is_err() {
                     break;
                 }
             }
         });
-        Recorder {
-            receiver,
-            seen: Vec::new(),
-        }
+        Recorder { receiver, seen: Vec::new() }
     }
 
     /// The next event for which `wanted` holds, within `limit`; `None` when none came.
@@ -401,9 +355,7 @@ impl Recorder {
     ) -> Option<Stamped> {
         let deadline = Instant::now() + limit;
         loop {
-            let stamped = tokio::time::timeout_at(deadline, self.receiver.recv())
-                .await
-                .ok()??;
+            let stamped = tokio::time::timeout_at(deadline, self.receiver.recv()).await.ok()??;
             self.seen.push(stamped.clone());
             if wanted(&stamped.event) {
                 return Some(stamped);
@@ -420,10 +372,7 @@ impl Recorder {
     ) -> Stamped {
         match self.next_where(limit, wanted).await {
             Some(stamped) => stamped,
-            None => panic!(
-                "no {what} within {limit:?}; the events so far:\n{}",
-                self.history()
-            ),
+            None => panic!("no {what} within {limit:?}; the events so far:\n{}", self.history()),
         }
     }
 
@@ -450,10 +399,7 @@ impl Recorder {
 
     /// How many events seen so far satisfy `counted`.
     pub fn count(&self, counted: impl Fn(&ClientEvent) -> bool) -> usize {
-        self.seen
-            .iter()
-            .filter(|stamped| counted(&stamped.event))
-            .count()
+        self.seen.iter().filter(|stamped| counted(&stamped.event)).count()
     }
 
     /// The events seen so far, one per line, for failure messages.

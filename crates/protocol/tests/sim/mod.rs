@@ -48,7 +48,9 @@ impl Sim {
     }
 
     pub fn succeed(&mut self, channel: &str) {
-        self.frame(json!({ "event": "pusher_internal:subscription_succeeded", "channel": channel, "data": "{}" }));
+        self.frame(
+            json!({ "event": "pusher_internal:subscription_succeeded", "channel": channel, "data": "{}" }),
+        );
     }
 
     /// Moves the clock forward, firing every timeout that falls due on the way, in order.
@@ -92,7 +94,10 @@ impl Sim {
             for action in &actions {
                 match action {
                     Action::Authorize { channel, socket_id } => {
-                        let auth = AuthResult::Authorized { auth: format!("herald-key:sig-{channel}"), channel_data: None };
+                        let auth = AuthResult::Authorized {
+                            auth: format!("herald-key:sig-{channel}"),
+                            channel_data: None,
+                        };
                         self.conn.handle_auth(channel, socket_id, auth, self.now);
                     }
                     Action::Send(text) => {
