@@ -16,7 +16,7 @@ use herald_notifications::{AppEvent, Severity};
 use herald_protocol::SubscriptionError;
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_router::components::{ProtectedRoute, Route, Router, Routes};
+use leptos_router::components::{Outlet, ProtectedParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::api::{Api, ApiError, Role};
@@ -126,41 +126,27 @@ fn Herald(config: Config) -> impl IntoView {
             </Show>
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/login") view=LoginPage />
-                <ProtectedRoute
-                    path=path!("/")
+                // Every page but the sign-in page needs a session; while it is being restored
+                // none of them decides anything (no login page flashes).
+                <ProtectedParentRoute
+                    path=path!("")
                     condition=access
                     redirect_path=|| "/login"
-                    view=RoleHome
+                    view=Outlet
                     fallback=restoring
-                />
-                <ProtectedRoute
-                    path=path!("/approvals")
-                    condition=access
-                    redirect_path=|| "/login"
-                    view=|| view! { <ForRole role=Role::SystemAdmin><ApprovalsPage /></ForRole> }
-                    fallback=restoring
-                />
-                <ProtectedRoute
-                    path=path!("/tenant")
-                    condition=access
-                    redirect_path=|| "/login"
-                    view=|| view! { <ForRole role=Role::TenantAdmin><TenantPage /></ForRole> }
-                    fallback=restoring
-                />
-                <ProtectedRoute
-                    path=path!("/account")
-                    condition=access
-                    redirect_path=|| "/login"
-                    view=AccountPage
-                    fallback=restoring
-                />
-                <ProtectedRoute
-                    path=path!("/notifications")
-                    condition=access
-                    redirect_path=|| "/login"
-                    view=NotificationsPage
-                    fallback=restoring
-                />
+                >
+                    <Route path=path!("/") view=RoleHome />
+                    <Route
+                        path=path!("/approvals")
+                        view=|| view! { <ForRole role=Role::SystemAdmin><ApprovalsPage /></ForRole> }
+                    />
+                    <Route
+                        path=path!("/tenant")
+                        view=|| view! { <ForRole role=Role::TenantAdmin><TenantPage /></ForRole> }
+                    />
+                    <Route path=path!("/account") view=AccountPage />
+                    <Route path=path!("/notifications") view=NotificationsPage />
+                </ProtectedParentRoute>
             </Routes>
             <Toaster />
         </Router>

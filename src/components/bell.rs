@@ -63,7 +63,7 @@ pub fn Bell() -> impl IntoView {
                         </button>
                         <A href="/notifications" on:click=move |_| close()>"See all notifications"</A>
                     </div>
-                    <Feed entries=newest empty="No notifications yet." />
+                    <Feed entries=newest empty="No notifications yet." opens=true />
                 </section>
             </Show>
         </div>

@@ -4,10 +4,17 @@ use herald_notifications::history::Entry;
 use leptos::prelude::*;
 
 use crate::format::local_time;
+use crate::notifications::Notifications;
 
-/// Renders `entries`, or `empty` when there are none.
+/// Renders `entries`, or `empty` when there are none. With `opens`, each entry is a button
+/// and activating it marks it read (the history page, the bell); without, a plain list.
 #[component]
-pub fn Feed(#[prop(into)] entries: Signal<Vec<Entry>>, empty: &'static str) -> impl IntoView {
+pub fn Feed(
+    #[prop(into)] entries: Signal<Vec<Entry>>,
+    empty: &'static str,
+    #[prop(optional)] opens: bool,
+) -> impl IntoView {
+    let notifications = Notifications::expect();
     move || {
         let entries = entries.get();
         if entries.is_empty() {
@@ -25,13 +32,28 @@ pub fn Feed(#[prop(into)] entries: Signal<Vec<Entry>>, empty: &'static str) -> i
                             n.severity.as_str(),
                             if entry.read { "" } else { " feed__item--unread" },
                         );
-                        view! {
-                            <li class=class>
-                                <p class="feed__title">{n.title}</p>
-                                <p class="feed__message">{n.message}</p>
-                                <p class="feed__meta">{time}</p>
-                            </li>
-                        }
+                        let content = view! {
+                            <span class="visually-hidden">{if entry.read { "" } else { "Unread: " }}</span>
+                            <span class="feed__title">{n.title}</span>
+                            <span class="feed__message">{n.message}</span>
+                            <span class="feed__meta">{time}</span>
+                        };
+                        let id = n.id;
+                        let item = if opens {
+                            view! {
+                                <button
+                                    type="button"
+                                    class="feed__open"
+                                    on:click=move |_| notifications.mark_read(&id)
+                                >
+                                    {content}
+                                </button>
+                            }
+                            .into_any()
+                        } else {
+                            content.into_any()
+                        };
+                        view! { <li class=class>{item}</li> }
                     })
                     .collect_view()}
             </ol>

@@ -1,11 +1,10 @@
 //! `/notifications`: the person's whole history, with unread marks, filters by channel and
 //! severity, and their preferences: muted event types and desktop notifications.
 
-use herald_notifications::history::Entry;
 use herald_notifications::{ChannelKind, Filter, Severity, humanize};
 use leptos::prelude::*;
 
-use crate::format::local_time;
+use crate::components::feed::Feed;
 use crate::notifications::Notifications;
 
 #[component]
@@ -58,54 +57,10 @@ pub fn NotificationsPage() -> impl IntoView {
                 </div>
             </div>
             <section class="card" aria-label="History">
-                <HistoryList entries />
+                <Feed entries empty="No notifications." opens=true />
             </section>
             <Preferences />
         </main>
-    }
-}
-
-/// The history, newest first; activating an entry marks it read.
-#[component]
-fn HistoryList(entries: Signal<Vec<Entry>>) -> impl IntoView {
-    let notifications = Notifications::expect();
-    move || {
-        let entries = entries.get();
-        if entries.is_empty() {
-            return view! { <p class="muted">"No notifications."</p> }.into_any();
-        }
-        view! {
-            <ol class="feed">
-                {entries
-                    .into_iter()
-                    .map(|entry| {
-                        let n = entry.notification;
-                        let time = n.occurred_at.as_deref().map(local_time).unwrap_or_default();
-                        let class = format!(
-                            "feed__item feed__item--{}{}",
-                            n.severity.as_str(),
-                            if entry.read { "" } else { " feed__item--unread" },
-                        );
-                        let id = n.id.clone();
-                        view! {
-                            <li class=class>
-                                <button
-                                    type="button"
-                                    class="feed__open"
-                                    on:click=move |_| notifications.mark_read(&id)
-                                >
-                                    <span class="visually-hidden">{if entry.read { "" } else { "Unread: " }}</span>
-                                    <span class="feed__title">{n.title}</span>
-                                    <span class="feed__message">{n.message}</span>
-                                    <span class="feed__meta">{time}</span>
-                                </button>
-                            </li>
-                        }
-                    })
-                    .collect_view()}
-            </ol>
-        }
-        .into_any()
     }
 }
 
