@@ -15,9 +15,7 @@ test('the badge shows Reconnecting while Sockudo is down, Connected after it ret
   const sockets = trackSockets(page);
   const login = new LoginPage(page);
   const shell = new Shell(page);
-  await login.goto();
-  await login.signIn('user@acme.test', 'password');
-  await expect(shell.connection).toHaveText('Connected');
+  await login.signInConnected('user@acme.test', shell);
   await expect.poll(channels).toContain('private-user.4');
 
   await stack.stopSockudo('crash');

@@ -5,9 +5,7 @@ import { expect, test } from './support/fixtures';
 test('a reload keeps the session and reconnects without showing the sign-in page', async ({ page, channels }) => {
   const login = new LoginPage(page);
   const shell = new Shell(page);
-  await login.goto();
-  await login.signIn('owner@acme.test', 'password');
-  await expect(shell.connection).toHaveText('Connected');
+  await login.signInConnected('owner@acme.test', shell);
 
   // Records whether the sign-in form ever appears while the page restores the session.
   await page.addInitScript(() => {
@@ -29,9 +27,7 @@ test.describe('with 5-second tokens', () => {
     const sockets = trackSockets(page);
     const login = new LoginPage(page);
     const shell = new Shell(page);
-    await login.goto();
-    await login.signIn('user@acme.test', 'password');
-    await expect(shell.connection).toHaveText('Connected');
+    await login.signInConnected('user@acme.test', shell);
     const signedInAt = Date.now();
     // The app signs out at the JWT's `exp` on its own, without waiting for a 401.
     await expect(login.signInButton).toBeVisible({ timeout: 8_000 });
@@ -45,9 +41,7 @@ test.describe('with 5-second tokens', () => {
 test('a token revoked on the server signs out at the next 401', async ({ page, stack }) => {
   const login = new LoginPage(page);
   const shell = new Shell(page);
-  await login.goto();
-  await login.signIn('user@acme.test', 'password');
-  await expect(shell.connection).toHaveText('Connected');
+  await login.signInConnected('user@acme.test', shell);
   // Revoke the token behind the page's back, as an admin or another device would.
   const token = await page.evaluate(() => sessionStorage.getItem('herald.token') ?? localStorage.getItem('herald.token'));
   expect(token).toBeTruthy();
@@ -62,9 +56,7 @@ test('a token revoked on the server signs out at the next 401', async ({ page, s
 test('signing out locally works even when the sign-out request fails', async ({ page }) => {
   const login = new LoginPage(page);
   const shell = new Shell(page);
-  await login.goto();
-  await login.signIn('user@acme.test', 'password');
-  await expect(shell.connection).toHaveText('Connected');
+  await login.signInConnected('user@acme.test', shell);
   // The network drops exactly this request.
   await page.route('**/api/logout', (route) => route.abort('internetdisconnected'));
   await shell.signOut();

@@ -148,21 +148,10 @@ impl Notifications {
         self.toasts.with(|t| t.get(id).map(|toast| toast.notification.title.clone()))
     }
 
-    /// The newest `count` entries of the history whose channel starts with `channel_prefix`
-    /// ("" for all).
-    pub fn recent(&self, channel_prefix: &str, count: usize) -> Vec<Entry> {
-        self.history.with(|h| {
-            h.entries()
-                .filter(|e| e.notification.channel.as_deref().unwrap_or_default().starts_with(channel_prefix))
-                .take(count)
-                .cloned()
-                .collect()
-        })
-    }
-
-    /// Every entry of the history that `filter` lets through, newest first.
-    pub fn filtered(&self, filter: Filter) -> Vec<Entry> {
-        self.history.with(|h| h.entries().filter(|e| filter.matches(&e.notification)).cloned().collect())
+    /// The newest `count` entries of the history that `filter` lets through.
+    pub fn recent(&self, filter: Filter, count: usize) -> Vec<Entry> {
+        self.history
+            .with(|h| h.entries().filter(|e| filter.matches(&e.notification)).take(count).cloned().collect())
     }
 
     pub fn unread(&self) -> usize {

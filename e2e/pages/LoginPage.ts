@@ -1,4 +1,6 @@
-import type { Locator, Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
+
+import type { Shell } from './Shell';
 
 /** The sign-in form at `/login`. */
 export class LoginPage {
@@ -17,6 +19,16 @@ export class LoginPage {
 
   async goto(): Promise<void> {
     await this.page.goto('/login');
+  }
+
+  /**
+   * Opens the sign-in page and signs in as a seeded account (password `password`), then waits
+   * until `shell`'s badge says the socket is Connected.
+   */
+  async signInConnected(email: string, shell: Shell): Promise<void> {
+    await this.goto();
+    await this.signIn(email, 'password');
+    await expect(shell.connection).toHaveText('Connected');
   }
 
   async signIn(email: string, password: string): Promise<void> {

@@ -1,6 +1,7 @@
 //! The notification bell: the unread count, and a dropdown with the newest notifications,
 //! "Mark all as read" and a link to the whole history.
 
+use herald_notifications::Filter;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -19,7 +20,7 @@ pub fn Bell() -> impl IntoView {
         0 => "Notifications, none unread".to_owned(),
         n => format!("Notifications, {n} unread"),
     };
-    let newest = Signal::derive(move || notifications.recent("", IN_DROPDOWN));
+    let newest = Signal::derive(move || notifications.recent(Filter::default(), IN_DROPDOWN));
     let close = move || open.set(false);
     // Escape closes the dropdown wherever focus is (a button that just became disabled, say,
     // drops focus to the page).

@@ -1,5 +1,6 @@
 //! `/account`: who you are, what your live connection carries, and what arrived for you.
 
+use herald_notifications::Filter;
 use leptos::prelude::*;
 
 use crate::auth::Auth;
@@ -41,7 +42,7 @@ pub fn AccountPage() -> impl IntoView {
         }
         .into_any()
     };
-    let recent = Signal::derive(move || notifications.recent("", RECENT));
+    let recent = Signal::derive(move || notifications.recent(Filter::default(), RECENT));
     view! {
         <main class="page">
             <h1 class="page__title">"Your account"</h1>

@@ -1,5 +1,6 @@
 //! `/approvals` (system admins): tenant registrations and system alerts, live.
 
+use herald_notifications::{ChannelKind, Filter};
 use leptos::prelude::*;
 
 use crate::components::feed::Feed;
@@ -11,7 +12,9 @@ const RECENT: usize = 50;
 #[component]
 pub fn ApprovalsPage() -> impl IntoView {
     let notifications = Notifications::expect();
-    let events = Signal::derive(move || notifications.recent("private-system.", RECENT));
+    let events = Signal::derive(move || {
+        notifications.recent(Filter { channel: Some(ChannelKind::Admin), severity: None }, RECENT)
+    });
     view! {
         <main class="page">
             <h1 class="page__title">"Approvals"</h1>

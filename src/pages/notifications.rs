@@ -13,7 +13,7 @@ pub fn NotificationsPage() -> impl IntoView {
     let channel = RwSignal::new(None::<ChannelKind>);
     let severity = RwSignal::new(None::<Severity>);
     let entries = Signal::derive(move || {
-        notifications.filtered(Filter { channel: channel.get(), severity: severity.get() })
+        notifications.recent(Filter { channel: channel.get(), severity: severity.get() }, usize::MAX)
     });
     let unread = move || notifications.unread();
     view! {

@@ -1,5 +1,6 @@
 //! `/tenant` (tenant admins): what happens in the tenant, live.
 
+use herald_notifications::{ChannelKind, Filter};
 use leptos::prelude::*;
 
 use crate::auth::Auth;
@@ -13,14 +14,8 @@ const ACTIVITY: usize = 50;
 pub fn TenantPage() -> impl IntoView {
     let auth = Auth::expect();
     let notifications = Notifications::expect();
-    // The tenant channel's name is the config's business; every tenant template in use starts
-    // with "private-tenant." or "tenant.", and a person only ever carries their own tenant's.
     let activity = Signal::derive(move || {
-        let mut entries = notifications.recent("private-tenant.", ACTIVITY);
-        if entries.is_empty() {
-            entries = notifications.recent("tenant.", ACTIVITY);
-        }
-        entries
+        notifications.recent(Filter { channel: Some(ChannelKind::Tenant), severity: None }, ACTIVITY)
     });
     let tenant = move || auth.user().and_then(|u| u.tenant_id).map(|id| format!("Tenant #{id}"));
     view! {

@@ -510,158 +510,32 @@ mod tests {
     }
 
     #[test]
+    #[rustfmt::skip] // One row of the contract's table per line.
     fn every_contract_event_maps_to_its_toast() {
         use Severity::*;
         let tenant = json!({"id": 7, "name": "Acme Networks", "email": "a@acme.test", "status": "pending"});
         let user = json!({"id": 9, "name": "Ann Lee", "email": "ann@acme.test", "role": "user", "tenant_id": 1, "status": "active"});
-        let payment =
-            json!({"id": 3, "amount": "25.00", "currency": "USD", "payer": "Ann Lee", "reference": "INV-1"});
+        let payment = json!({"id": 3, "amount": "25.00", "currency": "USD", "payer": "Ann Lee", "reference": "INV-1"});
         let hotspot = json!({"id": 5, "username": "guest42", "package": "Daily 1GB", "expires_at": "2026-01-01T00:00:00Z"});
-        check(
-            "TenantCreated",
-            json!({"tenant": tenant}),
-            Info,
-            false,
-            "Tenant created",
-            "Acme Networks was created.",
-        );
-        check(
-            "TenantUpdated",
-            json!({"tenant": tenant}),
-            Info,
-            false,
-            "Tenant updated",
-            "Acme Networks's details were updated.",
-        );
-        check(
-            "TenantSuspended",
-            json!({"tenant": tenant, "reason": "Unpaid invoices"}),
-            Error,
-            true,
-            "Tenant suspended",
-            "Unpaid invoices",
-        );
-        check(
-            "UserCreated",
-            json!({"user": user}),
-            Success,
-            false,
-            "User created",
-            "Ann Lee has been added to the system.",
-        );
-        check(
-            "UserUpdated",
-            json!({"user": user}),
-            Info,
-            false,
-            "User updated",
-            "Ann Lee's details were updated.",
-        );
+        check("TenantCreated", json!({"tenant": tenant}), Info, false, "Tenant created", "Acme Networks was created.");
+        check("TenantUpdated", json!({"tenant": tenant}), Info, false, "Tenant updated", "Acme Networks's details were updated.");
+        check("TenantSuspended", json!({"tenant": tenant, "reason": "Unpaid invoices"}), Error, true, "Tenant suspended", "Unpaid invoices");
+        check("UserCreated", json!({"user": user}), Success, false, "User created", "Ann Lee has been added to the system.");
+        check("UserUpdated", json!({"user": user}), Info, false, "User updated", "Ann Lee's details were updated.");
         check("UserDeleted", json!({"user": user}), Warning, false, "User removed", "Ann Lee was removed.");
-        check(
-            "PaymentCompleted",
-            json!({"payment": payment}),
-            Success,
-            false,
-            "Payment received",
-            "25.00 USD from Ann Lee.",
-        );
-        check(
-            "PaymentFailed",
-            json!({"payment": payment, "reason": "Card declined"}),
-            Error,
-            false,
-            "Payment failed",
-            "25.00 USD from Ann Lee: Card declined",
-        );
-        check(
-            "HotspotUserCreated",
-            json!({"hotspot_user": hotspot}),
-            Success,
-            false,
-            "Hotspot user created",
-            "guest42 on Daily 1GB.",
-        );
-        check(
-            "HotspotUserExpired",
-            json!({"hotspot_user": hotspot}),
-            Warning,
-            false,
-            "Hotspot session expired",
-            "guest42's session ended.",
-        );
-        check(
-            "SystemNotification",
-            json!({"title": "Maintenance", "message": "Tonight 2am", "level": "warning"}),
-            Warning,
-            false,
-            "Maintenance",
-            "Tonight 2am",
-        );
-        check(
-            "PasswordChanged",
-            json!({"user_id": 4}),
-            Warning,
-            false,
-            "Password changed",
-            "If this wasn't you, contact your administrator.",
-        );
-        check(
-            "AccountSuspended",
-            json!({"user_id": 4, "reason": "Too many failed payments"}),
-            Error,
-            true,
-            "Account suspended",
-            "Too many failed payments. The user is signed out.",
-        );
-        check(
-            "AccountActivated",
-            json!({"user_id": 4}),
-            Success,
-            false,
-            "Account activated",
-            "Your account is active again.",
-        );
-        check(
-            "ProfileUpdated",
-            json!({"user": user}),
-            Info,
-            false,
-            "Profile updated",
-            "Your profile was updated.",
-        );
-        check(
-            "TenantRegistered",
-            json!({"tenant": tenant}),
-            Info,
-            false,
-            "New tenant registration",
-            "Acme Networks is waiting for approval.",
-        );
-        check(
-            "TenantApproved",
-            json!({"tenant": tenant, "approved_by": {"id": 1}}),
-            Success,
-            false,
-            "Tenant approved",
-            "Acme Networks was approved.",
-        );
-        check(
-            "SystemAlert",
-            json!({"title": "Disk full", "message": "db-1 at 95%", "level": "error"}),
-            Error,
-            false,
-            "Disk full",
-            "db-1 at 95%",
-        );
-        check(
-            "SystemAlert",
-            json!({"title": "Outage", "message": "Region down", "level": "critical"}),
-            Critical,
-            true,
-            "Outage",
-            "Region down",
-        );
+        check("PaymentCompleted", json!({"payment": payment}), Success, false, "Payment received", "25.00 USD from Ann Lee.");
+        check("PaymentFailed", json!({"payment": payment, "reason": "Card declined"}), Error, false, "Payment failed", "25.00 USD from Ann Lee: Card declined");
+        check("HotspotUserCreated", json!({"hotspot_user": hotspot}), Success, false, "Hotspot user created", "guest42 on Daily 1GB.");
+        check("HotspotUserExpired", json!({"hotspot_user": hotspot}), Warning, false, "Hotspot session expired", "guest42's session ended.");
+        check("SystemNotification", json!({"title": "Maintenance", "message": "Tonight 2am", "level": "warning"}), Warning, false, "Maintenance", "Tonight 2am");
+        check("PasswordChanged", json!({"user_id": 4}), Warning, false, "Password changed", "If this wasn't you, contact your administrator.");
+        check("AccountSuspended", json!({"user_id": 4, "reason": "Too many failed payments"}), Error, true, "Account suspended", "Too many failed payments. The user is signed out.");
+        check("AccountActivated", json!({"user_id": 4}), Success, false, "Account activated", "Your account is active again.");
+        check("ProfileUpdated", json!({"user": user}), Info, false, "Profile updated", "Your profile was updated.");
+        check("TenantRegistered", json!({"tenant": tenant}), Info, false, "New tenant registration", "Acme Networks is waiting for approval.");
+        check("TenantApproved", json!({"tenant": tenant, "approved_by": {"id": 1}}), Success, false, "Tenant approved", "Acme Networks was approved.");
+        check("SystemAlert", json!({"title": "Disk full", "message": "db-1 at 95%", "level": "error"}), Error, false, "Disk full", "db-1 at 95%");
+        check("SystemAlert", json!({"title": "Outage", "message": "Region down", "level": "critical"}), Critical, true, "Outage", "Region down");
     }
 
     #[test]
@@ -676,88 +550,35 @@ mod tests {
     }
 
     #[test]
+    #[rustfmt::skip] // One row of the contract's table per line.
     fn laravel_notifications_and_unknown_events() {
         use Severity::*;
         check(
             "BroadcastNotificationCreated",
             json!({"id": "n1", "type": "App\\Notifications\\InvoicePaid", "message": "Invoice 12 paid", "level": "success"}),
-            Success,
-            false,
-            "Invoice paid",
-            "Invoice 12 paid",
+            Success, false, "Invoice paid", "Invoice 12 paid",
         );
         check(
             "BroadcastNotificationCreated",
             json!({"type": "App\\Notifications\\X", "title": "Hello", "message": "World"}),
-            Info,
-            false,
-            "Hello",
-            "World",
+            Info, false, "Hello", "World",
         );
         check("InvoiceOverdue", json!({"id": "u1", "invoice": 3}), Info, false, "Invoice overdue", "");
         check("router_went_offline", json!({}), Info, false, "Router went offline", "");
     }
 
     #[test]
+    #[rustfmt::skip] // One row of the contract's table per line.
     fn missing_and_odd_fields_still_make_sense() {
         use Severity::*;
-        check(
-            "UserCreated",
-            json!({}),
-            Success,
-            false,
-            "User created",
-            "A user has been added to the system.",
-        );
-        check(
-            "UserCreated",
-            json!({"user": "not an object"}),
-            Success,
-            false,
-            "User created",
-            "A user has been added to the system.",
-        );
-        check(
-            "UserCreated",
-            json!({"user": {"name": 42}}),
-            Success,
-            false,
-            "User created",
-            "42 has been added to the system.",
-        );
-        check(
-            "PaymentCompleted",
-            json!({"payment": {"amount": 12.5}}),
-            Success,
-            false,
-            "Payment received",
-            "12.5 from a customer.",
-        );
-        check(
-            "PaymentFailed",
-            json!(null),
-            Error,
-            false,
-            "Payment failed",
-            "A payment from a customer: no reason given",
-        );
+        check("UserCreated", json!({}), Success, false, "User created", "A user has been added to the system.");
+        check("UserCreated", json!({"user": "not an object"}), Success, false, "User created", "A user has been added to the system.");
+        check("UserCreated", json!({"user": {"name": 42}}), Success, false, "User created", "42 has been added to the system.");
+        check("PaymentCompleted", json!({"payment": {"amount": 12.5}}), Success, false, "Payment received", "12.5 from a customer.");
+        check("PaymentFailed", json!(null), Error, false, "Payment failed", "A payment from a customer: no reason given");
         check("TenantSuspended", json!([1, 2]), Error, true, "Tenant suspended", "No reason was given.");
-        check(
-            "AccountSuspended",
-            json!({}),
-            Error,
-            true,
-            "Account suspended",
-            "Your account was suspended. The user is signed out.",
-        );
-        check(
-            "SystemAlert",
-            json!({"message": "m", "level": "weird", "extra": {"x": 1}}),
-            Info,
-            false,
-            "System alert",
-            "m",
-        );
+        check("AccountSuspended", json!({}), Error, true, "Account suspended", "Your account was suspended. The user is signed out.");
+        check("SystemAlert", json!({"message": "m", "level": "weird", "extra": {"x": 1}}), Info, false, "System alert", "m");
     }
 
     #[test]
