@@ -162,7 +162,11 @@ async fn a_burst_of_one_kind_folds_into_one_counting_toast() {
     assert_eq!(again.len(), 1);
     assert!(again[0].is_same_node(Some(&shown[0])), "the toast was updated, not replaced");
     assert!(again[0].text_content().unwrap().contains("13 users created"));
-    assert_eq!(notifications.recent(herald_notifications::Filter::default(), usize::MAX).len(), 13, "every event is in the history");
+    assert_eq!(
+        notifications.recent(herald_notifications::Filter::default(), usize::MAX).len(),
+        13,
+        "every event is in the history"
+    );
 }
 
 #[wasm_bindgen_test]
