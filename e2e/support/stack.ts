@@ -44,6 +44,8 @@ export class Stack {
         '--addr', '127.0.0.1:0',
         '--pusher-url', sockudo.url,
         '--serve-app', requiredPath('HERALD_DIST'),
+        // A database of its own for each stack, gone with it: tests do not see each other's data.
+        '--data-dir', ':memory:',
         ...(options.devserverArgs ?? []),
       ], { env: withoutHeraldVariables(process.env) });
       const baseURL = await devserver.firstMatch(/herald-devserver listening on (http:\/\/\S+)/, READY_TIMEOUT_MS);

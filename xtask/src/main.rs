@@ -22,6 +22,8 @@ commands:
   demo          run Sockudo, the demo backend and `trunk serve` at http://127.0.0.1:8080 until Ctrl-C
   test [ARGS]   run every test suite as CI does: native, browser unit, build, end-to-end;
                 ARGS go to `playwright test` (for example a spec file name)
+  fire EVENT [--tenant N] [--user N] [--count N] [--rate R]
+                cause contract events through the running demo backend, for demos and load
 
 Tools are installed once per machine into $HERALD_TOOLS (default ~/.cache/herald/tools).
 ";
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
     let outcome = match args.split_first() {
         Some((command, [])) if command == "demo" => demo::run(&root),
         Some((command, playwright_args)) if command == "test" => test::run_all(&root, playwright_args),
+        Some((command, fire_args)) if command == "fire" => fire(&root, fire_args),
         _ => Err(format!("cannot run `cargo xtask {}`\n\n{USAGE}", args.join(" "))),
     };
     match outcome {
@@ -45,6 +48,14 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `cargo xtask fire ...`: `herald-devserver fire ...`, built first if needed.
+fn fire(root: &Path, args: &[String]) -> Result {
+    process::run(tools::cargo_command(root).args(["build", "--quiet", "--package", "herald-devserver"]))?;
+    process::run(
+        std::process::Command::new(target_dir(root).join("debug/herald-devserver")).arg("fire").args(args),
+    )
 }
 
 /// The checkout xtask runs for: the parent of `xtask/`. `cargo run` sets CARGO_MANIFEST_DIR

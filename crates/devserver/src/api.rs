@@ -14,14 +14,15 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::clock::rfc3339_seconds;
 use crate::error::{ApiError, FieldErrors};
-use crate::input::Input;
-use crate::store::User;
+use crate::input::{Input, looks_like_email};
+use crate::store::{Role, TenantId, TenantStatus, User, UserStatus};
 use crate::tokens::Claims;
 
 const BAD_CREDENTIALS: &str = "These credentials do not match our records.";
 
-/// The signed-in user of a request with a valid, unexpired, unrevoked bearer token; any
-/// other request is answered 401 `{"message":"Unauthenticated."}` before the handler runs.
+/// The signed-in user of a request with a valid, unexpired, unrevoked bearer token of an
+/// active account; any other request is answered 401 `{"message":"Unauthenticated."}`
+/// before the handler runs. Its methods are the policies routes check (Laravel's gates).
 pub struct Authenticated {
     pub user: User,
     pub claims: Claims,
@@ -33,12 +34,44 @@ impl FromRequestParts<AppState> for Authenticated {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer_token(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
         let claims = state.tokens().verify(token).map_err(|_| ApiError::unauthenticated())?;
-        if state.store().is_token_revoked(&claims.jti) {
+        if state.store().is_token_revoked(&claims.jti)? {
             return Err(ApiError::unauthenticated());
         }
-        let user =
-            claims.user_id().and_then(|id| state.store().user(id)).ok_or_else(ApiError::unauthenticated)?;
-        Ok(Authenticated { user, claims })
+        let Some(account) = claims.user_id().map(|id| state.store().account(id)).transpose()?.flatten()
+        else {
+            return Err(ApiError::unauthenticated());
+        };
+        if account.token_generation != claims.generation || account.user.status != UserStatus::Active {
+            return Err(ApiError::unauthenticated());
+        }
+        Ok(Authenticated { user: account.user, claims })
+    }
+}
+
+impl Authenticated {
+    pub fn is_system_admin(&self) -> bool {
+        self.user.role == Role::SystemAdmin
+    }
+
+    /// System admins only; 403 for everyone else.
+    pub fn require_system_admin(&self) -> Result<(), ApiError> {
+        if self.is_system_admin() { Ok(()) } else { Err(ApiError::forbidden()) }
+    }
+
+    /// A system admin, or an admin of `tenant_id`: who may manage a tenant's users, payments
+    /// and hotspot users.
+    pub fn require_tenant_admin_of(&self, tenant_id: TenantId) -> Result<(), ApiError> {
+        let own_admin = self.user.role == Role::TenantAdmin && self.user.tenant_id == Some(tenant_id);
+        if self.is_system_admin() || own_admin { Ok(()) } else { Err(ApiError::forbidden()) }
+    }
+
+    /// A system admin, or any member of `tenant_id`: who may see a tenant and its activity.
+    pub fn require_member_of(&self, tenant_id: TenantId) -> Result<(), ApiError> {
+        if self.is_system_admin() || self.user.tenant_id == Some(tenant_id) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
     }
 }
 
@@ -68,10 +101,25 @@ pub async fn login(State(state): State<AppState>, input: Input) -> Result<Json<V
     let lookup = state.clone();
     let user = tokio::task::spawn_blocking(move || lookup.store().user_with_credentials(&email, &password))
         .await
-        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Server Error"))?
+        .map_err(|_| ApiError::server_error("the password check stopped"))??
         .ok_or_else(|| ApiError::invalid("email", BAD_CREDENTIALS))?;
+    // Only now, with the password proven, may the answer say why the account cannot sign in.
+    let account =
+        state.store().account(user.id)?.ok_or_else(|| ApiError::invalid("email", BAD_CREDENTIALS))?;
+    if user.status == UserStatus::Suspended {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "Your account is suspended."));
+    }
+    match account.tenant_status {
+        Some(TenantStatus::Pending) => {
+            return Err(ApiError::new(StatusCode::FORBIDDEN, "Your organisation is waiting for approval."));
+        }
+        Some(TenantStatus::Suspended) => {
+            return Err(ApiError::new(StatusCode::FORBIDDEN, "Your organisation is suspended."));
+        }
+        Some(TenantStatus::Active) | None => {}
+    }
 
-    let issued = state.tokens().issue(user.id);
+    let issued = state.tokens().issue(user.id, account.token_generation);
     Ok(Json(json!({
         "token": issued.token,
         "token_type": "Bearer",
@@ -86,31 +134,21 @@ pub async fn me(authenticated: Authenticated) -> Json<User> {
 }
 
 /// `POST /api/logout`: the token is refused from now on, until it would have expired anyway.
-pub async fn logout(State(state): State<AppState>, authenticated: Authenticated) -> StatusCode {
+pub async fn logout(
+    State(state): State<AppState>,
+    authenticated: Authenticated,
+) -> Result<StatusCode, ApiError> {
     let claims = &authenticated.claims;
-    state.store().revoke_token(&claims.jti, claims.exp, state.clock().unix_seconds());
-    StatusCode::NO_CONTENT
-}
-
-/// Laravel's `email` rule in its lenient form: one `@` with something on both sides and no
-/// whitespace. Enough to tell a typo from an address; the lookup decides the rest.
-fn looks_like_email(text: &str) -> bool {
-    match text.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && !domain.is_empty()
-                && !domain.contains('@')
-                && !text.chars().any(char::is_whitespace)
-        }
-        None => false,
-    }
+    state.store().revoke_token(&claims.jti, claims.exp, state.clock().unix_seconds())?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[cfg(test)]
 mod tests {
     use axum::http::{HeaderMap, HeaderValue};
 
-    use crate::api::{bearer_token, looks_like_email};
+    use crate::api::bearer_token;
+    use crate::input::looks_like_email;
 
     #[test]
     fn bearer_tokens_are_read_as_laravel_reads_them() {

@@ -73,12 +73,12 @@ mod tests {
     use crate::store::Store;
 
     /// `expect` lists, for each channel name, which seeded users (1 Ada the system admin,
-    /// 2 Olive of Acme, 3 Gus of Globex, 4 Uma of Acme) may join it.
+    /// 2 Olive of Acme, 3 Gus of Globex, 4 Uma of Acme, 5 Ian of pending Initech) may join it.
     fn check(name: &str, expect: &[u64]) {
-        let store = Store::seeded();
-        let admitted: Vec<u64> = (1..=4)
+        let store = Store::in_memory();
+        let admitted: Vec<u64> = (1..=5)
             .filter(|&id| {
-                let user = store.user(id).unwrap();
+                let user = store.user(id).unwrap().unwrap();
                 Channel::parse(name).is_some_and(|channel| channel.admits(&user))
             })
             .collect();
@@ -91,7 +91,8 @@ mod tests {
         check("private-user.4", &[4]);
         check("private-tenant.1", &[2, 4]);
         check("private-tenant.2", &[3]);
-        check("private-tenant.3", &[]);
+        check("private-tenant.3", &[5]);
+        check("private-tenant.4", &[]);
         check("private-system.admin", &[1]);
         check("tenant.1", &[]);
         check("presence-tenant.1", &[]);

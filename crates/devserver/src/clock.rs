@@ -50,6 +50,11 @@ pub fn unix_seconds(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
 }
 
+/// The time `seconds` after the Unix epoch.
+pub fn from_unix_seconds(seconds: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(seconds)
+}
+
 /// `2025-01-31T12:00:00Z`: RFC 3339 in UTC, whole seconds, as Laravel serializes dates.
 pub fn rfc3339_seconds(time: SystemTime) -> String {
     humantime::format_rfc3339_seconds(time).to_string()

@@ -10,6 +10,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::store::Location;
+
 /// Everything the devserver is started with.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -37,6 +39,12 @@ pub struct Config {
     /// `--serve-app <dir>` / `HERALD_SERVE_APP`, default none (Trunk serves the app and
     /// proxies `/api` here).
     pub serve_app: Option<PathBuf>,
+    /// Where the database lives: `--data-dir DIR` / `HERALD_DATA_DIR`, default `.herald/data`
+    /// (relative to the working directory; the file inside is `herald.sqlite3`). The value
+    /// `:memory:` keeps the data in memory, gone when the server stops.
+    pub data: Location,
+    /// Delete the database and start from the seed: `--reset` / `HERALD_RESET=1`, default off.
+    pub reset: bool,
     /// Print one line per request to stderr. Not a flag: tests turn it off to keep output quiet.
     pub log_requests: bool,
 }
@@ -67,6 +75,10 @@ Herald's demo backend. Every option can also be set through the environment vari
   --jwt-secret SECRET    HS256 key for bearer tokens        HERALD_JWT_SECRET  herald-dev-jwt-secret
   --token-ttl SECONDS    bearer token lifetime              HERALD_TOKEN_TTL   28800
   --serve-app DIR        serve a built app (Trunk's dist/)  HERALD_SERVE_APP   (off)
+  --data-dir DIR         database folder, or :memory:       HERALD_DATA_DIR    .herald/data
+  --reset                delete the data and re-seed        HERALD_RESET=1     (off)
+
+  herald-devserver fire --help   describes the subcommand that causes events on a running server
   -h, --help             print this help
 ";
 
@@ -84,9 +96,22 @@ const APP_SECRET: Flag = Flag { name: "--app-secret", env: "HERALD_APP_SECRET" }
 const JWT_SECRET: Flag = Flag { name: "--jwt-secret", env: "HERALD_JWT_SECRET" };
 const TOKEN_TTL: Flag = Flag { name: "--token-ttl", env: "HERALD_TOKEN_TTL" };
 const SERVE_APP: Flag = Flag { name: "--serve-app", env: "HERALD_SERVE_APP" };
+const DATA_DIR: Flag = Flag { name: "--data-dir", env: "HERALD_DATA_DIR" };
+/// A switch: it takes no value on the command line; its variable is on when set to `1`.
+const RESET: Flag = Flag { name: "--reset", env: "HERALD_RESET" };
 
-const FLAGS: [&Flag; 8] =
-    [&ADDR, &PUSHER_URL, &APP_ID, &APP_KEY, &APP_SECRET, &JWT_SECRET, &TOKEN_TTL, &SERVE_APP];
+const FLAGS: [&Flag; 10] = [
+    &ADDR,
+    &PUSHER_URL,
+    &APP_ID,
+    &APP_KEY,
+    &APP_SECRET,
+    &JWT_SECRET,
+    &TOKEN_TTL,
+    &SERVE_APP,
+    &DATA_DIR,
+    &RESET,
+];
 
 impl Default for Config {
     fn default() -> Config {
@@ -99,6 +124,8 @@ impl Default for Config {
             jwt_secret: "herald-dev-jwt-secret".to_owned(),
             token_ttl: Duration::from_secs(28_800),
             serve_app: None,
+            data: Location::Folder(PathBuf::from(".herald/data")),
+            reset: false,
             log_requests: true,
         }
     }
@@ -131,6 +158,7 @@ impl Config {
             };
             let value = match inline_value {
                 Some(value) => value,
+                None if flag.name == RESET.name => "1".to_owned(),
                 None => args.next().ok_or(ConfigError::MissingValue(flag.name))?,
             };
             given.push((flag, value));
@@ -174,6 +202,23 @@ impl Config {
         }
         if let Some(value) = value_of(&SERVE_APP) {
             config.serve_app = Some(PathBuf::from(value));
+        }
+        if let Some(value) = value_of(&DATA_DIR) {
+            config.data =
+                if value == ":memory:" { Location::Memory } else { Location::Folder(PathBuf::from(value)) };
+        }
+        if let Some(value) = value_of(&RESET) {
+            config.reset = match value.as_str() {
+                "1" | "true" => true,
+                "0" | "false" => false,
+                _ => {
+                    return Err(ConfigError::InvalidValue {
+                        flag: RESET.name,
+                        value,
+                        reason: "use 1 or 0".to_owned(),
+                    });
+                }
+            };
         }
         Ok(config)
     }
@@ -220,6 +265,7 @@ impl std::error::Error for ConfigError {}
 #[cfg(test)]
 mod tests {
     use crate::config::{Config, ConfigError};
+    use crate::store::Location;
     use std::time::Duration;
 
     fn parse(args: &[&str], env: &[(&str, &str)]) -> Result<Config, ConfigError> {
@@ -267,10 +313,18 @@ mod tests {
                 "j",
                 "--serve-app",
                 "dist",
+                "--reset",
+                "--data-dir",
+                "var/data",
             ],
             &[],
         )
         .unwrap();
+        assert_eq!(config.data, Location::Folder("var/data".into()));
+        assert!(config.reset, "--reset is a switch: it did not take --data-dir as its value");
+        assert_eq!(parse(&["--data-dir", ":memory:"], &[]).unwrap().data, Location::Memory);
+        assert!(parse(&[], &[("HERALD_RESET", "1")]).unwrap().reset);
+        assert!(!parse(&[], &[]).unwrap().reset);
         assert_eq!(config.pusher_url.port(), Some(7001));
         assert_eq!((config.app_id.as_str(), config.app_key.as_str()), ("a", "k"));
         assert_eq!((config.app_secret.as_str(), config.jwt_secret.as_str()), ("s", "j"));

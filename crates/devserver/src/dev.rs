@@ -1,5 +1,7 @@
 //! Development-only routes: publish contract events, and ask Sockudo who is subscribed.
 //!
+//! Published events are recorded like those of real changes, so catch-up returns them too.
+//!
 //! `POST /api/dev/events` is what `broadcast(new X(...))` in Laravel's tinker is to a real
 //! backend: the demo, the end-to-end tests and a developer with curl use it to make events
 //! happen without business logic behind them. `GET /api/dev/channels` lets tests check
@@ -10,7 +12,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
@@ -18,8 +20,8 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::error::{ApiError, FieldErrors};
 use crate::events::{Audience, Event, EventKind, Subject};
-use crate::input::Input;
-use crate::pusher::{PusherErrorKind, is_valid_socket_id};
+use crate::input::{Input, Origin};
+use crate::pusher::PusherErrorKind;
 use crate::store::Role;
 
 /// At most this many events per request: enough to test coalescing and history bounds.
@@ -29,7 +31,7 @@ pub const MAX_COUNT: u64 = 1000;
 /// `X-Socket-ID` as Laravel's `toOthers()` does.
 pub async fn publish_events(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    origin: Origin,
     input: Input,
 ) -> Result<Json<Value>, ApiError> {
     let mut errors = FieldErrors::default();
@@ -40,21 +42,15 @@ pub async fn publish_events(
         }
         kind
     });
-    let subject = kind.and_then(|kind| subject_for(&state, kind, &input, &mut errors));
+    let subject = match kind {
+        Some(kind) => subject_for(&state, kind, &input, &mut errors)?,
+        None => None,
+    };
     let count = input.optional_integer("count", &mut errors).unwrap_or(1);
     if !(1..=MAX_COUNT).contains(&count) {
         errors.add("count", format!("The count field must be between 1 and {MAX_COUNT}."));
     }
     let fields = input.optional_object("fields", &mut errors);
-    let socket_id = headers
-        .get("x-socket-id")
-        .map(|value| String::from_utf8_lossy(value.as_bytes()).trim().to_owned())
-        .filter(|socket_id| !socket_id.is_empty());
-    if let Some(socket_id) = &socket_id
-        && !is_valid_socket_id(socket_id)
-    {
-        errors.add("socket_id", "The X-Socket-ID header is not a valid socket id.");
-    }
     errors.into_result()?;
     let (Some(kind), Some(subject)) = (kind, subject) else {
         return Err(ApiError::invalid("event", "The event field is required."));
@@ -73,14 +69,17 @@ pub async fn publish_events(
             })
             .collect()
     };
-    let outgoing: Vec<_> = events.iter().map(|event| event.outgoing(socket_id.as_deref())).collect();
+    state.store().write(|tx| events.iter().try_for_each(|event| tx.record(event)))?;
+    let outgoing: Vec<_> = events.iter().flat_map(|event| event.outgoing(origin.socket_id())).collect();
     let published = state.pusher().publish(&outgoing).await.map_err(|error| {
         let progress = if error.published > 0 {
             format!(" after {} of {} events were published", error.published, outgoing.len())
         } else {
             String::new()
         };
-        bad_gateway(&state, &error.kind, &progress)
+        let mut error = bad_gateway(&state, &error.kind, &progress);
+        error.message.push_str(" The events are recorded, so catch-up will return them.");
+        error
     })?;
     Ok(Json(json!({
         "published": published,
@@ -97,30 +96,30 @@ fn subject_for(
     kind: EventKind,
     input: &Input,
     errors: &mut FieldErrors,
-) -> Option<Subject> {
-    match kind.audience() {
+) -> Result<Option<Subject>, ApiError> {
+    Ok(match kind.audience() {
         Audience::Tenant => {
-            let id = input.required_integer("tenant_id", errors)?;
-            let tenant = state.store().tenant(id);
+            let Some(id) = input.required_integer("tenant_id", errors) else { return Ok(None) };
+            let tenant = state.store().tenant(id)?;
             if tenant.is_none() {
                 errors.add("tenant_id", "The selected tenant id is invalid.");
             }
             tenant.map(Subject::Tenant)
         }
         Audience::User => {
-            let id = input.required_integer("user_id", errors)?;
-            let user = state.store().user(id);
+            let Some(id) = input.required_integer("user_id", errors) else { return Ok(None) };
+            let user = state.store().user(id)?;
             if user.is_none() {
                 errors.add("user_id", "The selected user id is invalid.");
             }
             user.map(Subject::User)
         }
         Audience::Admin => {
-            let admins = state.store().users_with_role(Role::SystemAdmin);
+            let admins = state.store().users_with_role(Role::SystemAdmin)?;
             let approver = admins.first().map_or_else(|| "System".to_owned(), |admin| admin.name.clone());
             Some(Subject::Admin { approver })
         }
-    }
+    })
 }
 
 /// `GET /api/dev/channels?filter_by_prefix=...&info=...`: Sockudo's own answer to

@@ -38,6 +38,13 @@ impl ApiError {
         ApiError::new(StatusCode::FORBIDDEN, "This action is unauthorized.")
     }
 
+    /// 500 for a fault of the server's own (the database, a stopped task), never for a
+    /// client's mistake. The detail goes to the server's log, not to the client.
+    pub fn server_error(detail: impl std::fmt::Display) -> ApiError {
+        eprintln!("herald-devserver: server error: {detail}");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Server Error")
+    }
+
     pub fn not_found() -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "Not Found")
     }
@@ -61,6 +68,12 @@ impl ApiError {
             (Some(first), more) => format!("{first} (and {} more errors)", more - 1),
         };
         ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, message, errors }
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(error: rusqlite::Error) -> ApiError {
+        ApiError::server_error(format!("database: {error}"))
     }
 }
 

@@ -15,6 +15,7 @@ use std::time::{Duration, SystemTime};
 
 use rand::Rng;
 use rand::seq::SliceRandom;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::channels::Channel;
@@ -71,15 +72,29 @@ pub enum Subject {
     },
 }
 
-/// One generated event, ready to publish (and, later, to keep for catch-up).
+/// One event, ready to record for catch-up and to publish.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Event {
     /// Unique per event; also the payload's `id`.
     pub id: String,
     pub kind: EventKind,
-    pub channel: Channel,
+    /// Where it is broadcast: usually one channel; `TenantSuspended` goes to the tenant and
+    /// to the system admins, as a Laravel event's `broadcastOn()` may return several.
+    pub channels: Vec<Channel>,
     /// The payload: `id`, `occurred_at` and the event's own fields.
     pub payload: Map<String, Value>,
+}
+
+/// A recorded event as `GET /api/notifications` answers it: the fields of the Pusher frame
+/// that delivered it (`event`, `channel`, `data`), plus its `id` and `occurred_at`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EventRecord {
+    pub id: String,
+    pub channel: String,
+    /// The broadcast name, such as `App\Events\UserCreated`.
+    pub event: String,
+    pub data: Map<String, Value>,
+    pub occurred_at: String,
 }
 
 impl EventKind {
@@ -185,13 +200,27 @@ impl Event {
     /// audience (a caller's mistake), the fields that would describe the subject are
     /// generated instead, so this never fails.
     pub fn generate(kind: EventKind, subject: &Subject, now: SystemTime, rng: &mut impl Rng) -> Event {
+        let fields = Payloads { subject, now, rng: &mut *rng }.fields(kind);
+        Event::new(kind, vec![subject.channel()], fields, now, rng)
+    }
+
+    /// A `kind` event on `channels` with `fields` (a JSON object; anything else adds no fields),
+    /// a fresh id and `occurred_at` = `now`: what a real change broadcasts.
+    pub fn new(
+        kind: EventKind,
+        channels: Vec<Channel>,
+        fields: impl Into<Value>,
+        now: SystemTime,
+        rng: &mut impl Rng,
+    ) -> Event {
         let id = format!("evt_{}", hex::encode(rng.r#gen::<[u8; 12]>()));
         let mut payload = Map::new();
         payload.insert("id".into(), json!(id));
         payload.insert("occurred_at".into(), json!(rfc3339_millis(now)));
-        let fields = Payloads { subject, now, rng }.fields(kind);
-        payload.extend(fields);
-        Event { id, kind, channel: subject.channel(), payload }
+        if let Value::Object(fields) = fields.into() {
+            payload.extend(fields);
+        }
+        Event { id, kind, channels, payload }
     }
 
     /// Lays `fields` over the payload: objects merge key by key, at any depth, and anything
@@ -204,14 +233,18 @@ impl Event {
         }
     }
 
-    /// The event as Sockudo's HTTP API takes it, not delivered to `socket_id`.
-    pub fn outgoing(&self, socket_id: Option<&str>) -> OutgoingEvent {
-        OutgoingEvent {
-            name: self.kind.broadcast_name(),
-            channel: self.channel.name(),
-            data: Value::Object(self.payload.clone()).to_string(),
-            socket_id: socket_id.map(str::to_owned),
-        }
+    /// The event as Sockudo's HTTP API takes it, one per channel, not delivered to `socket_id`.
+    pub fn outgoing(&self, socket_id: Option<&str>) -> Vec<OutgoingEvent> {
+        let data = Value::Object(self.payload.clone()).to_string();
+        self.channels
+            .iter()
+            .map(|channel| OutgoingEvent {
+                name: self.kind.broadcast_name(),
+                channel: channel.name(),
+                data: data.clone(),
+                socket_id: socket_id.map(str::to_owned),
+            })
+            .collect()
     }
 }
 
@@ -436,10 +469,10 @@ mod tests {
     use crate::store::Store;
 
     fn subject_for(kind: EventKind) -> Subject {
-        let store = Store::seeded();
+        let store = Store::in_memory();
         match kind.audience() {
-            Audience::Tenant => Subject::Tenant(store.tenant(1).unwrap()),
-            Audience::User => Subject::User(store.user(4).unwrap()),
+            Audience::Tenant => Subject::Tenant(store.tenant(1).unwrap().unwrap()),
+            Audience::User => Subject::User(store.user(4).unwrap().unwrap()),
             Audience::Admin => Subject::Admin { approver: "Ada Admin".into() },
         }
     }
@@ -515,7 +548,7 @@ mod tests {
     fn each_audience_has_its_channel() {
         let mut rng = StdRng::seed_from_u64(1);
         let now = UNIX_EPOCH;
-        let mut channel = |kind| Event::generate(kind, &subject_for(kind), now, &mut rng).channel;
+        let mut channel = |kind| Event::generate(kind, &subject_for(kind), now, &mut rng).channels[0];
         assert_eq!(channel(EventKind::PaymentCompleted), Channel::Tenant(1));
         assert_eq!(channel(EventKind::PasswordChanged), Channel::User(4));
         assert_eq!(channel(EventKind::SystemAlert), Channel::SystemAdmin);
@@ -589,7 +622,7 @@ mod tests {
             UNIX_EPOCH,
             &mut rng,
         );
-        let outgoing = event.outgoing(Some("1.2"));
+        let outgoing = event.outgoing(Some("1.2")).remove(0);
         assert_eq!(outgoing.name, "App\\Events\\SystemAlert");
         assert_eq!(outgoing.channel, "private-system.admin");
         assert_eq!(outgoing.socket_id.as_deref(), Some("1.2"));

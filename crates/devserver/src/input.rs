@@ -7,16 +7,33 @@
 //! Laravel's validator does ("The email field is required.").
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, FieldErrors};
+use crate::pusher::is_valid_socket_id;
 
 /// The fields of a request body, from JSON or a form.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Input(Map<String, Value>);
+
+/// Whether a field must be in the body (`required`) or is checked only when sent (`sometimes`,
+/// for the partial updates of `PATCH`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    Required,
+    IfSent,
+}
+
+/// The longest text a field takes unless it says otherwise: a `VARCHAR(255)` in Laravel's
+/// default migrations.
+pub const MAX_TEXT: usize = 255;
+
+/// The shortest password a new one may be.
+pub const MIN_PASSWORD: usize = 8;
 
 /// The body limit every route shares (see [`crate::router`]).
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
@@ -38,6 +55,11 @@ impl Input {
             }
             Some(_) => Input::default(),
         }
+    }
+
+    /// The parameters of a query string, read like a form.
+    pub fn from_query(query: Option<&str>) -> Input {
+        Input::from_form(query.unwrap_or_default().as_bytes())
     }
 
     fn from_json(body: &[u8]) -> Input {
@@ -92,6 +114,83 @@ impl Input {
         }
     }
 
+    /// A text field checked as Laravel's `string|max:N` under `required` (`Presence::Required`)
+    /// or `sometimes|required` (`Presence::IfSent`: checked only when the body has the field),
+    /// trimmed. `None` when absent or invalid; the reason, if any, is added to `errors`.
+    pub fn text(
+        &self,
+        field: &str,
+        presence: Presence,
+        max_chars: usize,
+        errors: &mut FieldErrors,
+    ) -> Option<String> {
+        if presence == Presence::IfSent && !self.0.contains_key(field) {
+            return None;
+        }
+        let text = self.required_string(field, errors)?;
+        if text.chars().count() > max_chars {
+            errors.add(
+                field,
+                format!("The {} field must not be greater than {max_chars} characters.", label(field)),
+            );
+            return None;
+        }
+        Some(text)
+    }
+
+    /// A text field that must also look like an email address (Laravel's lenient `email` rule).
+    pub fn email(&self, field: &str, presence: Presence, errors: &mut FieldErrors) -> Option<String> {
+        let email = self.text(field, presence, MAX_TEXT, errors)?;
+        if !looks_like_email(&email) {
+            errors.add(field, format!("The {} field must be a valid email address.", label(field)));
+            return None;
+        }
+        Some(email)
+    }
+
+    /// A text field whose value must be one of `choices` (Laravel's `in:` rule): the matching value.
+    pub fn choice<T: Copy>(
+        &self,
+        field: &str,
+        presence: Presence,
+        choices: &[(&str, T)],
+        errors: &mut FieldErrors,
+    ) -> Option<T> {
+        let text = self.text(field, presence, MAX_TEXT, errors)?;
+        let found = choices.iter().find(|(name, _)| *name == text).map(|(_, value)| *value);
+        if found.is_none() {
+            errors.add(field, format!("The selected {} is invalid.", label(field)));
+        }
+        found
+    }
+
+    /// A new password as Laravel's `Password::min(8)` and `confirmed` rules check it: at least
+    /// 8 characters, at most 255, and the same as `{field}_confirmation`. Kept exactly as sent.
+    pub fn new_password(&self, field: &str, errors: &mut FieldErrors) -> Option<String> {
+        let password = self.required_secret(field, errors)?;
+        let length = password.chars().count();
+        if length < MIN_PASSWORD {
+            errors.add(
+                field,
+                format!("The {} field must be at least {MIN_PASSWORD} characters.", label(field)),
+            );
+            return None;
+        }
+        if length > MAX_TEXT {
+            errors.add(
+                field,
+                format!("The {} field must not be greater than {MAX_TEXT} characters.", label(field)),
+            );
+            return None;
+        }
+        let confirmation = self.0.get(&format!("{field}_confirmation")).and_then(Value::as_str);
+        if confirmation != Some(password.as_str()) {
+            errors.add(field, format!("The {} field confirmation does not match.", label(field)));
+            return None;
+        }
+        Some(password)
+    }
+
     /// An optional non-negative integer: a JSON number or a string of digits, as Laravel's
     /// `integer` rule accepts. `None` when absent, and also when present but not an integer,
     /// in which case "must be an integer" is added to `errors`.
@@ -130,9 +229,59 @@ impl Input {
     }
 }
 
+/// Laravel's `email` rule in its lenient form: one `@` with something on both sides and no
+/// whitespace. Enough to tell a typo from an address; the lookup decides the rest.
+pub fn looks_like_email(text: &str) -> bool {
+    match text.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && !text.chars().any(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
 /// How Laravel names a field in messages: `tenant_id` becomes "tenant id".
 pub fn label(field: &str) -> String {
     field.replace('_', " ")
+}
+
+/// The socket whose request this is, from the `X-Socket-ID` header Echo adds to the app's
+/// requests: the one socket a change's events are not sent to (Laravel's `toOthers()`).
+/// A header that is not a socket id is a 422, not silently ignored.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origin(Option<String>);
+
+impl Origin {
+    pub fn socket_id(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Origin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Origin, ApiError> {
+        let socket_id = parts
+            .headers
+            .get("x-socket-id")
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).trim().to_owned())
+            .filter(|socket_id| !socket_id.is_empty());
+        match socket_id {
+            Some(socket_id) if !is_valid_socket_id(&socket_id) => {
+                Err(ApiError::invalid("socket_id", "The X-Socket-ID header is not a valid socket id."))
+            }
+            socket_id => Ok(Origin(socket_id)),
+        }
+    }
+}
+
+/// The id in a route such as `/api/users/{user}`: canonical decimal digits, or 404 as
+/// Laravel's route-model binding answers any id it cannot find.
+pub fn route_id(text: &str) -> Result<u64, ApiError> {
+    text.parse::<u64>().ok().filter(|id| id.to_string() == text).ok_or_else(ApiError::not_found)
 }
 
 /// Reading the body honours the router's size limit: too large is a 413, not a 500.

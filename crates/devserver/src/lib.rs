@@ -1,46 +1,80 @@
 //! Herald's demo backend: the part of a Laravel + Sockudo deployment the app talks to.
 //!
 //! Herald is meant to be pointed at a real Laravel backend by changing its runtime config
-//! alone, so this server imitates one down to its error bodies (CONTRACT.md): bearer-token
-//! login, `/broadcasting/auth` for private channels, and a dev-only route that publishes the
-//! contract's events through Sockudo's HTTP API the way `broadcast()` does. It is a library
-//! as well as a binary so tests can run the whole router in-process.
+//! alone, so this server behaves like one down to its error bodies (CONTRACT.md): a SQLite
+//! database, Argon2 passwords, JWT bearer tokens that sign-out and suspension revoke,
+//! `/broadcasting/auth` for private channels, and real actions (register a tenant, approve
+//! it, add a user, record a payment...) each of which records its events and broadcasts them
+//! through Sockudo's HTTP API. It is a library as well as a binary so tests can run the whole
+//! router in-process.
 //!
 //! Codemap:
-//! - [`config`]: flags and environment variables.
-//! - [`store`]: accounts, tenants, revoked tokens; in memory now, SQLite later.
+//! - [`config`]: flags and environment variables. [`fire`]: the `fire` subcommand.
+//! - [`store`]: the SQLite database; every change runs in one transaction with its events.
 //! - [`tokens`]: JWTs. [`channels`]: who may join which private channel.
 //! - [`pusher`]: channel signatures and Sockudo's HTTP API. [`events`]: the event catalogue.
-//! - `api`, `broadcasting`, `dev`, `static_app`: the routes; [`error`] and [`input`]: their
-//!   Laravel-shaped errors and bodies.
+//! - The routes: `api` (sign-in and the policies), `broadcasting`, `tenants`, `users`,
+//!   `account`, `payments`, `hotspot` (and its expiry timer), `notices`, `notifications`
+//!   (catch-up), [`dev`], `static_app`; [`error`] and [`input`]: Laravel-shaped errors and
+//!   validation.
 //!
-//! Routes (JSON unless noted; errors as `{"message", "errors"?}`):
+//! Routes (JSON; errors as `{"message", "errors"?}`; the caller needed in brackets):
 //! - `GET /up`: `OK` as text, once the server is ready.
-//! - `POST /api/login`, `GET /api/me`, `POST /api/logout`: bearer-token session.
+//! - `POST /api/login`, `GET /api/me`, `POST /api/logout`: the bearer-token session.
+//! - `PATCH /api/me`, `PUT /api/me/password` [anyone signed in]: ProfileUpdated, PasswordChanged.
 //! - `POST /broadcasting/auth`: private-channel signatures, form or JSON body.
-//! - `POST /api/dev/events`, `GET /api/dev/channels`: publish events, list Sockudo's channels.
+//! - `GET /api/notifications?after=&limit=` [anyone]: catch-up on the caller's channels.
+//! - `POST /api/register` [nobody]: a pending tenant and its owner; TenantRegistered.
+//! - `GET /api/tenants?status=`, `POST /api/tenants` [system admin]: TenantCreated.
+//! - `GET /api/tenants/{id}` [member], `PATCH` [its admin]: TenantUpdated.
+//! - `POST /api/tenants/{id}/approve`, `/suspend {reason}` [system admin]: TenantApproved,
+//!   TenantSuspended (on the tenant's and the admins' channels).
+//! - `GET|POST /api/tenants/{id}/users` [its admin]: UserCreated. `PATCH|DELETE
+//!   /api/users/{id}`, `POST /api/users/{id}/suspend {reason}`, `/activate` [its admin]:
+//!   UserUpdated, UserDeleted, AccountSuspended or AccountActivated (+ UserUpdated).
+//! - `POST /api/tenants/{id}/payments` [its admin]: PaymentCompleted or PaymentFailed.
+//! - `POST /api/tenants/{id}/hotspot-users` [its admin]: HotspotUserCreated; a timer
+//!   broadcasts HotspotUserExpired when the session ends.
+//! - `GET /api/tenants/{id}/activity?limit=` [member]: payments, hotspot and notices, newest first.
+//! - `POST /api/tenants/{id}/notices`, `POST /api/system/alerts` [system admin]:
+//!   SystemNotification, SystemAlert.
+//! - `POST /api/dev/events`, `GET /api/dev/channels`: publish generated events (recorded like
+//!   the rest), list Sockudo's channels. No token: loopback-only development routes.
 //! - With `--serve-app DIR`: `GET /config.json` (pointed at `--pusher-url`) and the files of
 //!   `DIR`, with `index.html` for other paths outside `/api` and `/broadcasting` that do not
 //!   name an asset file (a missing `.wasm` or `.js` is a 404).
 //!
+//! Checks run in Laravel's order: 401 (no valid token), 404 (unknown id, route-model
+//! binding), 403 (policy), 422 (validation). Requests that cause events honour `X-Socket-ID`.
+//!
 //! Invariant: a client's mistake is answered with a 4xx and a JSON `message`, never a panic
-//! or a 500. Invariant: the app secret and JWT secret leave this process only as signatures.
-//! Invariant: the request log has method, path, status and time, never headers or queries.
+//! or a 500. Invariant: a change and its events are committed together or not at all; a
+//! Sockudo that is down fails no change (the events wait for catch-up). Invariant: the app
+//! secret and JWT secret leave this process only as signatures. Invariant: the request log
+//! has method, path, status and time, never headers or queries.
 
 pub mod channels;
 pub mod clock;
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod fire;
 pub mod input;
 pub mod pusher;
 pub mod store;
 pub mod tokens;
 
+mod account;
 mod api;
 mod broadcasting;
-mod dev;
+pub mod dev;
+mod hotspot;
+mod notices;
+mod notifications;
+mod payments;
 mod static_app;
+mod tenants;
+mod users;
 
 use std::io::Write;
 use std::sync::Arc;
@@ -51,14 +85,17 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post, put};
 
+use crate::channels::Channel;
 pub use crate::clock::Clock;
 pub use crate::config::{Config, ConfigError, USAGE};
 use crate::error::ApiError;
+use crate::events::{Event, EventKind};
 use crate::input::BODY_LIMIT_BYTES;
+use crate::input::Origin;
 use crate::pusher::{Credentials, PusherClient};
-use crate::store::Store;
+use crate::store::{Store, Tx};
 use crate::tokens::Tokens;
 
 /// Everything the handlers share. Cloning is cheap: it is one `Arc`.
@@ -76,14 +113,15 @@ struct Shared {
 }
 
 impl AppState {
-    /// State for `config` on the system clock. Seeds the store, which hashes the demo
-    /// password once (tens of milliseconds).
-    pub fn new(config: Config) -> AppState {
+    /// State for `config` on the system clock. Opens the database, creating and seeding it
+    /// on first start (which hashes the demo password once, tens of milliseconds).
+    pub fn new(config: Config) -> Result<AppState, rusqlite::Error> {
         AppState::with_clock(config, Clock::system())
     }
 
     /// State whose notion of "now" (token expiry, timestamps, request signing) is `clock`.
-    pub fn with_clock(config: Config, clock: Clock) -> AppState {
+    pub fn with_clock(config: Config, clock: Clock) -> Result<AppState, rusqlite::Error> {
+        let store = Store::open(&config.data, config.reset)?;
         let tokens = Tokens::new(&config.jwt_secret, config.token_ttl, clock.clone());
         let credentials = Credentials {
             app_id: config.app_id.clone(),
@@ -91,8 +129,8 @@ impl AppState {
             secret: config.app_secret.clone(),
         };
         let pusher = PusherClient::new(config.pusher_url.clone(), credentials, clock.clone());
-        let shared = Shared { store: Store::seeded(), tokens, pusher, clock, config };
-        AppState { shared: Arc::new(shared) }
+        let shared = Shared { store, tokens, pusher, clock, config };
+        Ok(AppState { shared: Arc::new(shared) })
     }
 
     pub fn config(&self) -> &Config {
@@ -114,6 +152,56 @@ impl AppState {
     pub fn pusher(&self) -> &PusherClient {
         &self.shared.pusher
     }
+
+    /// A new `kind` event on `channels` carrying `fields`, occurring now.
+    pub fn event(&self, kind: EventKind, channels: Vec<Channel>, fields: serde_json::Value) -> Event {
+        Event::new(kind, channels, fields, self.clock().now(), &mut rand::thread_rng())
+    }
+
+    /// Runs `change` in one transaction, records the events it returns in the same
+    /// transaction, then broadcasts them (except to `origin`). This is how every route that
+    /// changes data causes its events: the change and its events are kept together or not at
+    /// all, and nothing is broadcast about a change that did not happen.
+    pub async fn change<T>(
+        &self,
+        origin: &Origin,
+        change: impl FnOnce(&Tx<'_>) -> Result<(T, Vec<Event>), ApiError>,
+    ) -> Result<T, ApiError> {
+        let (value, events) = self.store().write(|tx| {
+            let (value, events) = change(tx)?;
+            events.iter().try_for_each(|event| tx.record(event))?;
+            Ok::<_, ApiError>((value, events))
+        })?;
+        self.broadcast(&events, origin).await;
+        Ok(value)
+    }
+
+    /// Expires the hotspot users whose time is up, broadcasting `HotspotUserExpired` for each;
+    /// the server does this every second. Returns how many expired.
+    pub async fn expire_hotspot_users(&self) -> Result<usize, ApiError> {
+        hotspot::expire_due(self).await
+    }
+
+    /// Broadcasts events already recorded by the change that caused them, except to the
+    /// socket `origin` (Laravel's `toOthers()`). A Sockudo that cannot be reached does not undo
+    /// the change or fail the request: the events are kept, and a client gets them through
+    /// catch-up. The failure is logged, as Laravel logs a failed broadcast job.
+    pub async fn broadcast(&self, events: &[Event], origin: &Origin) {
+        let outgoing: Vec<_> = events.iter().flat_map(|event| event.outgoing(origin.socket_id())).collect();
+        if outgoing.is_empty() {
+            return;
+        }
+        if let Err(error) = self.pusher().publish(&outgoing).await {
+            let names: Vec<&str> = events.iter().map(|event| event.kind.name()).collect();
+            eprintln!(
+                "herald-devserver: broadcasting {} failed after {} of {} messages ({}); kept for catch-up",
+                names.join(", "),
+                error.published,
+                outgoing.len(),
+                error.kind
+            );
+        }
+    }
 }
 
 /// Every route, with the shared body limit and (unless turned off) the request log.
@@ -125,6 +213,23 @@ pub fn router(state: AppState) -> Router {
         .route("/api/me", get(api::me))
         .route("/api/logout", post(api::logout))
         .route("/broadcasting/auth", post(broadcasting::authorize))
+        .route("/api/register", post(tenants::register))
+        .route("/api/me", patch(account::update_profile))
+        .route("/api/me/password", put(account::change_password))
+        .route("/api/notifications", get(notifications::catch_up))
+        .route("/api/tenants", get(tenants::index).post(tenants::create))
+        .route("/api/tenants/{tenant}", get(tenants::show).patch(tenants::update))
+        .route("/api/tenants/{tenant}/approve", post(tenants::approve))
+        .route("/api/tenants/{tenant}/suspend", post(tenants::suspend))
+        .route("/api/tenants/{tenant}/notices", post(notices::notify_tenant))
+        .route("/api/tenants/{tenant}/activity", get(notifications::tenant_activity))
+        .route("/api/tenants/{tenant}/users", get(users::index).post(users::create))
+        .route("/api/users/{user}", patch(users::update).delete(users::destroy))
+        .route("/api/users/{user}/suspend", post(users::suspend))
+        .route("/api/users/{user}/activate", post(users::activate))
+        .route("/api/tenants/{tenant}/payments", post(payments::record))
+        .route("/api/tenants/{tenant}/hotspot-users", post(hotspot::create))
+        .route("/api/system/alerts", post(notices::alert_admins))
         .route("/api/dev/events", post(dev::publish_events))
         .route("/api/dev/channels", get(dev::channels));
     if state.config().serve_app.is_some() {
@@ -152,7 +257,9 @@ pub async fn run(config: Config) -> std::io::Result<()> {
             dir.display()
         )));
     }
-    let state = AppState::new(config);
+    let state = AppState::new(config)
+        .map_err(|error| std::io::Error::other(format!("the database could not be opened: {error}")))?;
+    tokio::spawn(hotspot::expire_periodically(state.clone()));
     let listener = tokio::net::TcpListener::bind(state.config().addr).await?;
     let addr = listener.local_addr()?;
     println!("herald-devserver listening on http://{addr}");

@@ -1,16 +1,27 @@
-//! Accounts, tenants and revoked tokens: the devserver's only state.
+//! The devserver's data: tenants, accounts, payments, hotspot users, revoked tokens and every
+//! event it has broadcast, in one SQLite database.
 //!
-//! It lives in memory behind a mutex for now; SQLite comes later. The API is shaped for that
-//! change: every method takes `&self`, returns owned values (never a reference into the
-//! storage, which a database could not hand out) and names a question the routes ask
-//! ("the user with this email", "is this token revoked") rather than exposing collections.
+//! The database is a file in the data folder (`--data-dir`), created, migrated and seeded on
+//! first start, or a private in-memory database for tests. Reads are methods on [`Store`];
+//! every change goes through [`Store::write`], which runs a closure in one transaction on a
+//! [`Tx`]. A route changes its records and records the events that change causes in the
+//! same transaction, so a failure at any step leaves nothing half-written: no user without
+//! its `UserCreated`, no event about a change that was rolled back.
+//!
+//! Methods return owned values and name the question a route asks ("the user with this
+//! email", "is this token revoked"), never a table.
 
-use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::channels::Channel;
+use crate::events::{Event, EventRecord};
 
 pub type UserId = u64;
 pub type TenantId = u64;
@@ -60,115 +71,718 @@ pub struct Tenant {
     pub status: TenantStatus,
 }
 
-/// The devserver's data. Cheap to share behind an `Arc`; all methods lock internally.
-pub struct Store {
-    data: Mutex<Data>,
+/// A recorded payment: `{id, amount, currency, payer, reference}`, as `Payment*` events carry it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Payment {
+    pub id: u64,
+    /// A decimal string with two places, such as `"12.50"`.
+    pub amount: String,
+    pub currency: String,
+    pub payer: String,
+    pub reference: String,
+}
+
+/// A hotspot user: `{id, username, package, expires_at}`, `expires_at` in RFC 3339.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HotspotUser {
+    pub id: u64,
+    pub username: String,
+    pub package: String,
+    pub expires_at: String,
+}
+
+/// The fields of a user to create; the password arrives already hashed.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub name: String,
+    pub email: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub tenant_id: Option<TenantId>,
+}
+
+/// What a signed-in request needs to know about its user: the record, and the token
+/// generation a token must carry to be accepted (see [`Tx::set_user_status`]).
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub user: User,
+    pub token_generation: u64,
+    /// The status of the user's tenant; `None` for system admins.
+    pub tenant_status: Option<TenantStatus>,
 }
 
 /// The password every seeded account has, as the contract's dev defaults say.
 pub const SEEDED_PASSWORD: &str = "password";
 
-struct Data {
-    users: Vec<(User, PasswordHashString)>,
-    tenants: Vec<Tenant>,
-    /// Revoked token ids (`jti`) with the expiry (Unix seconds) after which the token would be
-    /// rejected anyway, so the set can be pruned and stays as small as the live tokens.
-    revoked: HashMap<String, u64>,
+/// The file the database lives in, inside the data folder.
+pub const DATABASE_FILE: &str = "herald.sqlite3";
+
+/// The devserver's data. Cheap to share behind an `Arc`; all methods lock internally.
+pub struct Store {
+    connection: Mutex<Connection>,
 }
 
-/// An Argon2 hash in PHC string form (`$argon2id$v=19$...`).
-type PasswordHashString = String;
+/// A change in progress: see [`Store::write`].
+pub struct Tx<'a> {
+    tx: rusqlite::Transaction<'a>,
+}
+
+/// Where the data lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// `DIR/herald.sqlite3`, created with its folder when missing.
+    Folder(PathBuf),
+    /// A private database that disappears with the process: tests and throwaway stacks.
+    Memory,
+}
 
 impl Store {
-    /// The contract's seeded tenants and accounts, all with the password `password`.
-    pub fn seeded() -> Store {
-        let hash = seeded_password_hash().to_owned();
-        let user = |id, name: &str, email: &str, role, tenant_id| {
-            let user = User {
-                id,
-                name: name.to_owned(),
-                email: email.to_owned(),
-                role,
-                tenant_id,
-                status: UserStatus::Active,
-            };
-            (user, hash.clone())
+    /// Opens (creating, migrating and seeding as needed) the database at `location`. With
+    /// `reset`, an existing database is deleted first, so the seed is all there is.
+    pub fn open(location: &Location, reset: bool) -> Result<Store, rusqlite::Error> {
+        let connection = match location {
+            Location::Memory => Connection::open_in_memory()?,
+            Location::Folder(dir) => {
+                let path = dir.join(DATABASE_FILE);
+                std::fs::create_dir_all(dir).map_err(|error| io_error(dir, error))?;
+                if reset {
+                    for suffix in ["", "-wal", "-shm"] {
+                        let file = PathBuf::from(format!("{}{suffix}", path.display()));
+                        match std::fs::remove_file(&file) {
+                            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                                return Err(io_error(&file, error));
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                let connection = Connection::open(&path)?;
+                // WAL lets a reader (another tool with the file open) not block the server.
+                connection.pragma_update(None, "journal_mode", "WAL")?;
+                connection
+            }
         };
-        let tenant = |id, name: &str, email: &str| Tenant {
-            id,
-            name: name.to_owned(),
-            email: email.to_owned(),
-            status: TenantStatus::Active,
-        };
-        Store {
-            data: Mutex::new(Data {
-                users: vec![
-                    user(1, "Ada Admin", "admin@herald.test", Role::SystemAdmin, None),
-                    user(2, "Olive Owner", "owner@acme.test", Role::TenantAdmin, Some(1)),
-                    user(3, "Gus Owner", "owner@globex.test", Role::TenantAdmin, Some(2)),
-                    user(4, "Uma User", "user@acme.test", Role::User, Some(1)),
-                ],
-                tenants: vec![
-                    tenant(1, "Acme Networks", "billing@acme.test"),
-                    tenant(2, "Globex Hotspots", "billing@globex.test"),
-                ],
-                revoked: HashMap::new(),
-            }),
-        }
+        connection.pragma_update(None, "foreign_keys", true)?;
+        let mut store = Store { connection: Mutex::new(connection) };
+        store.migrate()?;
+        Ok(store)
     }
 
-    pub fn user(&self, id: UserId) -> Option<User> {
-        self.lock().users.iter().find(|(user, _)| user.id == id).map(|(user, _)| user.clone())
+    /// A seeded in-memory store, for tests.
+    pub fn in_memory() -> Store {
+        Store::open(&Location::Memory, false).expect("an in-memory SQLite database opens")
+    }
+
+    /// Applies the migrations the database has not had yet, then seeds a new database. The
+    /// schema version is SQLite's `user_version`.
+    fn migrate(&mut self) -> Result<(), rusqlite::Error> {
+        let connection = self.connection.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let version: usize = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        let tx = connection.transaction()?;
+        for (index, migration) in MIGRATIONS.iter().enumerate().skip(version) {
+            tx.execute_batch(migration)?;
+            tx.pragma_update(None, "user_version", index + 1)?;
+        }
+        if version == 0 {
+            seed(&tx)?;
+        }
+        tx.commit()
+    }
+
+    /// Runs `change` in one transaction: committed when it returns `Ok`, rolled back when it
+    /// returns `Err` (or a statement fails), so nothing is ever half-written.
+    pub fn write<T, E>(&self, change: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<rusqlite::Error>,
+    {
+        let mut connection = self.lock();
+        let tx = Tx { tx: connection.transaction()? };
+        let value = change(&tx)?;
+        tx.tx.commit()?;
+        Ok(value)
+    }
+
+    /// Runs `query` on the current data; a read-only view that sees only committed changes.
+    pub fn read<T>(
+        &self,
+        query: impl FnOnce(&Tx<'_>) -> Result<T, rusqlite::Error>,
+    ) -> Result<T, rusqlite::Error> {
+        let mut connection = self.lock();
+        let tx = Tx { tx: connection.transaction()? };
+        query(&tx)
+    }
+
+    pub fn user(&self, id: UserId) -> Result<Option<User>, rusqlite::Error> {
+        self.read(|tx| tx.user(id))
+    }
+
+    pub fn tenant(&self, id: TenantId) -> Result<Option<Tenant>, rusqlite::Error> {
+        self.read(|tx| tx.tenant(id))
+    }
+
+    /// The account a token's subject names, for the bearer-token check.
+    pub fn account(&self, id: UserId) -> Result<Option<Account>, rusqlite::Error> {
+        self.read(|tx| {
+            tx.tx
+                .query_row(
+                    "SELECT u.id, u.name, u.email, u.role, u.tenant_id, u.status, u.token_generation, t.status
+                     FROM users u LEFT JOIN tenants t ON t.id = u.tenant_id WHERE u.id = ?1",
+                    [id],
+                    |row| {
+                        Ok(Account {
+                            user: user_from_row(row)?,
+                            token_generation: row.get(6)?,
+                            tenant_status: row.get::<_, Option<String>>(7)?.map(|s| tenant_status(&s)),
+                        })
+                    },
+                )
+                .optional()
+        })
     }
 
     /// Users with `role`, in id order.
-    pub fn users_with_role(&self, role: Role) -> Vec<User> {
-        let data = self.lock();
-        data.users.iter().filter(|(user, _)| user.role == role).map(|(user, _)| user.clone()).collect()
+    pub fn users_with_role(&self, role: Role) -> Result<Vec<User>, rusqlite::Error> {
+        self.read(|tx| {
+            let mut statement = tx.tx.prepare(&format!("{SELECT_USER} WHERE role = ?1 ORDER BY id"))?;
+            statement.query_map([role_name(role)], user_from_row)?.collect()
+        })
     }
 
-    pub fn tenant(&self, id: TenantId) -> Option<Tenant> {
-        self.lock().tenants.iter().find(|tenant| tenant.id == id).cloned()
-    }
-
-    /// The user whose email and password match. Emails compare case-insensitively, as they do
-    /// under MySQL's default collation in a Laravel app.
+    /// The user whose email and password match, with their token generation. Emails compare
+    /// case-insensitively, as they do under MySQL's default collation in a Laravel app.
     ///
     /// This runs Argon2 (tens of milliseconds): call it from a blocking task. An unknown email
     /// still costs one verification, so response time does not reveal which emails exist.
-    pub fn user_with_credentials(&self, email: &str, password: &str) -> Option<User> {
-        let found = self
-            .lock()
-            .users
-            .iter()
-            .find(|(user, _)| user.email.eq_ignore_ascii_case(email))
-            .map(|(user, hash)| (user.clone(), hash.clone()));
-        match found {
+    pub fn user_with_credentials(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<Option<User>, rusqlite::Error> {
+        let found = self.read(|tx| tx.user_and_password_hash_by_email(email))?;
+        Ok(match found {
             Some((user, hash)) => password_matches(password, &hash).then_some(user),
             None => {
                 password_matches(password, seeded_password_hash());
                 None
             }
-        }
+        })
     }
 
     /// Marks a token id as revoked until `expires_at` (Unix seconds), and forgets revocations
     /// whose tokens have expired by `now`.
-    pub fn revoke_token(&self, jti: &str, expires_at: u64, now: u64) {
-        let mut data = self.lock();
-        data.revoked.retain(|_, expiry| *expiry > now);
-        data.revoked.insert(jti.to_owned(), expires_at);
+    pub fn revoke_token(&self, jti: &str, expires_at: u64, now: u64) -> Result<(), rusqlite::Error> {
+        self.write(|tx| {
+            tx.tx.execute("DELETE FROM revoked_tokens WHERE expires_at <= ?1", [now])?;
+            tx.tx.execute(
+                "INSERT OR REPLACE INTO revoked_tokens (jti, expires_at) VALUES (?1, ?2)",
+                params![jti, expires_at],
+            )?;
+            Ok(())
+        })
     }
 
-    pub fn is_token_revoked(&self, jti: &str) -> bool {
-        self.lock().revoked.contains_key(jti)
+    pub fn is_token_revoked(&self, jti: &str) -> Result<bool, rusqlite::Error> {
+        self.read(|tx| {
+            tx.tx.query_row("SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?1)", [jti], |row| {
+                row.get(0)
+            })
+        })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Data> {
-        // A panic while holding the lock cannot leave `Data` half-updated in a way that matters
-        // more than refusing every later request would, so a poisoned lock is simply reused.
-        self.data.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock happened outside a committed transaction (SQLite
+        // rolls an unfinished one back), so the connection is still consistent: reuse it.
+        self.connection.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+impl Tx<'_> {
+    pub fn user(&self, id: UserId) -> Result<Option<User>, rusqlite::Error> {
+        self.tx.query_row(&format!("{SELECT_USER} WHERE id = ?1"), [id], user_from_row).optional()
+    }
+
+    /// The members of a tenant, in id order.
+    pub fn users_of_tenant(&self, tenant_id: TenantId) -> Result<Vec<User>, rusqlite::Error> {
+        let mut statement = self.tx.prepare(&format!("{SELECT_USER} WHERE tenant_id = ?1 ORDER BY id"))?;
+        statement.query_map([tenant_id], user_from_row)?.collect()
+    }
+
+    fn user_and_password_hash_by_email(
+        &self,
+        email: &str,
+    ) -> Result<Option<(User, String)>, rusqlite::Error> {
+        self.tx
+            .query_row(
+                "SELECT id, name, email, role, tenant_id, status, password_hash FROM users WHERE email = ?1",
+                [email],
+                |row| Ok((user_from_row(row)?, row.get(6)?)),
+            )
+            .optional()
+    }
+
+    /// The user's password hash, to check a current password before changing it.
+    pub fn password_hash(&self, id: UserId) -> Result<Option<String>, rusqlite::Error> {
+        self.tx.query_row("SELECT password_hash FROM users WHERE id = ?1", [id], |row| row.get(0)).optional()
+    }
+
+    /// Whether another account than `except` already signs in with `email` (in any case).
+    pub fn email_taken(&self, email: &str, except: Option<UserId>) -> Result<bool, rusqlite::Error> {
+        self.tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE email = ?1 AND id IS NOT ?2)",
+            params![email, except],
+            |row| row.get(0),
+        )
+    }
+
+    pub fn insert_user(&self, new: &NewUser) -> Result<User, rusqlite::Error> {
+        self.tx.execute(
+            "INSERT INTO users (name, email, password_hash, role, tenant_id, status)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'active')",
+            params![new.name, new.email, new.password_hash, role_name(new.role), new.tenant_id],
+        )?;
+        let id = self.last_id();
+        Ok(self.user(id)?.expect("the row just inserted"))
+    }
+
+    /// Changes a user's name, email and role; `None` keeps the current value.
+    pub fn update_user(
+        &self,
+        id: UserId,
+        name: Option<&str>,
+        email: Option<&str>,
+        role: Option<Role>,
+    ) -> Result<Option<User>, rusqlite::Error> {
+        self.tx.execute(
+            "UPDATE users SET name = COALESCE(?2, name), email = COALESCE(?3, email),
+             role = COALESCE(?4, role) WHERE id = ?1",
+            params![id, name, email, role.map(role_name)],
+        )?;
+        self.user(id)
+    }
+
+    /// Sets a user's status. Suspending also moves the user to a new token generation, so
+    /// every token issued before is refused: suspension signs the person out everywhere.
+    pub fn set_user_status(&self, id: UserId, status: UserStatus) -> Result<Option<User>, rusqlite::Error> {
+        let revoke = status == UserStatus::Suspended;
+        self.tx.execute(
+            "UPDATE users SET status = ?2, token_generation = token_generation + ?3 WHERE id = ?1",
+            params![id, user_status_name(status), u64::from(revoke)],
+        )?;
+        self.user(id)
+    }
+
+    pub fn set_password_hash(&self, id: UserId, hash: &str) -> Result<(), rusqlite::Error> {
+        self.tx.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![id, hash])?;
+        Ok(())
+    }
+
+    pub fn delete_user(&self, id: UserId) -> Result<bool, rusqlite::Error> {
+        Ok(self.tx.execute("DELETE FROM users WHERE id = ?1", [id])? == 1)
+    }
+
+    pub fn tenant(&self, id: TenantId) -> Result<Option<Tenant>, rusqlite::Error> {
+        self.tx.query_row(&format!("{SELECT_TENANT} WHERE id = ?1"), [id], tenant_from_row).optional()
+    }
+
+    /// Tenants in id order, all of them or those with `status`.
+    pub fn tenants(&self, status: Option<TenantStatus>) -> Result<Vec<Tenant>, rusqlite::Error> {
+        let mut statement =
+            self.tx.prepare(&format!("{SELECT_TENANT} WHERE ?1 IS NULL OR status = ?1 ORDER BY id"))?;
+        statement.query_map([status.map(tenant_status_name)], tenant_from_row)?.collect()
+    }
+
+    pub fn insert_tenant(
+        &self,
+        name: &str,
+        email: &str,
+        status: TenantStatus,
+    ) -> Result<Tenant, rusqlite::Error> {
+        self.tx.execute(
+            "INSERT INTO tenants (name, email, status) VALUES (?1, ?2, ?3)",
+            params![name, email, tenant_status_name(status)],
+        )?;
+        Ok(self.tenant(self.last_id())?.expect("the row just inserted"))
+    }
+
+    /// Changes a tenant's name and email; `None` keeps the current value.
+    pub fn update_tenant(
+        &self,
+        id: TenantId,
+        name: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<Option<Tenant>, rusqlite::Error> {
+        self.tx.execute(
+            "UPDATE tenants SET name = COALESCE(?2, name), email = COALESCE(?3, email) WHERE id = ?1",
+            params![id, name, email],
+        )?;
+        self.tenant(id)
+    }
+
+    pub fn set_tenant_status(
+        &self,
+        id: TenantId,
+        status: TenantStatus,
+    ) -> Result<Option<Tenant>, rusqlite::Error> {
+        self.tx.execute(
+            "UPDATE tenants SET status = ?2 WHERE id = ?1",
+            params![id, tenant_status_name(status)],
+        )?;
+        self.tenant(id)
+    }
+
+    pub fn insert_payment(
+        &self,
+        tenant_id: TenantId,
+        payment: &NewPayment,
+        failure: Option<&str>,
+    ) -> Result<Payment, rusqlite::Error> {
+        self.tx.execute(
+            "INSERT INTO payments (tenant_id, amount, currency, payer, reference, failure)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![tenant_id, payment.amount, payment.currency, payment.payer, payment.reference, failure],
+        )?;
+        Ok(Payment {
+            id: self.last_id(),
+            amount: payment.amount.clone(),
+            currency: payment.currency.clone(),
+            payer: payment.payer.clone(),
+            reference: payment.reference.clone(),
+        })
+    }
+
+    /// Whether the tenant already has a hotspot user called `username`.
+    pub fn hotspot_username_taken(
+        &self,
+        tenant_id: TenantId,
+        username: &str,
+    ) -> Result<bool, rusqlite::Error> {
+        self.tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM hotspot_users WHERE tenant_id = ?1 AND username = ?2)",
+            params![tenant_id, username],
+            |row| row.get(0),
+        )
+    }
+
+    /// Adds a hotspot user whose session ends at `expires_at` (Unix seconds).
+    pub fn insert_hotspot_user(
+        &self,
+        tenant_id: TenantId,
+        username: &str,
+        package: &str,
+        expires_at: u64,
+    ) -> Result<HotspotUser, rusqlite::Error> {
+        self.tx.execute(
+            "INSERT INTO hotspot_users (tenant_id, username, package, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![tenant_id, username, package, expires_at],
+        )?;
+        Ok(HotspotUser {
+            id: self.last_id(),
+            username: username.to_owned(),
+            package: package.to_owned(),
+            expires_at: crate::clock::rfc3339_seconds(crate::clock::from_unix_seconds(expires_at)),
+        })
+    }
+
+    /// Marks every hotspot user whose time is up by `now` (Unix seconds) as expired, and
+    /// returns them with their tenants, oldest expiry first.
+    pub fn expire_hotspot_users(&self, now: u64) -> Result<Vec<(TenantId, HotspotUser)>, rusqlite::Error> {
+        let mut statement = self.tx.prepare(
+            "UPDATE hotspot_users SET expired = 1 WHERE expired = 0 AND expires_at <= ?1
+             RETURNING tenant_id, id, username, package, expires_at",
+        )?;
+        let mut expired: Vec<(TenantId, HotspotUser)> = statement
+            .query_map([now], |row| {
+                let expires_at: u64 = row.get(4)?;
+                Ok((
+                    row.get(0)?,
+                    HotspotUser {
+                        id: row.get(1)?,
+                        username: row.get(2)?,
+                        package: row.get(3)?,
+                        expires_at: crate::clock::rfc3339_seconds(crate::clock::from_unix_seconds(
+                            expires_at,
+                        )),
+                    },
+                ))
+            })?
+            .collect::<Result<_, _>>()?;
+        expired.sort_by(|a, b| (&a.1.expires_at, a.1.id).cmp(&(&b.1.expires_at, b.1.id)));
+        Ok(expired)
+    }
+
+    /// Keeps `event` for catch-up, on each of its channels.
+    pub fn record(&self, event: &Event) -> Result<(), rusqlite::Error> {
+        let occurred_at = event.payload.get("occurred_at").and_then(Value::as_str).unwrap_or_default();
+        self.tx.execute(
+            "INSERT INTO events (id, name, payload, occurred_at) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                event.id,
+                event.kind.broadcast_name(),
+                Value::Object(event.payload.clone()).to_string(),
+                occurred_at
+            ],
+        )?;
+        let seq = self.tx.last_insert_rowid();
+        for channel in &event.channels {
+            self.tx.execute(
+                "INSERT OR IGNORE INTO event_channels (event_seq, channel) VALUES (?1, ?2)",
+                params![seq, channel.name()],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Whether an event with this id was recorded.
+    pub fn event_exists(&self, id: &str) -> Result<bool, rusqlite::Error> {
+        self.tx.query_row("SELECT EXISTS (SELECT 1 FROM events WHERE id = ?1)", [id], |row| row.get(0))
+    }
+
+    /// Up to `limit` events on any of `channels` recorded after the event `after` (from the
+    /// first when `None`), oldest first. An event on several of the channels comes once, with
+    /// the first of them by name.
+    pub fn events_after(
+        &self,
+        channels: &[Channel],
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<EventRecord>, rusqlite::Error> {
+        let after_seq: i64 = match after {
+            Some(id) => self
+                .tx
+                .query_row("SELECT seq FROM events WHERE id = ?1", [id], |row| row.get(0))
+                .optional()?
+                .unwrap_or(i64::MAX),
+            None => 0,
+        };
+        let names: Vec<String> = channels.iter().map(Channel::name).collect();
+        let placeholders = vec!["?"; names.len().max(1)].join(", ");
+        let sql = format!(
+            "SELECT e.id, MIN(c.channel), e.name, e.payload, e.occurred_at
+             FROM events e JOIN event_channels c ON c.event_seq = e.seq
+             WHERE e.seq > ? AND c.channel IN ({placeholders})
+             GROUP BY e.seq ORDER BY e.seq LIMIT ?"
+        );
+        let mut values: Vec<rusqlite::types::Value> = vec![after_seq.into()];
+        values.extend(names.into_iter().map(rusqlite::types::Value::from));
+        if channels.is_empty() {
+            values.push(rusqlite::types::Value::Null);
+        }
+        values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+        let mut statement = self.tx.prepare(&sql)?;
+        statement.query_map(rusqlite::params_from_iter(values), event_record_from_row)?.collect()
+    }
+
+    /// Up to `limit` events on `channel` whose names are among `names`, newest first.
+    pub fn latest_events(
+        &self,
+        channel: Channel,
+        names: &[String],
+        limit: u64,
+    ) -> Result<Vec<EventRecord>, rusqlite::Error> {
+        let placeholders = vec!["?"; names.len().max(1)].join(", ");
+        let sql = format!(
+            "SELECT e.id, c.channel, e.name, e.payload, e.occurred_at
+             FROM events e JOIN event_channels c ON c.event_seq = e.seq
+             WHERE c.channel = ? AND e.name IN ({placeholders})
+             ORDER BY e.seq DESC LIMIT ?"
+        );
+        let mut values: Vec<rusqlite::types::Value> = vec![channel.name().into()];
+        values.extend(names.iter().cloned().map(rusqlite::types::Value::from));
+        if names.is_empty() {
+            values.push(rusqlite::types::Value::Null);
+        }
+        values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+        let mut statement = self.tx.prepare(&sql)?;
+        statement.query_map(rusqlite::params_from_iter(values), event_record_from_row)?.collect()
+    }
+
+    fn last_id(&self) -> u64 {
+        u64::try_from(self.tx.last_insert_rowid()).unwrap_or(0)
+    }
+}
+
+/// A payment to record, validated by the route.
+#[derive(Clone, Debug)]
+pub struct NewPayment {
+    pub amount: String,
+    pub currency: String,
+    pub payer: String,
+    pub reference: String,
+}
+
+/// The schema, one migration per entry; a database at version N has had the first N.
+/// Ids are `AUTOINCREMENT`, never reused: a new user must not inherit a deleted one's
+/// channel, and with it the deleted user's history.
+const MIGRATIONS: &[&str] = &["
+    CREATE TABLE tenants (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        email TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'active', 'suspended'))
+    );
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('system_admin', 'tenant_admin', 'user')),
+        tenant_id INTEGER REFERENCES tenants (id),
+        status TEXT NOT NULL CHECK (status IN ('active', 'suspended')),
+        token_generation INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX users_by_tenant ON users (tenant_id);
+    CREATE TABLE revoked_tokens (
+        jti TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE TABLE payments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        tenant_id INTEGER NOT NULL REFERENCES tenants (id),
+        amount TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        payer TEXT NOT NULL,
+        reference TEXT NOT NULL,
+        failure TEXT
+    );
+    CREATE TABLE hotspot_users (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        tenant_id INTEGER NOT NULL REFERENCES tenants (id),
+        username TEXT NOT NULL,
+        package TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        expired INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (tenant_id, username)
+    );
+    CREATE INDEX hotspot_users_by_expiry ON hotspot_users (expired, expires_at);
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        occurred_at TEXT NOT NULL
+    );
+    CREATE TABLE event_channels (
+        channel TEXT NOT NULL,
+        event_seq INTEGER NOT NULL REFERENCES events (seq) ON DELETE CASCADE,
+        PRIMARY KEY (channel, event_seq)
+    ) WITHOUT ROWID;
+"];
+
+/// The contract's seeded tenants and accounts, all with the password `password`, plus one
+/// registration waiting for approval so the approvals page has something to show.
+fn seed(tx: &rusqlite::Transaction<'_>) -> Result<(), rusqlite::Error> {
+    let tenants = [
+        (1, "Acme Networks", "billing@acme.test", "active"),
+        (2, "Globex Hotspots", "billing@globex.test", "active"),
+        (3, "Initech Wireless", "owner@initech.test", "pending"),
+    ];
+    for (id, name, email, status) in tenants {
+        tx.execute(
+            "INSERT INTO tenants (id, name, email, status) VALUES (?1, ?2, ?3, ?4)",
+            params![id, name, email, status],
+        )?;
+    }
+    let hash = seeded_password_hash();
+    let users = [
+        (1, "Ada Admin", "admin@herald.test", "system_admin", None),
+        (2, "Olive Owner", "owner@acme.test", "tenant_admin", Some(1)),
+        (3, "Gus Owner", "owner@globex.test", "tenant_admin", Some(2)),
+        (4, "Uma User", "user@acme.test", "user", Some(1)),
+        (5, "Ian Initech", "owner@initech.test", "tenant_admin", Some(3)),
+    ];
+    for (id, name, email, role, tenant_id) in users {
+        tx.execute(
+            "INSERT INTO users (id, name, email, password_hash, role, tenant_id, status)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active')",
+            params![id, name, email, hash, role, tenant_id],
+        )?;
+    }
+    Ok(())
+}
+
+const SELECT_USER: &str = "SELECT id, name, email, role, tenant_id, status FROM users";
+const SELECT_TENANT: &str = "SELECT id, name, email, status FROM tenants";
+
+fn user_from_row(row: &Row<'_>) -> Result<User, rusqlite::Error> {
+    Ok(User {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        email: row.get(2)?,
+        role: match row.get::<_, String>(3)?.as_str() {
+            "system_admin" => Role::SystemAdmin,
+            "tenant_admin" => Role::TenantAdmin,
+            _ => Role::User,
+        },
+        tenant_id: row.get(4)?,
+        status: match row.get::<_, String>(5)?.as_str() {
+            "suspended" => UserStatus::Suspended,
+            _ => UserStatus::Active,
+        },
+    })
+}
+
+fn tenant_from_row(row: &Row<'_>) -> Result<Tenant, rusqlite::Error> {
+    Ok(Tenant {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        email: row.get(2)?,
+        status: tenant_status(&row.get::<_, String>(3)?),
+    })
+}
+
+fn event_record_from_row(row: &Row<'_>) -> Result<EventRecord, rusqlite::Error> {
+    let payload: String = row.get(3)?;
+    Ok(EventRecord {
+        id: row.get(0)?,
+        channel: row.get(1)?,
+        event: row.get(2)?,
+        data: serde_json::from_str::<Map<String, Value>>(&payload).unwrap_or_default(),
+        occurred_at: row.get(4)?,
+    })
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::SystemAdmin => "system_admin",
+        Role::TenantAdmin => "tenant_admin",
+        Role::User => "user",
+    }
+}
+
+fn user_status_name(status: UserStatus) -> &'static str {
+    match status {
+        UserStatus::Active => "active",
+        UserStatus::Suspended => "suspended",
+    }
+}
+
+pub fn tenant_status_name(status: TenantStatus) -> &'static str {
+    match status {
+        TenantStatus::Pending => "pending",
+        TenantStatus::Active => "active",
+        TenantStatus::Suspended => "suspended",
+    }
+}
+
+fn tenant_status(name: &str) -> TenantStatus {
+    match name {
+        "pending" => TenantStatus::Pending,
+        "suspended" => TenantStatus::Suspended,
+        _ => TenantStatus::Active,
+    }
+}
+
+fn io_error(path: &Path, error: std::io::Error) -> rusqlite::Error {
+    rusqlite::Error::InvalidPath(PathBuf::from(format!("{}: {error}", path.display())))
+}
+
+/// Hashes a new password with Argon2 (tens of milliseconds: call it from a blocking task).
+pub fn hash_password(password: &str) -> String {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("Argon2 with default parameters hashes any password")
+        .to_string()
 }
 
 /// One Argon2 hash of [`SEEDED_PASSWORD`], computed once per process and shared by every seeded
@@ -176,16 +790,10 @@ impl Store {
 /// slow, and a server (or a test suite building many servers) should pay for it once.
 fn seeded_password_hash() -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| {
-        let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        Argon2::default()
-            .hash_password(SEEDED_PASSWORD.as_bytes(), &salt)
-            .expect("Argon2 with default parameters hashes any password")
-            .to_string()
-    })
+    HASH.get_or_init(|| hash_password(SEEDED_PASSWORD))
 }
 
-fn password_matches(password: &str, hash: &str) -> bool {
+pub fn password_matches(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
         .unwrap_or(false)
@@ -193,23 +801,61 @@ fn password_matches(password: &str, hash: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::store::{Role, SEEDED_PASSWORD, Store};
+    use crate::store::{Location, Role, SEEDED_PASSWORD, Store, TenantStatus, UserStatus};
 
     #[test]
     fn seeded_accounts_log_in_with_the_dev_password_only() {
-        let store = Store::seeded();
-        let ada = store.user_with_credentials("ADMIN@herald.test", SEEDED_PASSWORD).unwrap();
+        let store = Store::in_memory();
+        let ada = store.user_with_credentials("ADMIN@herald.test", SEEDED_PASSWORD).unwrap().unwrap();
         assert_eq!((ada.id, ada.role, ada.tenant_id), (1, Role::SystemAdmin, None));
-        assert_eq!(store.user_with_credentials("admin@herald.test", "Password"), None);
-        assert_eq!(store.user_with_credentials("nobody@herald.test", SEEDED_PASSWORD), None);
+        assert_eq!(store.user_with_credentials("admin@herald.test", "Password").unwrap(), None);
+        assert_eq!(store.user_with_credentials("nobody@herald.test", SEEDED_PASSWORD).unwrap(), None);
     }
 
     #[test]
     fn revocations_are_forgotten_once_the_token_has_expired_anyway() {
-        let store = Store::seeded();
-        store.revoke_token("old", 100, 50);
-        store.revoke_token("new", 300, 200);
-        assert!(store.is_token_revoked("new"));
-        assert!(!store.is_token_revoked("old"), "pruned: it expired at 100, before 200");
+        let store = Store::in_memory();
+        store.revoke_token("old", 100, 50).unwrap();
+        store.revoke_token("new", 300, 200).unwrap();
+        assert!(store.is_token_revoked("new").unwrap());
+        assert!(!store.is_token_revoked("old").unwrap(), "pruned: it expired at 100, before 200");
+    }
+
+    #[test]
+    fn a_failed_change_leaves_nothing_written() {
+        let store = Store::in_memory();
+        let result: Result<(), rusqlite::Error> = store.write(|tx| {
+            tx.set_tenant_status(1, TenantStatus::Suspended)?;
+            Err(rusqlite::Error::QueryReturnedNoRows)
+        });
+        assert!(result.is_err());
+        assert_eq!(store.tenant(1).unwrap().unwrap().status, TenantStatus::Active);
+    }
+
+    #[test]
+    fn suspension_moves_the_user_to_a_new_token_generation() {
+        let store = Store::in_memory();
+        let before = store.account(4).unwrap().unwrap().token_generation;
+        store.write(|tx| tx.set_user_status(4, UserStatus::Suspended)).unwrap();
+        let after = store.account(4).unwrap().unwrap();
+        assert_eq!((after.user.status, after.token_generation), (UserStatus::Suspended, before + 1));
+        store.write(|tx| tx.set_user_status(4, UserStatus::Active)).unwrap();
+        assert_eq!(store.account(4).unwrap().unwrap().token_generation, before + 1, "activation keeps it");
+    }
+
+    #[test]
+    fn data_survives_reopening_and_reset_reseeds() {
+        let dir = std::env::temp_dir().join(format!("herald-store-test-{}", std::process::id()));
+        let location = Location::Folder(dir.clone());
+        let store = Store::open(&location, true).unwrap();
+        store.write(|tx| tx.set_tenant_status(3, TenantStatus::Active)).unwrap();
+        drop(store);
+        let reopened = Store::open(&location, false).unwrap();
+        assert_eq!(reopened.tenant(3).unwrap().unwrap().status, TenantStatus::Active);
+        drop(reopened);
+        let reset = Store::open(&location, true).unwrap();
+        assert_eq!(reset.tenant(3).unwrap().unwrap().status, TenantStatus::Pending);
+        drop(reset);
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

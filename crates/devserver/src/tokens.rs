@@ -4,7 +4,8 @@
 //! waiting for a 401. Expiry is checked here against [`Clock`] instead of by `jsonwebtoken`
 //! (whose check reads the system clock and allows a minute of leeway), so tests control "now"
 //! and a token is rejected exactly when its `exp` is reached. Logout cannot un-sign a JWT, so
-//! it records the `jti` in the store's revoked set.
+//! it records the `jti` in the store's revoked set; suspension moves the user to a new
+//! generation (`gen`), which revokes all of their tokens at once.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -26,6 +27,10 @@ pub struct Claims {
     pub exp: u64,
     /// A random id, so one token can be revoked on logout.
     pub jti: String,
+    /// The user's token generation when the token was issued. Suspending a user starts a new
+    /// generation, which revokes every token issued before in one step.
+    #[serde(default, rename = "gen")]
+    pub generation: u64,
 }
 
 /// A freshly signed token and what the login response says about it.
@@ -62,12 +67,13 @@ impl Tokens {
         }
     }
 
-    pub fn issue(&self, user_id: UserId) -> IssuedToken {
+    /// A token for `user_id` in the user's current token `generation`.
+    pub fn issue(&self, user_id: UserId, generation: u64) -> IssuedToken {
         let iat = self.clock.unix_seconds();
         let exp = iat.saturating_add(self.ttl.as_secs());
         let mut jti = [0u8; 16];
         rand::thread_rng().fill_bytes(&mut jti);
-        let claims = Claims { sub: user_id.to_string(), iat, exp, jti: hex::encode(jti) };
+        let claims = Claims { sub: user_id.to_string(), iat, exp, jti: hex::encode(jti), generation };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 signing with an HMAC key cannot fail");
         IssuedToken { token, expires_at: UNIX_EPOCH + Duration::from_secs(exp) }
@@ -110,7 +116,7 @@ mod tests {
     #[test]
     fn a_token_is_refused_from_the_second_it_expires() {
         let (tokens, clock) = tokens(60);
-        let issued = tokens.issue(4);
+        let issued = tokens.issue(4, 0);
         let claims = tokens.verify(&issued.token).unwrap();
         assert_eq!((claims.user_id(), claims.exp - claims.iat), (Some(4), 60));
         assert_eq!(issued.expires_at, UNIX_EPOCH + Duration::from_secs(claims.exp));
@@ -124,15 +130,15 @@ mod tests {
     fn a_token_signed_with_another_secret_is_invalid() {
         let (tokens, clock) = tokens(60);
         let other = Tokens::new("other-secret", Duration::from_secs(60), clock);
-        assert_eq!(tokens.verify(&other.issue(1).token), Err(TokenError::Invalid));
+        assert_eq!(tokens.verify(&other.issue(1, 0).token), Err(TokenError::Invalid));
         assert_eq!(tokens.verify("not.a.jwt"), Err(TokenError::Invalid));
     }
 
     #[test]
     fn every_token_has_its_own_id() {
         let (tokens, _) = tokens(60);
-        let first = tokens.verify(&tokens.issue(1).token).unwrap();
-        let second = tokens.verify(&tokens.issue(1).token).unwrap();
+        let first = tokens.verify(&tokens.issue(1, 0).token).unwrap();
+        let second = tokens.verify(&tokens.issue(1, 0).token).unwrap();
         assert_ne!(first.jti, second.jti);
     }
 }

@@ -29,7 +29,7 @@ fn wait_with_limit(mut child: Child, limit: Duration) -> std::process::ExitStatu
 #[tokio::test]
 async fn prints_its_port_logs_requests_without_secrets_and_stops_on_sigterm() {
     let mut child = Command::new(BINARY)
-        .args(["--addr", "127.0.0.1:0", "--pusher-url", "http://127.0.0.1:9"])
+        .args(["--addr", "127.0.0.1:0", "--pusher-url", "http://127.0.0.1:9", "--data-dir", ":memory:"])
         .env("HERALD_JWT_SECRET", "binary-test-secret")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -86,4 +86,108 @@ fn help_and_bad_flags() {
 
     let public = Command::new(BINARY).args(["--addr", "0.0.0.0:8000"]).output().unwrap();
     assert_eq!(public.status.code(), Some(2), "only loopback addresses are allowed");
+}
+
+/// A running binary on a data folder, stopped with SIGTERM when dropped.
+struct Running {
+    child: Option<Child>,
+    base: String,
+}
+
+impl Running {
+    fn start(data_dir: &std::path::Path, extra: &[&str]) -> Running {
+        let mut child = Command::new(BINARY)
+            .args(["--addr", "127.0.0.1:0", "--pusher-url", "http://127.0.0.1:9", "--data-dir"])
+            .arg(data_dir)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let base = line
+            .trim()
+            .strip_prefix("herald-devserver listening on ")
+            .expect("the listening line")
+            .to_owned();
+        Running { child: Some(child), base }
+    }
+
+    async fn login(&self, email: &str) -> reqwest::Response {
+        reqwest::Client::new()
+            .post(format!("{}/api/login", self.base))
+            .json(&serde_json::json!({"email": email, "password": "password"}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    fn stop(mut self) {
+        let child = self.child.take().unwrap();
+        Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        assert!(wait_with_limit(child, Duration::from_secs(20)).success());
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[tokio::test]
+async fn data_survives_a_restart_and_reset_brings_back_the_seed() {
+    let dir = std::env::temp_dir().join(format!("herald-devserver-binary-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let server = Running::start(&dir, &[]);
+    let login = server.login("owner@acme.test").await;
+    let token = login.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+    let member = serde_json::json!({"name": "Nia Njoroge", "email": "nia@acme.test", "role": "user",
+                                    "password": "password", "password_confirmation": "password"});
+    let created = reqwest::Client::new()
+        .post(format!("{}/api/tenants/1/users", server.base))
+        .bearer_auth(&token)
+        .json(&member)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        created.status(),
+        201,
+        "created even though Sockudo is unreachable: the event waits for catch-up"
+    );
+    server.stop();
+    assert!(dir.join("herald.sqlite3").is_file());
+
+    let restarted = Running::start(&dir, &[]);
+    assert_eq!(restarted.login("nia@acme.test").await.status(), 200, "the new user outlived the restart");
+    let me = reqwest::Client::new()
+        .get(format!("{}/api/me", restarted.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200, "so did the owner's token");
+    let events = reqwest::Client::new()
+        .get(format!("{}/api/notifications", restarted.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(events["data"][0]["event"], "App\\Events\\UserCreated", "and the event, for catch-up");
+    restarted.stop();
+
+    let reset = Running::start(&dir, &["--reset"]);
+    assert_eq!(reset.login("nia@acme.test").await.status(), 422, "--reset starts again from the seed");
+    assert_eq!(reset.login("owner@acme.test").await.status(), 200);
+    reset.stop();
+    std::fs::remove_dir_all(&dir).unwrap();
 }

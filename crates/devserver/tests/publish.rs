@@ -191,7 +191,10 @@ async fn a_refusing_sockudo_is_a_502_that_names_its_status() {
     assert_eq!(answer.status, StatusCode::BAD_GATEWAY);
     assert_eq!(
         answer.body,
-        json!({"message": format!("Sockudo at {url} answered HTTP 401: Invalid signature.")})
+        json!({"message": format!(
+            "Sockudo at {url} answered HTTP 401: Invalid signature. \
+             The events are recorded, so catch-up will return them."
+        )})
     );
 }
 

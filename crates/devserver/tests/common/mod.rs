@@ -8,6 +8,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use herald_devserver::store::Location;
 use herald_devserver::{AppState, Clock, Config, router};
 use http_body_util::BodyExt;
 use serde_json::Value;
@@ -36,6 +37,7 @@ pub struct TestServer {
 pub fn test_config(pusher_url: &str) -> Config {
     Config {
         pusher_url: pusher_url.parse().expect("a valid test URL"),
+        data: Location::Memory,
         log_requests: false,
         ..Config::default()
     }
@@ -44,7 +46,7 @@ pub fn test_config(pusher_url: &str) -> Config {
 impl TestServer {
     pub fn new(config: Config) -> TestServer {
         let clock = Clock::manual(UNIX_EPOCH + Duration::from_secs(START));
-        let state = AppState::with_clock(config, clock.clone());
+        let state = AppState::with_clock(config, clock.clone()).expect("an in-memory database opens");
         TestServer { router: router(state.clone()), state, clock }
     }
 
@@ -53,9 +55,11 @@ impl TestServer {
         TestServer::new(test_config("http://127.0.0.1:9"))
     }
 
-    /// A valid token for a seeded user, minted directly rather than through a slow Argon2 login.
+    /// A valid token for a user, minted directly rather than through a slow Argon2 login.
     pub fn token_for(&self, user_id: u64) -> String {
-        self.state.tokens().issue(user_id).token
+        let generation =
+            self.state.store().account(user_id).unwrap().map_or(0, |account| account.token_generation);
+        self.state.tokens().issue(user_id, generation).token
     }
 
     pub async fn send(&self, request: Request<Body>) -> Answer {
@@ -83,6 +87,18 @@ impl TestServer {
             .body(Body::from(body.to_string()))
             .unwrap();
         self.send(request).await
+    }
+
+    /// Any method with an optional JSON body.
+    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> Answer {
+        let builder = request(method, path, token);
+        let request = match body {
+            Some(body) => {
+                builder.header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string()))
+            }
+            None => builder.body(Body::empty()),
+        };
+        self.send(request.unwrap()).await
     }
 
     pub async fn post_form(&self, path: &str, token: Option<&str>, body: &str) -> Answer {

@@ -250,7 +250,7 @@ impl Devserver {
         let mut child = Command::new(&binary)
             .current_dir(dir.path())
             .env_clear()
-            .args(["--addr", "127.0.0.1:0", "--pusher-url", pusher_url])
+            .args(["--addr", "127.0.0.1:0", "--pusher-url", pusher_url, "--data-dir", ":memory:"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log)
@@ -288,6 +288,57 @@ impl Devserver {
         let answer: Value = response.json().await.expect("a JSON answer");
         assert!(status.is_success(), "the devserver refused {request}: {status} {answer}");
         answer
+    }
+}
+
+/// An answer from the demo backend: its status and JSON body (`Null` when empty).
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Devserver {
+    /// Any request to the backend, as `token`'s person (or nobody), with `X-Socket-ID` when
+    /// `socket_id` is given.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&Token>,
+        body: Option<Value>,
+        socket_id: Option<&str>,
+    ) -> Answer {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a valid method");
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base))
+            .header("accept", "application/json");
+        if let Some(token) = token {
+            request = request.bearer_auth(token.expose());
+        }
+        if let Some(socket_id) = socket_id {
+            request = request.header("x-socket-id", socket_id);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap_or_else(|error| panic!("{method} {path}: {error}"));
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("a readable body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Answer { status, body }
+    }
+
+    /// Like [`Devserver::call`], failing the test unless the answer is 2xx.
+    pub async fn ok(&self, method: &str, path: &str, token: &Token, body: Option<Value>) -> Value {
+        let answer = self.call(method, path, Some(token), body, None).await;
+        assert!((200..300).contains(&answer.status), "{method} {path}: {} {}", answer.status, answer.body);
+        answer.body
     }
 }
 

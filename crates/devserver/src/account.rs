@@ -1,0 +1,96 @@
+//! A person's own account: their profile and their password.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::AppState;
+use crate::api::Authenticated;
+use crate::channels::Channel;
+use crate::error::{ApiError, FieldErrors};
+use crate::events::EventKind;
+use crate::input::{Input, MAX_TEXT, Origin, Presence};
+use crate::store::{User, password_matches};
+use crate::tenants::hash_in_background;
+use crate::users::user_updated;
+
+/// `PATCH /api/me {name?, email?}`: answers with the user, as `GET /api/me` does.
+/// `ProfileUpdated` tells the person's other tabs; `UserUpdated` their tenant's admins.
+pub async fn update_profile(
+    State(state): State<AppState>,
+    actor: Authenticated,
+    origin: Origin,
+    input: Input,
+) -> Result<Json<User>, ApiError> {
+    let me = actor.user;
+    let mut errors = FieldErrors::default();
+    let name = input.text("name", Presence::IfSent, MAX_TEXT, &mut errors);
+    let email = input.email("email", Presence::IfSent, &mut errors);
+    errors.into_result()?;
+    let user = state
+        .change(&origin, |tx| {
+            if let Some(email) = &email
+                && tx.email_taken(email, Some(me.id))?
+            {
+                return Err(ApiError::invalid("email", "The email has already been taken."));
+            }
+            let user = tx
+                .update_user(me.id, name.as_deref(), email.as_deref(), None)?
+                .ok_or_else(ApiError::not_found)?;
+            if user == me {
+                return Ok((user, Vec::new()));
+            }
+            let mut events = vec![state.event(
+                EventKind::ProfileUpdated,
+                vec![Channel::User(me.id)],
+                json!({ "user": user }),
+            )];
+            if let Some(tenant_id) = user.tenant_id {
+                events.push(user_updated(&state, tenant_id, &user));
+            }
+            Ok((user, events))
+        })
+        .await?;
+    Ok(Json(user))
+}
+
+/// `PUT /api/me/password {current_password, password, password_confirmation}`: 204.
+/// This session stays signed in; `PasswordChanged` warns the person's other tabs.
+pub async fn change_password(
+    State(state): State<AppState>,
+    actor: Authenticated,
+    origin: Origin,
+    input: Input,
+) -> Result<StatusCode, ApiError> {
+    let me = actor.user;
+    let mut errors = FieldErrors::default();
+    let current = input.required_secret("current_password", &mut errors);
+    let password = input.new_password("password", &mut errors);
+    if let Some(current) = current.clone() {
+        let hash = state.store().read(|tx| tx.password_hash(me.id))?.unwrap_or_default();
+        let matches = tokio::task::spawn_blocking(move || password_matches(&current, &hash))
+            .await
+            .map_err(|_| ApiError::server_error("the password check stopped"))?;
+        if !matches {
+            errors.add("current_password", "The password is incorrect.");
+        }
+    }
+    errors.into_result()?;
+    let Some(password) = password else {
+        return Err(ApiError::validation(FieldErrors::default()));
+    };
+    let hash = hash_in_background(password).await?;
+    state
+        .change(&origin, |tx| {
+            tx.set_password_hash(me.id, &hash)?;
+            let event = state.event(
+                EventKind::PasswordChanged,
+                vec![Channel::User(me.id)],
+                json!({ "user_id": me.id }),
+            );
+            Ok(((), vec![event]))
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,102 @@
+//! Hotspot users: guests on a tenant's Wi-Fi with a package that runs out.
+//!
+//! Creating one is `HotspotUserCreated`; a background task expires the ones whose time is up
+//! and broadcasts `HotspotUserExpired`, as a scheduled Laravel job would.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::api::Authenticated;
+use crate::channels::Channel;
+use crate::error::{ApiError, FieldErrors};
+use crate::events::EventKind;
+use crate::input::{Input, MAX_TEXT, Origin, Presence};
+use crate::tenants::existing_tenant;
+
+/// The longest package: a year, in seconds.
+const MAX_SECONDS: u64 = 31_536_000;
+
+/// `POST /api/tenants/{tenant}/hotspot-users {username, package, seconds}`: a session of
+/// `seconds` from now.
+pub async fn create(
+    State(state): State<AppState>,
+    actor: Authenticated,
+    origin: Origin,
+    Path(tenant): Path<String>,
+    input: Input,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let tenant_id = existing_tenant(&state, &tenant)?.id;
+    actor.require_tenant_admin_of(tenant_id)?;
+    let mut errors = FieldErrors::default();
+    let username = input.text("username", Presence::Required, 64, &mut errors).and_then(|username| {
+        let valid = username.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+        if !valid {
+            errors.add(
+                "username",
+                "The username field may only contain letters, numbers, dots, dashes and underscores.",
+            );
+        }
+        valid.then_some(username)
+    });
+    let package = input.text("package", Presence::Required, MAX_TEXT, &mut errors);
+    let seconds = input.required_integer("seconds", &mut errors).and_then(|seconds| {
+        let valid = (1..=MAX_SECONDS).contains(&seconds);
+        if !valid {
+            errors.add("seconds", format!("The seconds field must be between 1 and {MAX_SECONDS}."));
+        }
+        valid.then_some(seconds)
+    });
+    errors.into_result()?;
+    let (Some(username), Some(package), Some(seconds)) = (username, package, seconds) else {
+        return Err(ApiError::validation(FieldErrors::default()));
+    };
+    let expires_at = state.clock().unix_seconds() + seconds;
+    let hotspot_user = state
+        .change(&origin, |tx| {
+            if tx.hotspot_username_taken(tenant_id, &username)? {
+                return Err(ApiError::invalid("username", "The username has already been taken."));
+            }
+            let hotspot_user = tx.insert_hotspot_user(tenant_id, &username, &package, expires_at)?;
+            let fields = json!({ "hotspot_user": hotspot_user });
+            Ok((
+                hotspot_user,
+                vec![state.event(EventKind::HotspotUserCreated, vec![Channel::Tenant(tenant_id)], fields)],
+            ))
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "data": hotspot_user }))))
+}
+
+/// Expires what is due, then again every second, for as long as the server runs.
+pub async fn expire_periodically(state: AppState) {
+    let mut ticks = tokio::time::interval(Duration::from_secs(1));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        // A failure is logged by `ApiError::server_error`; the next tick tries again.
+        let _ = expire_due(&state).await;
+    }
+}
+
+/// One pass: every hotspot user whose time is up is marked expired, with its event.
+pub async fn expire_due(state: &AppState) -> Result<usize, ApiError> {
+    let now = state.clock().unix_seconds();
+    state
+        .change(&Origin::default(), |tx| {
+            let expired = tx.expire_hotspot_users(now)?;
+            let events: Vec<_> = expired
+                .iter()
+                .map(|(tenant_id, hotspot_user)| {
+                    let fields = json!({ "hotspot_user": hotspot_user });
+                    state.event(EventKind::HotspotUserExpired, vec![Channel::Tenant(*tenant_id)], fields)
+                })
+                .collect();
+            Ok((events.len(), events))
+        })
+        .await
+}

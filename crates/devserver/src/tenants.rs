@@ -1,0 +1,237 @@
+//! Tenants: self-registration, the approvals queue, and changes by admins.
+//!
+//! A registration creates a pending tenant and its owner's account, and tells the system
+//! admins (`TenantRegistered`); the owner can sign in once a system admin approves it
+//! (`TenantApproved`). Suspension tells the tenant's members and the system admins
+//! (`TenantSuspended` on both channels), so every admin's approvals page follows live.
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::api::Authenticated;
+use crate::channels::Channel;
+use crate::error::{ApiError, FieldErrors};
+use crate::events::EventKind;
+use crate::input::{Input, MAX_TEXT, Origin, Presence, route_id};
+use crate::store::{NewUser, Role, Tenant, TenantStatus, Tx, hash_password};
+
+const TENANT_STATUSES: [(&str, TenantStatus); 3] = [
+    ("pending", TenantStatus::Pending),
+    ("active", TenantStatus::Active),
+    ("suspended", TenantStatus::Suspended),
+];
+
+/// `POST /api/register {name, email, owner_name, password, password_confirmation}`: a new
+/// tenant waiting for approval, with its owner as tenant admin. No token needed.
+pub async fn register(
+    State(state): State<AppState>,
+    origin: Origin,
+    input: Input,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let mut errors = FieldErrors::default();
+    let name = input.text("name", Presence::Required, MAX_TEXT, &mut errors);
+    let email = input.email("email", Presence::Required, &mut errors);
+    if let Some(email) = &email
+        && state.store().read(|tx| tx.email_taken(email, None))?
+    {
+        errors.add("email", "The email has already been taken.");
+    }
+    let owner_name = input.text("owner_name", Presence::Required, MAX_TEXT, &mut errors);
+    let password = input.new_password("password", &mut errors);
+    errors.into_result()?;
+    let (Some(name), Some(email), Some(owner_name), Some(password)) = (name, email, owner_name, password)
+    else {
+        return Err(ApiError::validation(FieldErrors::default()));
+    };
+    let password_hash = hash_in_background(password).await?;
+    let tenant = state
+        .change(&origin, |tx| {
+            // Checked again inside the transaction: another registration may have won the race.
+            if tx.email_taken(&email, None)? {
+                return Err(ApiError::invalid("email", "The email has already been taken."));
+            }
+            let tenant = tx.insert_tenant(&name, &email, TenantStatus::Pending)?;
+            let owner = NewUser {
+                name: owner_name,
+                email: email.clone(),
+                password_hash,
+                role: Role::TenantAdmin,
+                tenant_id: Some(tenant.id),
+            };
+            tx.insert_user(&owner)?;
+            let event = state.event(
+                EventKind::TenantRegistered,
+                vec![Channel::SystemAdmin],
+                json!({ "tenant": tenant }),
+            );
+            Ok((tenant, vec![event]))
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "data": tenant }))))
+}
+
+/// `GET /api/tenants?status=pending`: every tenant, or those with one status, for system admins.
+pub async fn index(
+    State(state): State<AppState>,
+    actor: Authenticated,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    actor.require_system_admin()?;
+    let query = Input::from_query(query.as_deref());
+    let mut errors = FieldErrors::default();
+    let status = query.choice("status", Presence::IfSent, &TENANT_STATUSES, &mut errors);
+    errors.into_result()?;
+    let tenants = state.store().read(|tx| tx.tenants(status))?;
+    Ok(Json(json!({ "data": tenants })))
+}
+
+/// `POST /api/tenants {name, email}`: an active tenant created by a system admin.
+pub async fn create(
+    State(state): State<AppState>,
+    actor: Authenticated,
+    origin: Origin,
+    input: Input,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    actor.require_system_admin()?;
+    let mut errors = FieldErrors::default();
+    let name = input.text("name", Presence::Required, MAX_TEXT, &mut errors);
+    let email = input.email("email", Presence::Required, &mut errors);
+    errors.into_result()?;
+    let (Some(name), Some(email)) = (name, email) else {
+        return Err(ApiError::validation(FieldErrors::default()));
+    };
+    let tenant = state
+        .change(&origin, |tx| {
+            let tenant = tx.insert_tenant(&name, &email, TenantStatus::Active)?;
+            let event = state.event(
+                EventKind::TenantCreated,
+                vec![Channel::Tenant(tenant.id)],
+                json!({ "tenant": tenant }),
+            );
+            Ok((tenant, vec![event]))
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "data": tenant }))))
+}
+
+/// `GET /api/tenants/{tenant}`: for its members and system admins.
+pub async fn show(
+    State(state): State<AppState>,
+    actor: Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let tenant = existing_tenant(&state, &id)?;
+    actor.require_member_of(tenant.id)?;
+    Ok(Json(json!({ "data": tenant })))
+}
+
+/// `PATCH /api/tenants/{tenant} {name?, email?}`: by its admins or a system admin.
+/// `TenantUpdated` only when something changed.
+pub async fn update(
+    State(state): State<AppState>,
+    actor: Authenticated,
+    origin: Origin,
+    Path(id): Path<String>,
+    input: Input,
+) -> Result<Json<Value>, ApiError> {
+    let id = existing_tenant(&state, &id)?.id;
+    actor.require_tenant_admin_of(id)?;
+    let mut errors = FieldErrors::default();
+    let name = input.text("name", Presence::IfSent, MAX_TEXT, &mut errors);
+    let email = input.email("email", Presence::IfSent, &mut errors);
+    errors.into_result()?;
+    let tenant = state
+        .change(&origin, |tx| {
+            let before = find_tenant(tx, id)?;
+            let after =
+                tx.update_tenant(id, name.as_deref(), email.as_deref())?.ok_or_else(ApiError::not_found)?;
+            let events = if after == before {
+                Vec::new()
+            } else {
+                vec![state.event(
+                    EventKind::TenantUpdated,
+                    vec![Channel::Tenant(id)],
+                    json!({ "tenant": after }),
+                )]
+            };
+            Ok((after, events))
+        })
+        .await?;
+    Ok(Json(json!({ "data": tenant })))
+}
+
+/// `POST /api/tenants/{tenant}/approve`: a pending (or suspended) tenant becomes active.
+pub async fn approve(
+    State(state): State<AppState>,
+    actor: Authenticated,
+    origin: Origin,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = existing_tenant(&state, &id)?.id;
+    actor.require_system_admin()?;
+    let tenant = state
+        .change(&origin, |tx| {
+            if find_tenant(tx, id)?.status == TenantStatus::Active {
+                return Err(ApiError::invalid("status", "The tenant is already active."));
+            }
+            let tenant = tx.set_tenant_status(id, TenantStatus::Active)?.ok_or_else(ApiError::not_found)?;
+            let fields = json!({ "tenant": tenant, "approved_by": actor.user.name });
+            Ok((tenant, vec![state.event(EventKind::TenantApproved, vec![Channel::SystemAdmin], fields)]))
+        })
+        .await?;
+    Ok(Json(json!({ "data": tenant })))
+}
+
+/// `POST /api/tenants/{tenant}/suspend {reason}`: told to the tenant and to the system admins.
+pub async fn suspend(
+    State(state): State<AppState>,
+    actor: Authenticated,
+    origin: Origin,
+    Path(id): Path<String>,
+    input: Input,
+) -> Result<Json<Value>, ApiError> {
+    let id = existing_tenant(&state, &id)?.id;
+    actor.require_system_admin()?;
+    let mut errors = FieldErrors::default();
+    let reason = input.text("reason", Presence::Required, MAX_TEXT, &mut errors);
+    errors.into_result()?;
+    let reason = reason.unwrap_or_default();
+    let tenant = state
+        .change(&origin, |tx| {
+            if find_tenant(tx, id)?.status == TenantStatus::Suspended {
+                return Err(ApiError::invalid("status", "The tenant is already suspended."));
+            }
+            let tenant =
+                tx.set_tenant_status(id, TenantStatus::Suspended)?.ok_or_else(ApiError::not_found)?;
+            let channels = vec![Channel::Tenant(id), Channel::SystemAdmin];
+            let event = state.event(
+                EventKind::TenantSuspended,
+                channels,
+                json!({ "tenant": tenant, "reason": reason }),
+            );
+            Ok((tenant, vec![event]))
+        })
+        .await?;
+    Ok(Json(json!({ "data": tenant })))
+}
+
+/// The tenant a route names, or 404 (checked before the policy, as Laravel's route-model
+/// binding runs before authorization).
+pub fn existing_tenant(state: &AppState, id: &str) -> Result<Tenant, ApiError> {
+    let id = route_id(id)?;
+    state.store().read(|tx| tx.tenant(id))?.ok_or_else(ApiError::not_found)
+}
+
+fn find_tenant(tx: &Tx<'_>, id: u64) -> Result<Tenant, ApiError> {
+    tx.tenant(id)?.ok_or_else(ApiError::not_found)
+}
+
+/// Argon2 on a blocking thread, so hashing does not hold up other requests.
+pub async fn hash_in_background(password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|_| ApiError::server_error("the password hash stopped"))
+}
