@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
+use herald_notifications::catalogue::{Tenant, User as Member};
 use herald_protocol::AuthResult;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
@@ -160,6 +161,163 @@ impl Api {
             },
         }
     }
+}
+
+/// Who makes a request: their token, and the socket id of this tab's connection, which the
+/// backend leaves out of the broadcast of the events the request causes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Caller {
+    pub token: String,
+    pub socket_id: Option<String>,
+}
+
+/// A user to create in a tenant.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewMember {
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub password: String,
+    pub password_confirmation: String,
+}
+
+/// A recorded event, as catch-up and a tenant's activity return it: the fields of the Pusher
+/// frame that delivered it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct EventRecord {
+    pub id: String,
+    #[serde(default)]
+    pub channel: Option<String>,
+    pub event: String,
+    #[serde(default)]
+    pub data: serde_json::Value,
+}
+
+/// Laravel's resource wrapper, `{"data": ...}`.
+#[derive(Deserialize)]
+struct Data<T> {
+    data: T,
+}
+
+impl Api {
+    /// Every tenant (system admins), registrations included, as the catalogue reads tenants.
+    pub async fn tenants(&self, caller: &Caller) -> Result<Vec<Tenant>, ApiError> {
+        let list: Data<Vec<serde_json::Value>> =
+            self.call(Method::Get, "/api/tenants", caller, None::<&()>).await?;
+        Ok(list.data.iter().map(Tenant::from_value).collect())
+    }
+
+    pub async fn approve_tenant(&self, caller: &Caller, id: &str) -> Result<(), ApiError> {
+        let path = format!("/api/tenants/{}/approve", segment(id));
+        self.call::<serde_json::Value>(Method::Post, &path, caller, None::<&()>).await.map(drop)
+    }
+
+    pub async fn suspend_tenant(&self, caller: &Caller, id: &str, reason: &str) -> Result<(), ApiError> {
+        let path = format!("/api/tenants/{}/suspend", segment(id));
+        let body = serde_json::json!({ "reason": reason });
+        self.call::<serde_json::Value>(Method::Post, &path, caller, Some(&body)).await.map(drop)
+    }
+
+    /// The members of a tenant (its admins and system admins).
+    pub async fn members(&self, caller: &Caller, tenant_id: u64) -> Result<Vec<Member>, ApiError> {
+        let path = format!("/api/tenants/{tenant_id}/users");
+        let list: Data<Vec<serde_json::Value>> = self.call(Method::Get, &path, caller, None::<&()>).await?;
+        Ok(list.data.iter().map(Member::from_value).collect())
+    }
+
+    pub async fn create_member(
+        &self,
+        caller: &Caller,
+        tenant_id: u64,
+        member: &NewMember,
+    ) -> Result<Member, ApiError> {
+        let path = format!("/api/tenants/{tenant_id}/users");
+        let created: Data<serde_json::Value> = self.call(Method::Post, &path, caller, Some(member)).await?;
+        Ok(Member::from_value(&created.data))
+    }
+
+    pub async fn suspend_member(&self, caller: &Caller, id: &str, reason: &str) -> Result<(), ApiError> {
+        let path = format!("/api/users/{}/suspend", segment(id));
+        let body = serde_json::json!({ "reason": reason });
+        self.call::<serde_json::Value>(Method::Post, &path, caller, Some(&body)).await.map(drop)
+    }
+
+    pub async fn activate_member(&self, caller: &Caller, id: &str) -> Result<(), ApiError> {
+        let path = format!("/api/users/{}/activate", segment(id));
+        self.call::<serde_json::Value>(Method::Post, &path, caller, None::<&()>).await.map(drop)
+    }
+
+    /// A tenant's payments, hotspot sessions and notices, newest first.
+    pub async fn activity(&self, caller: &Caller, tenant_id: u64) -> Result<Vec<EventRecord>, ApiError> {
+        let path = format!("/api/tenants/{tenant_id}/activity");
+        let list: Data<Vec<EventRecord>> = self.call(Method::Get, &path, caller, None::<&()>).await?;
+        Ok(list.data)
+    }
+
+    /// Changes the signed-in person's name and email; answers with the user, as `/api/me`.
+    pub async fn update_profile(&self, caller: &Caller, name: &str, email: &str) -> Result<User, ApiError> {
+        let body = serde_json::json!({ "name": name, "email": email });
+        self.call(Method::Patch, "/api/me", caller, Some(&body)).await
+    }
+
+    pub async fn change_password(
+        &self,
+        caller: &Caller,
+        current: &str,
+        password: &str,
+        confirmation: &str,
+    ) -> Result<(), ApiError> {
+        let body = serde_json::json!({
+            "current_password": current,
+            "password": password,
+            "password_confirmation": confirmation,
+        });
+        self.call::<serde_json::Value>(Method::Put, "/api/me/password", caller, Some(&body)).await.map(drop)
+    }
+
+    /// One JSON request as `caller`; an empty answer (204) reads as JSON `null`.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        caller: &Caller,
+        body: Option<&impl Serialize>,
+    ) -> Result<T, ApiError> {
+        let url = self.config.url(path);
+        let builder = match method {
+            Method::Get => Request::get(&url),
+            Method::Post => Request::post(&url),
+            Method::Put => Request::put(&url),
+            Method::Patch => Request::patch(&url),
+        };
+        let mut builder = authorized(builder, &caller.token);
+        if let Some(socket_id) = &caller.socket_id {
+            builder = builder.header("X-Socket-ID", socket_id);
+        }
+        let request = match body {
+            Some(body) => builder.json(body),
+            None => builder.build(),
+        }
+        .map_err(|e| ApiError::Decode(e.to_string()))?;
+        let response = check(send(request).await?).await?;
+        let text = response.text().await.map_err(|e| ApiError::Network(e.to_string()))?;
+        let text = if text.trim().is_empty() { "null" } else { &text };
+        serde_json::from_str(text).map_err(|e| ApiError::Decode(e.to_string()))
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+}
+
+/// An id as one path segment: only the digits an id has, so no text from an event can
+/// steer a request to another route.
+fn segment(id: &str) -> String {
+    id.chars().filter(char::is_ascii_digit).collect()
 }
 
 fn authorized(builder: RequestBuilder, token: &str) -> RequestBuilder {

@@ -117,6 +117,21 @@ impl Auth {
         self.end(None);
     }
 
+    /// The signed-in person's new name and email (after they edited their profile, here or
+    /// in another tab). Empty values are ignored.
+    pub fn update_profile(&self, name: &str, email: &str) {
+        self.session.update(|session| {
+            if let Session::SignedIn(signed_in) = session {
+                if !name.is_empty() {
+                    signed_in.user.name = name.to_owned();
+                }
+                if !email.is_empty() {
+                    signed_in.user.email = email.to_owned();
+                }
+            }
+        });
+    }
+
     /// Ends the session without asking the backend, because it is already over there: a
     /// 401, an expired token, a suspended account. `notice` is shown on the login page.
     pub fn end_session(&self, notice: impl Into<String>) {

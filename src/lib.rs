@@ -8,6 +8,7 @@ pub mod auth;
 pub mod components;
 pub mod config;
 pub mod format;
+pub mod live;
 pub mod notifications;
 pub mod pages;
 pub mod realtime;
@@ -24,6 +25,7 @@ use crate::auth::{Auth, Session};
 use crate::components::header::Header;
 use crate::components::toaster::Toaster;
 use crate::config::Config;
+use crate::live::{Live, LiveEvent};
 use crate::notifications::Notifications;
 use crate::pages::account::AccountPage;
 use crate::pages::approvals::ApprovalsPage;
@@ -55,12 +57,21 @@ fn Herald(config: Config) -> impl IntoView {
     let api = Api::new(config.clone());
     let auth = Auth::provide(api.clone());
     let notifications = Notifications::provide();
+    let live = Live::provide();
+    provide_context(api.clone());
     let realtime = Realtime::provide(&config, api, move |incoming| match incoming {
         Incoming::Message { channel, name, data } => {
             notifications.receive(&name, channel.as_deref(), &data);
-            if let Some(reason) = AppEvent::decode(&name, &data).signs_out() {
+            let event = AppEvent::decode(&name, &data);
+            if let Some(reason) = event.signs_out() {
                 auth.end_session(format!("Your account was suspended: {reason}"));
+                return;
             }
+            if let AppEvent::ProfileUpdated { user } = &event {
+                // Another tab of this person changed the profile: the header follows.
+                auth.update_profile(&user.name, &user.email);
+            }
+            live.dispatch(&LiveEvent { name, channel, data, event });
         }
         Incoming::SubscriptionFailed { error: SubscriptionError::Unauthorized, .. } => {
             auth.end_session("Your session has ended. Please sign in again.");
@@ -112,11 +123,13 @@ fn Herald(config: Config) -> impl IntoView {
         user_id
     });
 
-    let access = move || match session.get() {
+    // A memo, so the routes below are not rebuilt (losing their pages' state) when the
+    // session changes without changing access, as when the person edits their profile.
+    let access = Memo::new(move |_| match session.get() {
         Session::Restoring => None,
         Session::SignedOut { .. } => Some(false),
         Session::SignedIn(_) => Some(true),
-    };
+    });
     let signed_in = move || matches!(session.get(), Session::SignedIn(_));
     let restoring = || view! { <p class="splash">"Restoring your session…"</p> };
     view! {
@@ -130,7 +143,7 @@ fn Herald(config: Config) -> impl IntoView {
                 // none of them decides anything (no login page flashes).
                 <ProtectedParentRoute
                     path=path!("")
-                    condition=access
+                    condition=move || access.get()
                     redirect_path=|| "/login"
                     view=Outlet
                     fallback=restoring

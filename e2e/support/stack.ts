@@ -28,8 +28,9 @@ export class Stack {
 
   private constructor(
     private readonly sockudo: Sockudo,
-    private readonly devserver: Process,
+    private devserver: Process,
     baseURL: string,
+    private readonly devserverArgs: string[],
   ) {
     this.baseURL = baseURL;
     this.sockudoURL = sockudo.url;
@@ -40,16 +41,16 @@ export class Stack {
     let devserver: Process | undefined;
     try {
       await sockudo.start();
-      devserver = Process.spawn('herald-devserver', requiredPath('HERALD_DEVSERVER_BIN'), [
-        '--addr', '127.0.0.1:0',
+      const args = [
         '--pusher-url', sockudo.url,
         '--serve-app', requiredPath('HERALD_DIST'),
         // A database of its own for each stack, gone with it: tests do not see each other's data.
         '--data-dir', ':memory:',
         ...(options.devserverArgs ?? []),
-      ], { env: withoutHeraldVariables(process.env) });
+      ];
+      devserver = spawnDevserver('127.0.0.1:0', args);
       const baseURL = await devserver.firstMatch(/herald-devserver listening on (http:\/\/\S+)/, READY_TIMEOUT_MS);
-      return new Stack(sockudo, devserver, baseURL);
+      return new Stack(sockudo, devserver, baseURL, args);
     } catch (error) {
       await devserver?.stop();
       await sockudo.stop();
@@ -71,6 +72,20 @@ export class Stack {
     await this.sockudo.start();
   }
 
+  /** Stops the demo backend, as a crash or a deploy would; the page and Sockudo stay. */
+  async stopDevserver(): Promise<void> {
+    await this.devserver.stop();
+  }
+
+  /**
+   * Starts the demo backend again where it was. Its data is in memory, so it starts from the
+   * seed; tokens it issued before still verify (same secret, same seeded users).
+   */
+  async startDevserver(): Promise<void> {
+    this.devserver = spawnDevserver(new URL(this.baseURL).host, this.devserverArgs);
+    await this.devserver.firstMatch(/herald-devserver listening on (http:\/\/\S+)/, READY_TIMEOUT_MS);
+  }
+
   /** Stops every process this stack started. Safe to call more than once. */
   async stop(): Promise<void> {
     await this.devserver.stop();
@@ -82,6 +97,12 @@ export class Stack {
   recentOutput(): string {
     return [this.sockudo.recentOutput(), this.devserver.recentOutput()].join('\n\n');
   }
+}
+
+function spawnDevserver(addr: string, args: string[]): Process {
+  return Process.spawn('herald-devserver', requiredPath('HERALD_DEVSERVER_BIN'), ['--addr', addr, ...args], {
+    env: withoutHeraldVariables(process.env),
+  });
 }
 
 /** Sockudo on fixed ports, so that it can be restarted where the page expects it. */

@@ -3,5 +3,6 @@
 pub mod bell;
 pub mod connection_badge;
 pub mod feed;
+pub mod forms;
 pub mod header;
 pub mod toaster;

@@ -1,30 +1,237 @@
-//! `/approvals` (system admins): tenant registrations and system alerts, live.
+//! `/approvals` (system admins): tenant registrations waiting for a decision, live.
+//!
+//! A registration appears the moment it is made (`TenantRegistered`). Approve and Suspend
+//! act in place: the row moves at once, and moves back with a message if the backend
+//! refuses; every other admin's page follows through `TenantApproved` / `TenantSuspended`.
 
-use herald_notifications::{ChannelKind, Filter};
+use herald_notifications::catalogue::Tenant;
+use herald_notifications::{ChannelKind, Filter, Roster, tenant_change};
 use leptos::prelude::*;
 
+use crate::api::Api;
+use crate::auth::Auth;
 use crate::components::feed::Feed;
+use crate::components::forms::{LoadFailed, Loading, SuspendButton};
+use crate::live::Live;
 use crate::notifications::Notifications;
+use crate::pages::{after_failure, caller, signed_out};
+use crate::realtime::Realtime;
 
-/// How many events the page lists.
-const RECENT: usize = 50;
+/// How many admin events the alerts feed lists.
+const RECENT: usize = 20;
+
+/// What an admin decided about a tenant.
+#[derive(Debug, Clone, PartialEq)]
+enum Decision {
+    Approve,
+    Suspend(String),
+}
+
+impl Decision {
+    fn status(&self) -> &'static str {
+        match self {
+            Decision::Approve => "active",
+            Decision::Suspend(_) => "suspended",
+        }
+    }
+
+    fn verb(&self) -> &'static str {
+        match self {
+            Decision::Approve => "approve",
+            Decision::Suspend(_) => "suspend",
+        }
+    }
+}
 
 #[component]
 pub fn ApprovalsPage() -> impl IntoView {
+    let auth = Auth::expect();
+    let realtime = Realtime::expect();
+    let api = expect_context::<Api>();
     let notifications = Notifications::expect();
-    let events = Signal::derive(move || {
+
+    let load_api = api.clone();
+    let tenants = LocalResource::new(move || {
+        let api = load_api.clone();
+        async move {
+            let caller = caller(auth, realtime).ok_or_else(signed_out)?;
+            api.tenants(&caller).await
+        }
+    });
+    // The page's own copy, which events and decisions change; `None` until loaded.
+    let roster = RwSignal::new(None::<Roster<Tenant>>);
+    Effect::new(move |_| match tenants.get() {
+        Some(Ok(list)) => roster.set(Some(Roster::new(list))),
+        Some(Err(error)) => after_failure(auth, &error),
+        None => {}
+    });
+    Live::expect().on_event(move |live| {
+        if let Some(change) = tenant_change(&live.event) {
+            roster.update(|roster| {
+                if let Some(roster) = roster {
+                    roster.apply(change);
+                }
+            });
+        }
+    });
+
+    let failure = RwSignal::new(None::<String>);
+    let decide = Action::new_local(move |(tenant, decision): &(Tenant, Decision)| {
+        let (tenant, decision, api) = (tenant.clone(), decision.clone(), api.clone());
+        failure.set(None);
+        let undo = roster.try_update(|roster| {
+            roster.as_mut().map(|roster| {
+                roster.optimistic(Tenant { status: decision.status().to_owned(), ..tenant.clone() })
+            })
+        });
+        async move {
+            let result = match caller(auth, realtime) {
+                None => Err(signed_out()),
+                Some(caller) => match &decision {
+                    Decision::Approve => api.approve_tenant(&caller, &tenant.id).await,
+                    Decision::Suspend(reason) => api.suspend_tenant(&caller, &tenant.id, reason).await,
+                },
+            };
+            if let Err(error) = result {
+                if let Some(Some(undo)) = undo {
+                    roster.update(|roster| {
+                        if let Some(roster) = roster {
+                            roster.undo(undo);
+                        }
+                    });
+                }
+                failure.set(Some(format!("Could not {} {}: {error}", decision.verb(), tenant.name)));
+                after_failure(auth, &error);
+            }
+        }
+    });
+    let busy = Signal::derive(move || decide.pending().get());
+    let with_status = move |pending: bool| {
+        roster.with(|roster| {
+            roster.as_ref().map(|roster| {
+                let mut list: Vec<Tenant> =
+                    roster.items().iter().filter(|t| (t.status == "pending") == pending).cloned().collect();
+                list.sort_by_key(|tenant| std::cmp::Reverse(numeric(&tenant.id)));
+                list
+            })
+        })
+    };
+
+    let alerts = Signal::derive(move || {
         notifications.recent(Filter { channel: Some(ChannelKind::Admin), severity: None }, RECENT)
     });
+    let retry = move || tenants.refetch();
+    let load_state = move || match tenants.get() {
+        None => Some(view! { <Loading what="registrations" /> }.into_any()),
+        Some(Err(error)) => Some(view! { <LoadFailed error what="registrations" retry /> }.into_any()),
+        Some(Ok(_)) => None,
+    };
+
     view! {
         <main class="page">
             <h1 class="page__title">"Approvals"</h1>
-            <section class="card" aria-labelledby="registrations">
-                <h2 id="registrations">"Registrations and alerts"</h2>
-                <Feed
-                    entries=events
-                    empty="No registrations yet. New tenants appear here the moment they sign up."
-                />
-            </section>
+            {move || failure.get().map(|message| view! {
+                <p class="form-error" role="alert">{message}</p>
+            })}
+            <div class="grid">
+                <section class="card card--wide" aria-labelledby="pending">
+                    <h2 id="pending">"Waiting for approval"</h2>
+                    {load_state}
+                    {move || with_status(true).map(|list| {
+                        if list.is_empty() {
+                            return view! {
+                                <p class="muted">"No registrations are waiting. New ones appear here the moment they are made."</p>
+                            }.into_any();
+                        }
+                        view! {
+                            <ul class="rows" aria-label="Registrations waiting for approval">
+                                <For each=move || with_status(true).unwrap_or_default() key=|t| t.id.clone() let:tenant>
+                                    <PendingRow tenant decide busy />
+                                </For>
+                            </ul>
+                        }.into_any()
+                    })}
+                </section>
+                <section class="card" aria-labelledby="decided">
+                    <h2 id="decided">"Tenants"</h2>
+                    {move || with_status(false).map(|list| {
+                        if list.is_empty() {
+                            return view! { <p class="muted">"No tenants yet."</p> }.into_any();
+                        }
+                        view! {
+                            <ul class="rows" aria-label="Tenants">
+                                <For each=move || with_status(false).unwrap_or_default() key=|t| (t.id.clone(), t.status.clone(), t.name.clone()) let:tenant>
+                                    <li class="row">
+                                        <span class="row__main">
+                                            <span class="row__title">{tenant.name.clone()}</span>
+                                            <span class="row__meta">{tenant.email.clone()}</span>
+                                        </span>
+                                        <StatusBadge status=tenant.status.clone() />
+                                    </li>
+                                </For>
+                            </ul>
+                        }.into_any()
+                    })}
+                </section>
+                <section class="card" aria-labelledby="alerts">
+                    <h2 id="alerts">"Registrations and alerts"</h2>
+                    <Feed entries=alerts empty="Nothing yet. Registrations and system alerts appear here as they happen." />
+                </section>
+            </div>
         </main>
     }
+}
+
+#[component]
+fn PendingRow(tenant: Tenant, decide: Action<(Tenant, Decision), ()>, busy: Signal<bool>) -> impl IntoView {
+    let approve_label = format!("Approve {}", tenant.name);
+    let for_approve = tenant.clone();
+    let for_suspend = tenant.clone();
+    view! {
+        <li class="row">
+            <span class="row__main">
+                <span class="row__title">{tenant.name.clone()}</span>
+                <span class="row__meta">{tenant.email.clone()}</span>
+            </span>
+            <span class="row__actions">
+                <button
+                    type="button"
+                    class="button button--primary"
+                    aria-label=approve_label
+                    disabled=move || busy.get()
+                    on:click=move |_| { decide.dispatch((for_approve.clone(), Decision::Approve)); }
+                >
+                    "Approve"
+                </button>
+                <SuspendButton
+                    subject=tenant.name.clone()
+                    disabled=busy
+                    confirm=move |reason| { decide.dispatch((for_suspend.clone(), Decision::Suspend(reason))); }
+                />
+            </span>
+        </li>
+    }
+}
+
+/// A tenant's or user's status as a coloured badge with its word (never colour alone).
+#[component]
+pub fn StatusBadge(status: String) -> impl IntoView {
+    let class = match status.as_str() {
+        "active" => "badge badge--ok",
+        "pending" => "badge badge--wait",
+        _ => "badge badge--bad",
+    };
+    let label = match status.as_str() {
+        "active" => "Active",
+        "pending" => "Pending",
+        "suspended" => "Suspended",
+        "" => "Unknown",
+        _ => "Other",
+    };
+    view! { <span class=class><span class="badge__dot" aria-hidden="true"></span>{label}</span> }
+}
+
+/// Ids sort as numbers, newest (largest) first; anything else sorts last.
+fn numeric(id: &str) -> u64 {
+    id.parse().unwrap_or(0)
 }

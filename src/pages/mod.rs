@@ -10,8 +10,9 @@ pub mod tenant;
 use leptos::prelude::*;
 use leptos_router::components::{A, Redirect};
 
-use crate::api::Role;
+use crate::api::{ApiError, Caller, Role};
 use crate::auth::Auth;
+use crate::realtime::Realtime;
 
 /// Where each role lands after signing in.
 pub fn home_path(role: Role) -> &'static str {
@@ -19,6 +20,25 @@ pub fn home_path(role: Role) -> &'static str {
         Role::SystemAdmin => "/approvals",
         Role::TenantAdmin => "/tenant",
         Role::User => "/account",
+    }
+}
+
+/// The signed-in person as the maker of a request, with this tab's socket id; `None` when
+/// nobody is signed in.
+pub fn caller(auth: Auth, realtime: Realtime) -> Option<Caller> {
+    auth.token().map(|token| Caller { token, socket_id: realtime.socket_id() })
+}
+
+/// A request without a signed-in person fails like an expired session.
+pub fn signed_out() -> ApiError {
+    ApiError::Unauthenticated
+}
+
+/// What every page does with a failed request besides showing it: a 401 means the session
+/// is over, so the person goes to the login page with that said.
+pub fn after_failure(auth: Auth, error: &ApiError) {
+    if *error == ApiError::Unauthenticated {
+        auth.end_session(error.to_string());
     }
 }
 
@@ -34,10 +54,9 @@ pub fn RoleHome() -> impl IntoView {
 #[component]
 pub fn ForRole(role: Role, children: ChildrenFn) -> impl IntoView {
     let auth = Auth::expect();
-    move || {
-        let allowed = auth.user().is_some_and(|user| user.role == role);
-        if allowed { children().into_any() } else { view! { <NotAllowed /> }.into_any() }
-    }
+    // A memo: a change to the person that keeps their role must not rebuild the page.
+    let allowed = Memo::new(move |_| auth.user().is_some_and(|user| user.role == role));
+    move || if allowed.get() { children().into_any() } else { view! { <NotAllowed /> }.into_any() }
 }
 
 #[component]

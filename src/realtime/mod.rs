@@ -64,6 +64,15 @@ impl Realtime {
         self.state.into()
     }
 
+    /// The current socket's id while connected: requests that cause events send it as
+    /// `X-Socket-ID`, so the backend leaves this tab out of their broadcast (`toOthers()`).
+    pub fn socket_id(&self) -> Option<String> {
+        match self.state.get_untracked() {
+            ConnectionState::Connected { socket_id } => Some(socket_id),
+            _ => None,
+        }
+    }
+
     /// The channels the server has confirmed on the current socket.
     pub fn subscribed(&self) -> Signal<Vec<String>> {
         self.subscribed.into()

@@ -404,7 +404,7 @@ pub fn humanize(name: &str) -> String {
 }
 
 impl Tenant {
-    fn from_value(v: &Value) -> Tenant {
+    pub fn from_value(v: &Value) -> Tenant {
         Tenant {
             id: text(&v["id"]),
             name: text(&v["name"]),
@@ -415,7 +415,7 @@ impl Tenant {
 }
 
 impl User {
-    fn from_value(v: &Value) -> User {
+    pub fn from_value(v: &Value) -> User {
         User {
             id: text(&v["id"]),
             name: text(&v["name"]),

@@ -6,7 +6,8 @@
 //! de-duplicated by id, with unread counts,
 //! and its stored form. [`toasts`] decides what is on screen, folding bursts of one kind;
 //! [`preferences`] holds what a person muted; [`filter`] narrows the history by channel
-//! and severity. The app's notification store wraps these in
+//! and severity; [`roster`] keeps a live page's records (tenants, users) in step with events and
+//! with optimistic actions. The app's notification store wraps these in
 //! signals; everything that decides lives here and is tested natively.
 //!
 //! Invariant: this crate never imports web_sys, wasm_bindgen or leptos.
@@ -15,10 +16,12 @@ pub mod catalogue;
 pub mod filter;
 pub mod history;
 pub mod preferences;
+pub mod roster;
 pub mod toasts;
 
 pub use crate::catalogue::{AppEvent, Link, Notification, Severity, humanize};
 pub use crate::filter::{ChannelKind, Filter};
 pub use crate::history::History;
 pub use crate::preferences::Preferences;
+pub use crate::roster::{Change, Keyed, Roster, Undo, member_change, tenant_change};
 pub use crate::toasts::{FoldRule, Toast, Toasts, plural_title};

@@ -1,0 +1,236 @@
+//! The records a live page shows — tenants waiting for approval, a tenant's users — kept in
+//! step with events and with the person's own actions.
+//!
+//! A page loads its records once, then every event that concerns them becomes a [`Change`]
+//! ([`tenant_change`], [`member_change`]) applied to its [`Roster`]. The person's own action
+//! shows at once ([`Roster::optimistic`]) and is undone if the server refuses it
+//! ([`Roster::undo`]) — unless an event changed the record meanwhile, because then the event
+//! is the truth and the undo would bring back something stale.
+
+use crate::catalogue::{AppEvent, Tenant, User};
+
+/// A record with a stable key: its id, as the catalogue keeps it (a string).
+pub trait Keyed {
+    fn key(&self) -> &str;
+}
+
+impl Keyed for Tenant {
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Keyed for User {
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+/// What an event does to a roster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change<T> {
+    /// Add the record, or replace the one with its key.
+    Upsert(T),
+    /// Take away the record with this key.
+    Remove(String),
+}
+
+/// A page's records in display order (oldest first unless the page sorts them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Roster<T> {
+    items: Vec<T>,
+}
+
+/// How to take back an optimistic change: the record before it, and the one it put there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undo<T> {
+    before: Option<T>,
+    after: T,
+}
+
+impl<T> Default for Roster<T> {
+    fn default() -> Self {
+        Roster { items: Vec::new() }
+    }
+}
+
+impl<T: Keyed + Clone + PartialEq> Roster<T> {
+    /// The loaded records; a repeated key keeps its last record.
+    pub fn new(items: impl IntoIterator<Item = T>) -> Roster<T> {
+        let mut roster = Roster::default();
+        for item in items {
+            roster.upsert(item);
+        }
+        roster
+    }
+
+    pub fn items(&self) -> &[T] {
+        &self.items
+    }
+
+    pub fn get(&self, key: &str) -> Option<&T> {
+        self.items.iter().find(|item| item.key() == key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Replaces the record with `item`'s key where it stands, or adds it at the end.
+    pub fn upsert(&mut self, item: T) {
+        match self.items.iter_mut().find(|existing| existing.key() == item.key()) {
+            Some(existing) => *existing = item,
+            None => self.items.push(item),
+        }
+    }
+
+    pub fn remove(&mut self, key: &str) -> Option<T> {
+        let index = self.items.iter().position(|item| item.key() == key)?;
+        Some(self.items.remove(index))
+    }
+
+    pub fn apply(&mut self, change: Change<T>) {
+        match change {
+            Change::Upsert(item) => self.upsert(item),
+            Change::Remove(key) => {
+                self.remove(&key);
+            }
+        }
+    }
+
+    /// Shows `item` now, before the server has answered; keep the [`Undo`] for a refusal.
+    pub fn optimistic(&mut self, item: T) -> Undo<T> {
+        let before = self.get(item.key()).cloned();
+        self.upsert(item.clone());
+        Undo { before, after: item }
+    }
+
+    /// Takes an optimistic change back, unless the record has changed since (an event
+    /// arrived with newer truth). Returns whether it was taken back.
+    pub fn undo(&mut self, undo: Undo<T>) -> bool {
+        if self.get(undo.after.key()) != Some(&undo.after) {
+            return false;
+        }
+        match undo.before {
+            Some(before) => self.upsert(before),
+            None => {
+                self.remove(undo.after.key());
+            }
+        }
+        true
+    }
+}
+
+/// What a tenant event does to the list of tenants a system admin sees.
+pub fn tenant_change(event: &AppEvent) -> Option<Change<Tenant>> {
+    match event {
+        AppEvent::TenantRegistered { tenant }
+        | AppEvent::TenantApproved { tenant }
+        | AppEvent::TenantCreated { tenant }
+        | AppEvent::TenantUpdated { tenant }
+        | AppEvent::TenantSuspended { tenant, .. }
+            if !tenant.id.is_empty() =>
+        {
+            Some(Change::Upsert(tenant.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// What a user event does to the members of tenant `tenant_id`: users of other tenants
+/// (which the channel should never carry) change nothing.
+pub fn member_change(event: &AppEvent, tenant_id: &str) -> Option<Change<User>> {
+    let ours = |user: &User| !user.id.is_empty() && user.tenant_id == tenant_id;
+    match event {
+        AppEvent::UserCreated { user }
+        | AppEvent::UserUpdated { user }
+        | AppEvent::ProfileUpdated { user }
+            if ours(user) =>
+        {
+            Some(Change::Upsert(user.clone()))
+        }
+        AppEvent::UserDeleted { user } if ours(user) => Some(Change::Remove(user.id.clone())),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::catalogue::{AppEvent, Tenant, User};
+    use crate::roster::{Change, Roster, member_change, tenant_change};
+
+    fn tenant(id: &str, status: &str) -> Tenant {
+        Tenant { id: id.into(), name: format!("Tenant {id}"), email: String::new(), status: status.into() }
+    }
+
+    fn user(id: &str, tenant_id: &str, name: &str) -> User {
+        User { id: id.into(), name: name.into(), tenant_id: tenant_id.into(), ..User::default() }
+    }
+
+    #[test]
+    fn events_add_replace_and_remove_records() {
+        let mut roster = Roster::new([user("2", "1", "Olive"), user("4", "1", "Uma")]);
+        let created =
+            AppEvent::decode("UserCreated", &json!({"user": {"id": 7, "name": "Nia", "tenant_id": 1}}));
+        roster.apply(member_change(&created, "1").unwrap());
+        let renamed =
+            AppEvent::decode("UserUpdated", &json!({"user": {"id": 4, "name": "Uma U.", "tenant_id": 1}}));
+        roster.apply(member_change(&renamed, "1").unwrap());
+        let deleted = AppEvent::decode("UserDeleted", &json!({"user": {"id": 2, "tenant_id": 1}}));
+        roster.apply(member_change(&deleted, "1").unwrap());
+        let names: Vec<&str> = roster.items().iter().map(|user| user.name.as_str()).collect();
+        assert_eq!(names, ["Uma U.", "Nia"], "an update keeps its place; a new user comes last");
+    }
+
+    #[test]
+    fn another_tenants_users_and_other_events_change_nothing() {
+        let other =
+            AppEvent::decode("UserCreated", &json!({"user": {"id": 9, "name": "Gus", "tenant_id": 2}}));
+        assert_eq!(member_change(&other, "1"), None);
+        let no_id = AppEvent::decode("UserCreated", &json!({"user": {"name": "?", "tenant_id": 1}}));
+        assert_eq!(member_change(&no_id, "1"), None);
+        assert_eq!(member_change(&AppEvent::decode("PaymentCompleted", &json!({})), "1"), None);
+        assert_eq!(tenant_change(&AppEvent::decode("UserCreated", &json!({}))), None);
+    }
+
+    #[test]
+    fn tenant_events_move_a_registration_through_its_statuses() {
+        let mut roster = Roster::default();
+        for (name, status) in
+            [("TenantRegistered", "pending"), ("TenantApproved", "active"), ("TenantSuspended", "suspended")]
+        {
+            let event =
+                AppEvent::decode(name, &json!({"tenant": {"id": 5, "name": "Hooli", "status": status}}));
+            roster.apply(tenant_change(&event).unwrap());
+            assert_eq!((roster.len(), roster.get("5").unwrap().status.as_str()), (1, status), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_refused_action_is_undone() {
+        let mut roster = Roster::new([tenant("3", "pending")]);
+        let undo = roster.optimistic(tenant("3", "active"));
+        assert_eq!(roster.get("3").unwrap().status, "active", "shown at once");
+        assert!(roster.undo(undo));
+        assert_eq!(roster.get("3").unwrap().status, "pending");
+
+        let undo = roster.optimistic(tenant("8", "pending"));
+        assert!(roster.undo(undo));
+        assert_eq!(roster.get("8"), None, "an optimistic addition is taken away again");
+    }
+
+    #[test]
+    fn an_event_that_came_meanwhile_is_not_undone() {
+        let mut roster = Roster::new([tenant("3", "pending")]);
+        let undo = roster.optimistic(tenant("3", "active"));
+        roster.apply(Change::Upsert(tenant("3", "suspended")));
+        assert!(!roster.undo(undo), "another admin's decision is newer than our failed one");
+        assert_eq!(roster.get("3").unwrap().status, "suspended");
+    }
+}
