@@ -29,14 +29,17 @@ async function shoot(page: Page, name: string, heading: string): Promise<void> {
   }
 }
 
-test('every page, light and dark, narrow and wide', async ({ page, fire }) => {
+test('every page, light and dark, narrow and wide', async ({ page, fire, channels }) => {
   const login = new LoginPage(page);
   const shell = new Shell(page);
   await login.goto();
   await shoot(page, 'login', 'Sign in to Herald');
 
   await login.signInConnected('admin@herald.test', shell);
+  // Pusher does not replay: fire only once the channel is subscribed.
+  await expect.poll(channels).toContain('private-system.admin');
   await fire('SystemAlert', { fields: { level: 'warning' } });
+  await expect(page.getByRole('region', { name: 'Registrations and alerts' }).getByRole('listitem')).toHaveCount(1);
   await shoot(page, 'approvals', 'Approvals');
   await shell.signOut();
 
@@ -49,6 +52,7 @@ test('every page, light and dark, narrow and wide', async ({ page, fire }) => {
   await shell.signOut();
 
   await login.signInConnected('user@acme.test', shell);
+  await expect.poll(channels).toContain('private-user.4');
   await fire('PasswordChanged', { user_id: 4 });
   await page.goto('/account');
   await shoot(page, 'account', 'Your account');
