@@ -42,7 +42,8 @@
 //!   the rest), list Sockudo's channels. No token: loopback-only development routes.
 //! - With `--serve-app DIR`: `GET /config.json` (pointed at `--pusher-url`) and the files of
 //!   `DIR`, with `index.html` for other paths outside `/api` and `/broadcasting` that do not
-//!   name an asset file (a missing `.wasm` or `.js` is a 404).
+//!   name an asset file (a missing `.wasm` or `.js` is a 404). Pages carry a
+//!   Content-Security-Policy allowing connections to this origin and that Sockudo only.
 //!
 //! Checks run in Laravel's order: 401 (no valid token), 404 (unknown id, route-model
 //! binding), 403 (policy), 422 (validation). Requests that cause events honour `X-Socket-ID`.
@@ -300,7 +301,7 @@ async fn fallback(State(state): State<AppState>, method: Method, uri: Uri) -> Re
         || path == "/broadcasting"
         || path.starts_with("/broadcasting/");
     match &state.config().serve_app {
-        Some(root) if !is_backend_path => static_app::serve(root, &method, path).await,
+        Some(root) if !is_backend_path => static_app::serve(&state, root, &method, path).await,
         _ => route_not_found(path).into_response(),
     }
 }

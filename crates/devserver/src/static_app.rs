@@ -4,11 +4,18 @@
 //! avoids a proxy and CORS; rewriting `config.json`'s `ws_host`/`ws_port` to the Sockudo this
 //! server publishes to means the app connects to that same Sockudo without a rebuild. A small
 //! handler suffices: the files are few, known, and only ever read.
+//!
+//! The page is served with a Content-Security-Policy derived from that same `config.json`, so
+//! the page may connect to exactly the API and the WebSocket server the app is configured for
+//! and run no script but the build's own files. A `<meta>` policy in `index.html` could not do
+//! this: the ports are only known when the server starts.
 
 use std::path::{Component, Path, PathBuf};
 
 use axum::extract::State;
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
@@ -25,6 +32,47 @@ const ASSET_EXTENSIONS: &[&str] = &[
 
 /// `GET /config.json`: the app's runtime config, pointed at this server's Sockudo.
 pub async fn config_json(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let config = app_config(&state).await?;
+    let mut response = axum::Json(config).into_response();
+    response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response.headers_mut().insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    Ok(response)
+}
+
+/// The Content-Security-Policy for the app's page, given the runtime config it will load.
+///
+/// Scripts come only from the app's origin, with no inline script and no `eval` (WebAssembly
+/// compilation is the one exception, `'wasm-unsafe-eval'`); the page connects only to its own
+/// origin (`/config.json`, the wasm), the API (`api_base`, when it is another origin) and the
+/// WebSocket server (`pusher`). A value in the config that is not a plain origin is left out
+/// rather than let into the header.
+///
+/// Trusted Types (`require-trusted-types-for 'script'`) cannot be required: Leptos builds the
+/// static parts of every `view!` from compile-time HTML strings through `<template>.innerHTML`
+/// (tachys' `InertElement`), which a string-refusing document breaks. Payload text never takes
+/// that path; it only ever becomes text nodes and attribute values.
+pub fn content_security_policy(app_config: &Value) -> String {
+    let mut connect = vec!["'self'".to_owned()];
+    connect.extend(api_origin(app_config));
+    connect.extend(websocket_origin(app_config));
+    connect.dedup();
+    [
+        "default-src 'none'".to_owned(),
+        "script-src 'self' 'wasm-unsafe-eval'".to_owned(),
+        "style-src 'self'".to_owned(),
+        "img-src 'self'".to_owned(),
+        format!("connect-src {}", connect.join(" ")),
+        "object-src 'none'".to_owned(),
+        "base-uri 'none'".to_owned(),
+        "form-action 'none'".to_owned(),
+        "frame-ancestors 'none'".to_owned(),
+    ]
+    .join("; ")
+}
+
+/// The built `config.json` with `pusher.ws_host` and `ws_port` set to the Sockudo this server
+/// publishes to.
+async fn app_config(state: &AppState) -> Result<Value, ApiError> {
     let Some(root) = &state.config().serve_app else {
         return Err(ApiError::not_found());
     };
@@ -43,15 +91,64 @@ pub async fn config_json(State(state): State<AppState>) -> Result<Response, ApiE
             pusher.insert("ws_port".into(), Value::from(port));
         }
     }
-    let mut response = axum::Json(config).into_response();
-    response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    Ok(response)
+    Ok(config)
+}
+
+/// `api_base`'s origin when it names another origin; `None` for `""` (the app's own) or a path.
+fn api_origin(app_config: &Value) -> Option<String> {
+    let base = app_config.get("api_base")?.as_str()?;
+    let url = reqwest::Url::parse(base).ok()?;
+    matches!(url.scheme(), "http" | "https").then(|| url.origin().ascii_serialization())
+}
+
+/// The WebSocket server's origin as the app builds its URL: Pusher Channels' cluster host, or
+/// `ws_host:ws_port` over `wss` when `force_tls`, else `ws`.
+fn websocket_origin(app_config: &Value) -> Option<String> {
+    let pusher = app_config.get("pusher")?;
+    let cluster = pusher.get("cluster").and_then(Value::as_str).filter(|cluster| !cluster.is_empty());
+    let url = match cluster {
+        Some(cluster) => format!("wss://ws-{cluster}.pusher.com"),
+        None => {
+            let host = pusher.get("ws_host").and_then(Value::as_str).unwrap_or("127.0.0.1");
+            let port = pusher.get("ws_port").and_then(Value::as_u64).unwrap_or(6001);
+            let tls = pusher.get("force_tls").and_then(Value::as_bool).unwrap_or(false);
+            format!("{}://{host}:{port}", if tls { "wss" } else { "ws" })
+        }
+    };
+    // Parsing refuses anything that is not a host (a space or `;` would add a directive), and
+    // gives the origin in its normal form.
+    let parsed = reqwest::Url::parse(&url).ok()?;
+    let host = parsed.host_str()?;
+    if parsed.path() != "/" || parsed.query().is_some() || !parsed.username().is_empty() {
+        return None;
+    }
+    Some(match parsed.port() {
+        Some(port) => format!("{}://{host}:{port}", parsed.scheme()),
+        None => format!("{}://{host}", parsed.scheme()),
+    })
 }
 
 /// A file under `root` for a GET or HEAD of `path`; `index.html` for paths that are not files
 /// (client-side routes such as `/tenants/1`); 404 for missing assets and anything that tries
-/// to leave `root`.
-pub async fn serve(root: &Path, method: &Method, path: &str) -> Response {
+/// to leave `root`. Pages carry the [`content_security_policy`] for the served `config.json`.
+pub async fn serve(state: &AppState, root: &Path, method: &Method, path: &str) -> Response {
+    let mut response = file_or_index(root, method, path).await;
+    let headers = response.headers_mut();
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    let is_page = headers.get(CONTENT_TYPE).is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
+    if is_page {
+        // Without a readable config.json the app cannot start, but the page still gets the
+        // strictest policy: no connections beyond its own origin.
+        let config = app_config(state).await.unwrap_or(Value::Null);
+        let policy = HeaderValue::from_str(&content_security_policy(&config))
+            .expect("the policy is built from parsed origins, which are valid header text");
+        response.headers_mut().insert(CONTENT_SECURITY_POLICY, policy);
+        response.headers_mut().insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    }
+    response
+}
+
+async fn file_or_index(root: &Path, method: &Method, path: &str) -> Response {
     if method != Method::GET && method != Method::HEAD {
         let message = format!("The {method} method is not supported for this page.");
         return ApiError::new(StatusCode::METHOD_NOT_ALLOWED, message).into_response();
@@ -137,7 +234,9 @@ fn content_type(file: &Path) -> &'static str {
 mod tests {
     use std::path::{Path, PathBuf};
 
-    use crate::static_app::{content_type, relative_path};
+    use serde_json::json;
+
+    use crate::static_app::{content_security_policy, content_type, relative_path};
 
     #[test]
     fn paths_that_could_leave_the_root_are_refused() {
@@ -156,5 +255,67 @@ mod tests {
         assert_eq!(content_type(Path::new("index.html")), "text/html; charset=utf-8");
         assert_eq!(content_type(Path::new("style.css")), "text/css; charset=utf-8");
         assert_eq!(content_type(Path::new("config.json")), "application/json");
+    }
+
+    /// The connect-src directive of the policy for `config`.
+    fn connect_src(config: serde_json::Value) -> String {
+        let policy = content_security_policy(&config);
+        let directive = policy.split("; ").find(|directive| directive.starts_with("connect-src "));
+        directive.expect("the policy has a connect-src").to_owned()
+    }
+
+    #[test]
+    fn the_policy_allows_connections_to_exactly_the_configured_servers() {
+        let pusher = |extra: serde_json::Value| {
+            let mut pusher = json!({"key": "k", "ws_host": "127.0.0.1", "ws_port": 6001, "force_tls": false});
+            pusher.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            pusher
+        };
+        for (config, expected) in [
+            (json!({"api_base": "", "pusher": pusher(json!({}))}), "connect-src 'self' ws://127.0.0.1:6001"),
+            (
+                json!({"api_base": "https://billing.example.com/", "pusher": pusher(json!({"ws_host": "ws.example.com", "ws_port": 443, "force_tls": true}))}),
+                "connect-src 'self' https://billing.example.com wss://ws.example.com",
+            ),
+            (
+                json!({"api_base": "http://127.0.0.1:8000", "pusher": pusher(json!({"cluster": "eu"}))}),
+                "connect-src 'self' http://127.0.0.1:8000 wss://ws-eu.pusher.com",
+            ),
+            (
+                json!({"api_base": "/backend", "pusher": pusher(json!({"cluster": null}))}),
+                "connect-src 'self' ws://127.0.0.1:6001",
+            ),
+            // Values that are not plain hosts never reach the header as directives.
+            (json!({"pusher": pusher(json!({"ws_host": "evil.test; script-src *"}))}), "connect-src 'self'"),
+            (
+                json!({"api_base": "javascript:alert(1)", "pusher": pusher(json!({"ws_host": "a b"}))}),
+                "connect-src 'self'",
+            ),
+            (json!(null), "connect-src 'self'"),
+        ] {
+            assert_eq!(connect_src(config.clone()), expected, "{config}");
+        }
+    }
+
+    #[test]
+    fn the_policy_allows_no_inline_script_and_no_eval() {
+        let policy = content_security_policy(&json!({}));
+        assert!(policy.starts_with("default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; "), "{policy}");
+        assert!(!policy.contains("unsafe-inline") && !policy.contains("'unsafe-eval'"), "{policy}");
+        for directive in ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"] {
+            assert!(policy.split("; ").any(|d| d == directive), "{directive} in {policy}");
+        }
+    }
+
+    /// `trunk serve` (`cargo xtask demo`) sends the policy from Trunk.toml; it must be the one
+    /// this server sends for the demo's config, or the demo and the tests run different rules.
+    #[test]
+    fn trunk_serve_sends_the_same_policy_for_the_demo_config() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let trunk_toml = std::fs::read_to_string(root.join("Trunk.toml")).unwrap();
+        let demo_config: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(root.join("public/config.json")).unwrap()).unwrap();
+        let line = format!("Content-Security-Policy = \"{}\"", content_security_policy(&demo_config));
+        assert!(trunk_toml.lines().any(|l| l == line), "Trunk.toml should have the line\n{line}");
     }
 }

@@ -1,5 +1,5 @@
 //! `--serve-app`: the built app from the API's own origin, with `config.json` pointed at the
-//! Sockudo this server publishes to.
+//! Sockudo this server publishes to, and the page's Content-Security-Policy to match.
 
 mod common;
 
@@ -91,4 +91,28 @@ async fn config_json_points_the_app_at_this_servers_sockudo() {
     assert_eq!(answer.body["pusher"]["ws_port"], 41234);
     assert_eq!(answer.body["pusher"]["key"], "herald-key", "the rest is left as built");
     assert_eq!(answer.body["debug"], false);
+}
+
+#[tokio::test]
+async fn pages_carry_a_policy_allowing_this_origin_and_this_servers_sockudo_only() {
+    let dist = Dist::new("csp");
+    let server = server(&dist, "http://127.0.0.1:41235");
+    for path in ["/", "/index.html", "/login", "/tenants/1"] {
+        let answer = server.get(path, None).await;
+        let policy = answer.headers.get("content-security-policy").map(|value| value.to_str().unwrap());
+        let policy = policy.unwrap_or_else(|| panic!("{path} has no Content-Security-Policy"));
+        let directives: Vec<&str> = policy.split("; ").collect();
+        assert!(directives.contains(&"connect-src 'self' ws://127.0.0.1:41235"), "{path}: {policy}");
+        assert!(directives.contains(&"script-src 'self' 'wasm-unsafe-eval'"), "{path}: {policy}");
+        assert!(directives.contains(&"default-src 'none'"), "{path}: {policy}");
+        assert_eq!(answer.headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(answer.headers["referrer-policy"], "no-referrer", "{path}");
+    }
+    // Scripts and data are not documents: a policy on them would do nothing, so they have none.
+    for path in ["/herald-1a2b.js", "/herald-1a2b_bg.wasm", "/config.json"] {
+        let answer = server.get(path, None).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}");
+        assert!(!answer.headers.contains_key("content-security-policy"), "{path}");
+        assert_eq!(answer.headers["x-content-type-options"], "nosniff", "{path}");
+    }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{HeaderMap, Request, StatusCode, header};
 use herald_devserver::store::Location;
 use herald_devserver::{AppState, Clock, Config, router};
 use http_body_util::BodyExt;
@@ -17,12 +17,13 @@ use tower::ServiceExt;
 /// 2025-01-01T00:00:00Z, the manual clock's starting point.
 pub const START: u64 = 1_735_689_600;
 
-/// A request's answer: status, content type and the body as JSON (or as a string when it is
-/// not JSON, or `Null` when empty).
+/// A request's answer: status, content type, headers and the body as JSON (or as a string
+/// when it is not JSON, or `Null` when empty).
 #[derive(Debug)]
 pub struct Answer {
     pub status: StatusCode,
     pub content_type: Option<String>,
+    pub headers: HeaderMap,
     pub body: Value,
 }
 
@@ -67,6 +68,7 @@ impl TestServer {
         let status = response.status();
         let content_type =
             response.headers().get(header::CONTENT_TYPE).map(|value| value.to_str().unwrap().to_owned());
+        let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         let body = if bytes.is_empty() {
             Value::Null
@@ -74,7 +76,7 @@ impl TestServer {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
-        Answer { status, content_type, body }
+        Answer { status, content_type, headers, body }
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Answer {
