@@ -249,5 +249,6 @@ function filesUnder(dir: string): string[] {
 
 /** A secret as it could sit in a file: as UTF-8 or UTF-16 text, or base64-encoded. */
 function encodings(secret: string): Buffer[] {
-  return [Buffer.from(secret, 'utf8'), Buffer.from(secret, 'utf16le'), Buffer.from(Buffer.from(secret).toString('base64'))];
+  const base64 = Buffer.from(secret).toString('base64');
+  return [Buffer.from(secret, 'utf8'), Buffer.from(secret, 'utf16le'), Buffer.from(base64)];
 }
