@@ -6,8 +6,8 @@ import { expect, test } from './support/fixtures';
 // the server (Sockudo's channel list), not only on the page.
 const ACCOUNTS = [
   { email: 'admin@herald.test', home: '/approvals', heading: 'Approvals', channels: ['private-system.admin', 'private-user.1'] },
-  { email: 'owner@acme.test', home: '/tenant', heading: 'Tenant activity', channels: ['private-tenant.1', 'private-user.2'] },
-  { email: 'owner@globex.test', home: '/tenant', heading: 'Tenant activity', channels: ['private-tenant.2', 'private-user.3'] },
+  { email: 'owner@acme.test', home: '/tenant', heading: 'Your tenant', channels: ['private-tenant.1', 'private-user.2'] },
+  { email: 'owner@globex.test', home: '/tenant', heading: 'Your tenant', channels: ['private-tenant.2', 'private-user.3'] },
   { email: 'user@acme.test', home: '/account', heading: 'Your account', channels: ['private-tenant.1', 'private-user.4'] },
 ];
 

@@ -7,10 +7,11 @@ test('a reload keeps the session and reconnects without showing the sign-in page
   const shell = new Shell(page);
   await login.signInConnected('owner@acme.test', shell);
 
-  // Records whether the sign-in form ever appears while the page restores the session.
+  // Records whether the sign-in form (the only one with "Keep me signed in") ever appears
+  // while the page restores the session.
   await page.addInitScript(() => {
     new MutationObserver(() => {
-      if (document.querySelector('input[name=password]')) (window as any).__sawSignIn = true;
+      if (document.querySelector('input[name=remember]')) (window as any).__sawSignIn = true;
     }).observe(document, { childList: true, subtree: true });
   });
   await page.reload();

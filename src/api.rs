@@ -193,6 +193,14 @@ pub struct EventRecord {
     pub data: serde_json::Value,
 }
 
+/// A page of catch-up: `next_after` is where the next page starts.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct CatchUpPage {
+    pub data: Vec<EventRecord>,
+    #[serde(default)]
+    pub next_after: Option<String>,
+}
+
 /// Laravel's resource wrapper, `{"data": ...}`.
 #[derive(Deserialize)]
 struct Data<T> {
@@ -273,6 +281,18 @@ impl Api {
             "password_confirmation": confirmation,
         });
         self.call::<serde_json::Value>(Method::Put, "/api/me/password", caller, Some(&body)).await.map(drop)
+    }
+
+    /// One page of what the socket may have missed: the events after `after`, oldest first,
+    /// from the runtime config's `catch_up_endpoint` (which must be set).
+    pub async fn catch_up(&self, token: &str, after: &str, limit: u32) -> Result<CatchUpPage, ApiError> {
+        let endpoint = self.config.catch_up_endpoint.as_deref().unwrap_or("/api/notifications");
+        let query = web_sys::UrlSearchParams::new().expect("URLSearchParams exists in every browser");
+        query.append("after", after);
+        query.append("limit", &limit.to_string());
+        let url = format!("{}?{}", self.config.url(endpoint), String::from(query.to_string()));
+        let request = authorized(Request::get(&url), token);
+        decode(send_builder(request).await?).await
     }
 
     /// One JSON request as `caller`; an empty answer (204) reads as JSON `null`.

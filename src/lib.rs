@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod catch_up;
 pub mod components;
 pub mod config;
 pub mod format;
@@ -22,6 +23,7 @@ use leptos_router::path;
 
 use crate::api::{Api, ApiError, Role};
 use crate::auth::{Auth, Session};
+use crate::catch_up::CatchUp;
 use crate::components::header::Header;
 use crate::components::toaster::Toaster;
 use crate::config::Config;
@@ -59,7 +61,10 @@ fn Herald(config: Config) -> impl IntoView {
     let notifications = Notifications::provide();
     let live = Live::provide();
     provide_context(api.clone());
+    let catch_up = CatchUp::new(api.clone(), config.catch_up_endpoint.is_some(), config.debug_enabled());
     let realtime = Realtime::provide(&config, api, move |incoming| match incoming {
+        Incoming::Interrupted => notifications.hold_position(),
+        Incoming::Settled => catch_up.run(auth, notifications, live),
         Incoming::Message { channel, name, data } => {
             notifications.receive(&name, channel.as_deref(), &data);
             let event = AppEvent::decode(&name, &data);

@@ -4,7 +4,7 @@
 //! to change what it shows (a new row, a status). Pages register a listener with
 //! [`Live::on_event`] for as long as they are mounted. Listeners are called in order for
 //! every event, none is skipped: unlike a signal holding "the last event", two events in one
-//! tick are two calls.
+//! tick are two calls. After a catch-up, [`Live::resync`] makes pages load their data again.
 
 use std::rc::Rc;
 
@@ -28,11 +28,17 @@ type Listener = Rc<dyn Fn(&LiveEvent)>;
 pub struct Live {
     listeners: StoredValue<Vec<(u64, Listener)>, LocalStorage>,
     next_id: StoredValue<u64>,
+    /// Counts the times pages were told to load their data again.
+    generation: RwSignal<u64>,
 }
 
 impl Live {
     pub fn provide() -> Live {
-        let live = Live { listeners: StoredValue::new_local(Vec::new()), next_id: StoredValue::new(0) };
+        let live = Live {
+            listeners: StoredValue::new_local(Vec::new()),
+            next_id: StoredValue::new(0),
+            generation: RwSignal::new(0),
+        };
         provide_context(live);
         live
     }
@@ -40,6 +46,17 @@ impl Live {
     #[track_caller]
     pub fn expect() -> Live {
         expect_context::<Live>()
+    }
+
+    /// Read (tracked) by a page's loading resource, so that [`Live::resync`] reloads it.
+    pub fn generation(&self) -> u64 {
+        self.generation.get()
+    }
+
+    /// Tells every page to load its data again: events were missed while the socket was
+    /// away, and catch-up has put them in the history but not in the pages.
+    pub fn resync(&self) {
+        self.generation.update(|generation| *generation += 1);
     }
 
     /// Hands `event` to every listener.

@@ -22,6 +22,9 @@ pub const VISIBLE_TOASTS: usize = 3;
 /// How many notifications each person's history keeps.
 pub const HISTORY_CAPACITY: usize = DEFAULT_CAPACITY;
 
+/// How long the store waits to save after a change, gathering a burst into one save.
+const SAVE_DELAY: std::time::Duration = std::time::Duration::from_millis(300);
+
 /// How many desktop notifications the store keeps a click handler for; older ones stay on the
 /// desktop but no longer react to clicks.
 const DESKTOP_KEPT: usize = 10;
@@ -44,6 +47,14 @@ pub struct Notifications {
     navigation: RwSignal<Option<String>>,
     /// Numbers the notifications the app makes itself, and events that came without an id.
     local_ids: StoredValue<u64>,
+    /// The id of the newest event received, where catch-up resumes; saved with the history.
+    position: StoredValue<Option<String>>,
+    /// Whether the position waits for a catch-up: from loading until the first one, and
+    /// from each interruption of the socket until the next. Live events that arrive on a
+    /// new socket before catch-up must not move the position past what was missed.
+    held: StoredValue<bool>,
+    /// Whether a save of the history is already scheduled (saves are batched).
+    save_scheduled: StoredValue<bool>,
 }
 
 impl Notifications {
@@ -57,8 +68,18 @@ impl Notifications {
             desktop_shown: StoredValue::new_local(Vec::new()),
             navigation: RwSignal::new(None),
             local_ids: StoredValue::new(0),
+            position: StoredValue::new(None),
+            held: StoredValue::new(true),
+            save_scheduled: StoredValue::new(false),
         };
         provide_context(notifications);
+        // A reload or a closed tab must not lose a save still waiting for its batch.
+        let pagehide = window_event_listener(leptos::ev::pagehide, move |_| {
+            if notifications.save_scheduled.try_get_value() == Some(true) {
+                notifications.flush();
+            }
+        });
+        on_cleanup(move || pagehide.remove());
         notifications
     }
 
@@ -73,6 +94,9 @@ impl Notifications {
         let notification = Notification::from_event(name, channel, data, || self.next_local_id("event"));
         let mut is_new = false;
         self.history.update(|history| is_new = history.push(notification.clone()));
+        if !self.held.get_value() {
+            self.advance_position(data);
+        }
         if !is_new {
             return;
         }
@@ -84,6 +108,61 @@ impl Notifications {
         self.toasts.update(|toasts| {
             toasts.push(notification, now_ms());
         });
+    }
+
+    /// Merges events read back by catch-up (oldest first) into the history without a toast
+    /// each, and moves the position past them. Returns how many were new; the caller
+    /// announces those with one summary toast.
+    pub fn catch_up<'a>(
+        &self,
+        events: impl IntoIterator<Item = (&'a str, Option<&'a str>, &'a Value)>,
+    ) -> usize {
+        let mut added = 0;
+        self.history.update(|history| {
+            for (name, channel, data) in events {
+                let notification =
+                    Notification::from_event(name, channel, data, || self.next_local_id("event"));
+                if history.push(notification) {
+                    added += 1;
+                }
+                self.advance_position(data);
+            }
+        });
+        self.release_position();
+        added
+    }
+
+    /// The id of the newest event received: catch-up asks for what came after it. `None`
+    /// until this person's first event on this device.
+    pub fn position(&self) -> Option<String> {
+        self.position.get_value()
+    }
+
+    /// Forgets the position, when the backend no longer knows it (its data was reset).
+    pub fn reset_position(&self) {
+        self.position.set_value(None);
+        self.release_position();
+    }
+
+    /// The socket was interrupted: until the next catch-up, live events do not move the
+    /// position (what they follow may be missing).
+    pub fn hold_position(&self) {
+        self.held.set_value(true);
+    }
+
+    /// Catch-up is done (or there is none to do): live events move the position again.
+    pub fn release_position(&self) {
+        self.held.set_value(false);
+        self.save_history();
+    }
+
+    fn advance_position(&self, data: &Value) {
+        let id = match &data["id"] {
+            Value::String(id) if !id.trim().is_empty() => id.trim().to_owned(),
+            Value::Number(id) => id.to_string(),
+            _ => return,
+        };
+        self.position.set_value(Some(id));
     }
 
     /// Shows a toast the app makes itself (a session that expired, a channel refused). It is
@@ -110,7 +189,9 @@ impl Notifications {
     /// Forgets everything shown: the person signed out, or a different one is signing in.
     /// What was saved for them stays saved.
     pub fn clear(&self) {
+        self.flush();
         self.owner.set_value(None);
+        self.position.set_value(None);
         self.toasts.update(Toasts::clear);
         self.history.set(History::with_capacity(HISTORY_CAPACITY));
         self.preferences.set(Preferences::default());
@@ -131,6 +212,8 @@ impl Notifications {
             .unwrap_or_else(|| History::with_capacity(HISTORY_CAPACITY));
         let preferences =
             stored(preferences_key(user_id)).map(|json| Preferences::from_json(&json)).unwrap_or_default();
+        self.position.set_value(stored(position_key(user_id)).filter(|id| !id.is_empty()));
+        self.held.set_value(true);
         self.owner.set_value(Some(user_id));
         self.history.set(history);
         self.preferences.set(preferences);
@@ -261,11 +344,35 @@ impl Notifications {
         });
     }
 
+    /// Saves the history and position soon: at most once per [`SAVE_DELAY`], so a burst of
+    /// events costs one serialization, not one per event.
     fn save_history(&self) {
+        if self.save_scheduled.get_value() {
+            return;
+        }
+        self.save_scheduled.set_value(true);
+        let notifications = *self;
+        set_timeout(
+            move || {
+                // The app may have gone meanwhile (a test unmounting it).
+                if notifications.save_scheduled.try_get_value().is_some() {
+                    notifications.flush();
+                }
+            },
+            SAVE_DELAY,
+        );
+    }
+
+    /// Saves the history and position now. What was saved and the position always match, so
+    /// a reload resumes catch-up exactly after the last event it has.
+    fn flush(&self) {
+        self.save_scheduled.set_value(false);
         if let (Some(user_id), Some(storage)) = (self.owner.get_value(), local_storage()) {
             let json = self.history.with_untracked(History::to_json);
             // A full or refused storage loses persistence, not the session's history.
             let _ = storage.set_item(&history_key(user_id), &json);
+            let position = self.position.get_value().unwrap_or_default();
+            let _ = storage.set_item(&position_key(user_id), &position);
         }
     }
 
@@ -301,6 +408,10 @@ impl Drop for DesktopNotice {
 
 fn history_key(user_id: u64) -> String {
     format!("herald.history.{user_id}")
+}
+
+fn position_key(user_id: u64) -> String {
+    format!("herald.position.{user_id}")
 }
 
 fn preferences_key(user_id: u64) -> String {

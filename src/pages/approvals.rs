@@ -51,7 +51,9 @@ pub fn ApprovalsPage() -> impl IntoView {
     let notifications = Notifications::expect();
 
     let load_api = api.clone();
+    let live = Live::expect();
     let tenants = LocalResource::new(move || {
+        live.generation();
         let api = load_api.clone();
         async move {
             let caller = caller(auth, realtime).ok_or_else(signed_out)?;
@@ -65,7 +67,7 @@ pub fn ApprovalsPage() -> impl IntoView {
         Some(Err(error)) => after_failure(auth, &error),
         None => {}
     });
-    Live::expect().on_event(move |live| {
+    live.on_event(move |live| {
         if let Some(change) = tenant_change(&live.event) {
             roster.update(|roster| {
                 if let Some(roster) = roster {

@@ -52,7 +52,9 @@ fn Members(tenant_id: u64) -> impl IntoView {
     let me = auth.user().map(|user| user.id.to_string()).unwrap_or_default();
 
     let load_api = api.clone();
+    let live = Live::expect();
     let members = LocalResource::new(move || {
+        live.generation();
         let api = load_api.clone();
         async move {
             let caller = caller(auth, realtime).ok_or_else(signed_out)?;
@@ -73,7 +75,7 @@ fn Members(tenant_id: u64) -> impl IntoView {
         })
     };
     let tenant_key = tenant_id.to_string();
-    Live::expect().on_event(move |live| {
+    live.on_event(move |live| {
         if let Some(change) = member_change(&live.event, &tenant_key) {
             apply(change);
         }
@@ -279,7 +281,9 @@ fn Activity(tenant_id: u64) -> impl IntoView {
     let auth = Auth::expect();
     let realtime = Realtime::expect();
     let api = expect_context::<Api>();
+    let live = Live::expect();
     let records = LocalResource::new(move || {
+        live.generation();
         let api = api.clone();
         async move {
             let caller = caller(auth, realtime).ok_or_else(signed_out)?;
@@ -300,7 +304,7 @@ fn Activity(tenant_id: u64) -> impl IntoView {
         Some(Err(error)) => after_failure(auth, &error),
         None => {}
     });
-    Live::expect().on_event(move |live| {
+    live.on_event(move |live| {
         if is_activity(&live.event) {
             let notification =
                 Notification::from_event(&live.name, live.channel.as_deref(), &live.data, || {

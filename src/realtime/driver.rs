@@ -173,11 +173,13 @@ impl Driver {
         match event {
             Event::StateChanged(state) => {
                 self.log(format_args!("state {state:?}"));
-                if !matches!(state, ConnectionState::Connected { .. }) {
+                let was_connected = matches!(self.state.get_untracked(), ConnectionState::Connected { .. });
+                let connected = matches!(state, ConnectionState::Connected { .. });
+                if !connected {
                     self.subscribed.set(Vec::new());
                 }
                 self.state.set(state);
-                None
+                (was_connected && !connected).then_some(Incoming::Interrupted)
             }
             Event::Subscribed { channel } => {
                 self.log(format_args!("subscribed {channel}"));
@@ -198,6 +200,10 @@ impl Driver {
             Event::Message { channel, name, raw_name, data } => {
                 self.log(format_args!("event {raw_name} on {channel:?}"));
                 Some(Incoming::Message { channel, name, data })
+            }
+            Event::Settled => {
+                self.log(format_args!("every channel answered"));
+                Some(Incoming::Settled)
             }
             Event::ServerError { code, message } => {
                 leptos::logging::warn!("[herald:realtime] server error {code:?}: {message}");

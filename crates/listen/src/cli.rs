@@ -195,6 +195,8 @@ pub fn render(event: &ClientEvent, now: Millis, debug: bool) -> Option<Line> {
                 None => status(format!("server error: {message}")),
             },
             Event::FrameRejected(error) => status(format!("frame rejected: {error}")),
+            Event::Settled if debug => status("every channel answered".to_owned()),
+            Event::Settled => None,
             Event::Ignored { event, channel, reason } if debug => {
                 let channel = channel.as_deref().unwrap_or("-");
                 status(format!("ignored {event} on {channel}: {reason}"))

@@ -6,8 +6,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalogue::Notification;
 
-/// How many notifications a history keeps unless told otherwise.
-pub const DEFAULT_CAPACITY: usize = 100;
+/// How many notifications a history keeps unless told otherwise: enough to hold what a
+/// person missed over a long outage, small enough to keep and store cheaply.
+pub const DEFAULT_CAPACITY: usize = 500;
+
+/// The title of the one toast that announces what catch-up brought back.
+pub fn away_title(count: usize) -> String {
+    match count {
+        1 => "1 notification while you were away".to_owned(),
+        n => format!("{n} notifications while you were away"),
+    }
+}
 
 /// One entry of the history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -126,6 +135,17 @@ struct StoredHistory {
     version: u32,
     /// Newest first.
     entries: Vec<Entry>,
+}
+
+#[cfg(test)]
+mod away_tests {
+    use crate::history::away_title;
+
+    #[test]
+    fn the_summary_counts_in_words() {
+        assert_eq!(away_title(1), "1 notification while you were away");
+        assert_eq!(away_title(5), "5 notifications while you were away");
+    }
 }
 
 #[cfg(test)]

@@ -134,6 +134,10 @@ pub enum Event {
         raw_name: String,
         data: Value,
     },
+    /// Every channel the app wants is now subscribed on this socket (or was refused): the
+    /// moment to read back what the socket missed, since nothing published from now on
+    /// can be. Once per socket, and again after new channels are wanted and settle.
+    Settled,
     /// A `pusher:error` that belongs to no subscription.
     ServerError {
         code: Option<u16>,
@@ -181,6 +185,8 @@ struct Link {
     /// Channels whose subscribe was sent and not yet answered, oldest first: Sockudo's 4009
     /// names no channel, so it belongs to the oldest of these.
     awaiting_answer: VecDeque<String>,
+    /// Whether `Event::Settled` was reported for the channels wanted now.
+    settled: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,6 +274,25 @@ impl Connection {
         for channel in new {
             self.join(channel);
         }
+        self.check_settled();
+    }
+
+    /// Reports `Event::Settled` when every wanted channel has its answer on this socket.
+    fn check_settled(&mut self) {
+        let (desired, refused) = (&self.desired, &self.refused);
+        let Some(link) = self.link.as_mut() else { return };
+        let settled = !desired.is_empty()
+            && desired.iter().all(|channel| {
+                refused.contains(channel)
+                    || matches!(
+                        link.subscriptions.get(channel),
+                        Some(Subscription::Subscribed | Subscription::Failed)
+                    )
+            });
+        if settled && !link.settled {
+            self.events.push_back(Event::Settled);
+        }
+        link.settled = settled;
     }
 
     /// The browser's `online` / `offline` events.
@@ -501,6 +526,7 @@ impl Connection {
             link.awaiting_answer.retain(|c| *c != channel);
             link.subscriptions.insert(channel.clone(), Subscription::Subscribed);
             self.events.push_back(Event::Subscribed { channel });
+            self.check_settled();
         } else {
             self.events.push_back(Event::Ignored {
                 event: "pusher_internal:subscription_succeeded".into(),
@@ -537,6 +563,7 @@ impl Connection {
             activity_timeout: self.config.activity_timeout,
             subscriptions: BTreeMap::new(),
             awaiting_answer: VecDeque::new(),
+            settled: false,
         });
         self.actions.push_back(Action::Open { url: self.config.url.clone() });
         self.set_state(ConnectionState::Connecting);
@@ -629,6 +656,7 @@ impl Connection {
         }
         self.refused.insert(channel.to_owned());
         self.events.push_back(Event::SubscriptionFailed { channel: channel.to_owned(), error });
+        self.check_settled();
     }
 
     fn set_state(&mut self, state: ConnectionState) {

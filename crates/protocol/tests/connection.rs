@@ -205,6 +205,42 @@ fn every_channel_is_resubscribed_with_fresh_auth_after_a_reconnect() {
     assert_eq!(confirmed, [TENANT, USER, PUBLIC]);
 }
 
+/// Catch-up reads back what a socket missed once `Settled` says nothing more can be missed:
+/// it must come after the last channel's answer, once per socket, and again on the next one.
+#[test]
+fn settled_is_reported_once_every_wanted_channel_has_its_answer_on_each_socket() {
+    let settled = |events: &[Event]| events.iter().filter(|e| matches!(e, Event::Settled)).count();
+    let mut sim = Sim::connected(&[USER, TENANT]);
+    for action in sim.take_actions() {
+        if let Action::Authorize { channel, socket_id } = action {
+            let result = if channel == TENANT {
+                AuthResult::Forbidden
+            } else {
+                AuthResult::Authorized { auth: "k:sig".into(), channel_data: None }
+            };
+            sim.conn.handle_auth(&channel, &socket_id, result, sim.now);
+        }
+    }
+    assert_eq!(settled(&sim.take_events()), 0, "the user channel's subscribe is not answered yet");
+    sim.succeed(USER);
+    let events = sim.take_events();
+    assert_eq!(settled(&events), 1, "a refused channel counts as answered: {events:?}");
+    assert!(matches!(events.last(), Some(Event::Settled)), "after the last answer");
+    sim.succeed(USER);
+    assert_eq!(settled(&sim.take_events()), 0, "once per socket");
+
+    sim.conn.handle_close(1006, "", sim.now);
+    sim.advance(30_000);
+    sim.establish("2.2");
+    sim.authorize_and_confirm_all();
+    assert_eq!(settled(&sim.take_events()), 1, "again on the next socket");
+
+    sim.conn.set_channels([USER, TENANT, PUBLIC]);
+    assert_eq!(settled(&sim.take_events()), 0, "a new channel is not answered yet");
+    sim.authorize_and_confirm_all();
+    assert_eq!(settled(&sim.take_events()), 1);
+}
+
 #[test]
 fn an_auth_answer_for_an_old_socket_is_ignored() {
     let mut sim = Sim::connected(&[USER]);
@@ -248,6 +284,7 @@ fn sockudo_4009_without_a_channel_fails_the_oldest_pending_subscription() {
                 error: SubscriptionError::Rejected { code: Some(4009), message: "Invalid signature".into() },
             },
             Event::Subscribed { channel: USER.into() },
+            Event::Settled,
         ]
     );
     assert!(matches!(sim.state(), ConnectionState::Connected { .. }), "the socket stays open");
@@ -274,9 +311,10 @@ fn auth_failures_401_403_and_network_errors() {
         sim.take_actions();
         sim.take_events();
         sim.conn.handle_auth(USER, "1.1", result, sim.now);
+        // The only channel has its answer, so the socket has settled.
         assert_eq!(
             sim.take_events(),
-            [Event::SubscriptionFailed { channel: USER.into(), error: error.clone() }]
+            [Event::SubscriptionFailed { channel: USER.into(), error: error.clone() }, Event::Settled]
         );
         sim.advance(119_000);
         assert!(sim.take_actions().is_empty(), "{error:?} is not retried while the socket lives");
