@@ -14,7 +14,17 @@ pub struct Config {
     /// The channel authorizer, relative to `api_base`. Default: `/broadcasting/auth`.
     #[serde(default = "default_auth_endpoint")]
     pub auth_endpoint: String,
+    /// Which realtime protocol the backend speaks. Default: `pusher`.
+    #[serde(default)]
+    pub transport: TransportKind,
+    /// The Pusher server; required (its `key` at least) with `"transport": "pusher"`.
+    #[serde(default)]
     pub pusher: PusherConfig,
+    /// The Django Channels WebSocket URL, such as `ws://host/ws/notifications/`; required
+    /// with `"transport": "channels"`. The app adds `?token=<JWT>` when it connects, and
+    /// never logs the result.
+    #[serde(default)]
+    pub ws_url: Option<String>,
     #[serde(default)]
     pub channels: ChannelTemplates,
     /// Where missed events are fetched after a reconnect; `null` when the backend has none.
@@ -26,8 +36,20 @@ pub struct Config {
     pub debug: bool,
 }
 
+/// The realtime protocols Herald speaks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransportKind {
+    /// Pusher protocol 7: Sockudo, Soketi, Laravel Reverb, Pusher Channels.
+    #[default]
+    Pusher,
+    /// Django Channels (Daphne) with the token in the socket's URL.
+    Channels,
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct PusherConfig {
+    #[serde(default)]
     pub key: String,
     #[serde(default = "default_ws_host")]
     pub ws_host: String,
@@ -61,6 +83,19 @@ impl Default for ChannelTemplates {
     }
 }
 
+impl Default for PusherConfig {
+    fn default() -> Self {
+        PusherConfig {
+            key: String::new(),
+            ws_host: default_ws_host(),
+            ws_port: default_ws_port(),
+            force_tls: false,
+            cluster: None,
+            activity_timeout_s: default_activity_timeout(),
+        }
+    }
+}
+
 fn default_auth_endpoint() -> String {
     "/broadcasting/auth".into()
 }
@@ -88,8 +123,23 @@ impl Config {
             });
         }
         let text = response.text().await.map_err(|e| ApiError::Network(e.to_string()))?;
-        serde_json::from_str(&text)
-            .map_err(|e| ApiError::Decode(format!("/config.json is not a valid configuration: {e}")))
+        let config: Config = serde_json::from_str(&text)
+            .map_err(|e| ApiError::Decode(format!("/config.json is not a valid configuration: {e}")))?;
+        config.check().map_err(|problem| ApiError::Decode(format!("/config.json: {problem}")))?;
+        Ok(config)
+    }
+
+    /// What the chosen transport needs is there.
+    pub fn check(&self) -> Result<(), String> {
+        match self.transport {
+            TransportKind::Pusher if self.pusher.key.is_empty() => {
+                Err("\"transport\": \"pusher\" needs \"pusher\": {\"key\": …}".into())
+            }
+            TransportKind::Channels if self.ws_url.as_deref().is_none_or(str::is_empty) => {
+                Err("\"transport\": \"channels\" needs \"ws_url\"".into())
+            }
+            _ => Ok(()),
+        }
     }
 
     /// An API URL for `path` (which starts with `/`).

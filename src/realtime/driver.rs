@@ -10,7 +10,10 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use herald_protocol::{Action, AuthResult, Connection, ConnectionConfig, ConnectionState, Event, Millis};
+use herald_protocol::{
+    Action, AuthResult, ChannelsConfig, ChannelsConnection, Connection, ConnectionConfig, ConnectionState,
+    Event, Millis, Transport,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -18,11 +21,11 @@ use wasm_bindgen::closure::Closure;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
 use crate::api::Api;
-use crate::config::Config;
+use crate::config::{Config, TransportKind};
 use crate::realtime::{Incoming, Subscriber};
 
 pub(super) struct Driver {
-    conn: Connection,
+    conn: Transport,
     socket: Option<Socket>,
     api: Api,
     token: Option<String>,
@@ -43,9 +46,18 @@ impl Driver {
         subscribed: RwSignal<Vec<String>>,
         sink: Rc<dyn Fn(Incoming)>,
     ) -> Rc<RefCell<Driver>> {
-        let mut connection_config = ConnectionConfig::new(config.socket_url());
-        connection_config.activity_timeout = Millis::from_secs(config.pusher.activity_timeout_s);
         let seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
+        let conn = match config.transport {
+            TransportKind::Pusher => {
+                let mut connection_config = ConnectionConfig::new(config.socket_url());
+                connection_config.activity_timeout = Millis::from_secs(config.pusher.activity_timeout_s);
+                Transport::Pusher(Connection::new(connection_config, seed))
+            }
+            TransportKind::Channels => {
+                let url = config.ws_url.clone().unwrap_or_default();
+                Transport::Channels(ChannelsConnection::new(ChannelsConfig::new(url), seed))
+            }
+        };
         Rc::new_cyclic(|this: &Weak<RefCell<Driver>>| {
             let listeners = vec![
                 Listener::on_window("online", this, |d, now| d.conn.handle_network(true, now)),
@@ -56,7 +68,7 @@ impl Driver {
                 }),
             ];
             RefCell::new(Driver {
-                conn: Connection::new(connection_config, seed),
+                conn,
                 socket: None,
                 api,
                 token: None,
@@ -77,6 +89,7 @@ impl Driver {
             let now = now();
             match subscriber {
                 Some(Subscriber { token, channels }) => {
+                    d.conn.set_token(Some(token.clone()));
                     d.token = Some(token);
                     d.log(format_args!("follow: channels {channels:?}"));
                     d.conn.set_channels(channels);
@@ -87,6 +100,7 @@ impl Driver {
                     d.token = None;
                     d.conn.set_channels(Vec::<String>::new());
                     d.conn.disconnect();
+                    d.conn.set_token(None);
                 }
             }
         }
@@ -119,7 +133,8 @@ impl Driver {
         match action {
             Action::Open { url } => {
                 self.retire_socket();
-                self.log(format_args!("open {url}"));
+                // Only up to the query: a Channels URL carries the token there.
+                self.log(format_args!("open {}", url.split('?').next().unwrap_or_default()));
                 match Socket::open(&url, &self.this) {
                     Ok(socket) => self.socket = Some(socket),
                     Err(reason) => {

@@ -74,7 +74,8 @@ impl Realtime {
     /// `X-Socket-ID`, so the backend leaves this tab out of their broadcast (`toOthers()`).
     pub fn socket_id(&self) -> Option<String> {
         match self.state.get_untracked() {
-            ConnectionState::Connected { socket_id } => Some(socket_id),
+            // A Channels socket has no id to give.
+            ConnectionState::Connected { socket_id } if !socket_id.is_empty() => Some(socket_id),
             _ => None,
         }
     }

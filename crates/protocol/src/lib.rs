@@ -1,4 +1,5 @@
-//! Herald's Pusher-protocol-7 client as a pure state machine.
+//! Herald's realtime clients as pure state machines: the Pusher protocol 7
+//! ([`Connection`]) and Django Channels ([`ChannelsConnection`]), behind one [`Transport`].
 //!
 //! This crate contains no networking code and reads no clock: the driver (the browser's
 //! WebSocket wrapper in the app, or the tokio listener) feeds it inputs through `handle_*`
@@ -11,13 +12,16 @@
 //! Invariant: this crate never imports web_sys, wasm_bindgen, gloo or tokio.
 
 pub mod backoff;
+mod channels;
 pub mod close;
 mod connection;
 pub mod event_name;
 pub mod frame;
 mod time;
+mod transport;
 
 pub use crate::backoff::{Backoff, BackoffConfig};
+pub use crate::channels::{ChannelsClose, ChannelsConfig, ChannelsConnection, channels_close};
 pub use crate::close::{CloseAction, close_action};
 pub use crate::connection::{
     Action, AuthResult, Connection, ConnectionConfig, ConnectionState, Event, SubscriptionError, socket_url,
@@ -25,3 +29,4 @@ pub use crate::connection::{
 pub use crate::event_name::short_event_name;
 pub use crate::frame::{Frame, FrameError};
 pub use crate::time::Millis;
+pub use crate::transport::Transport;
