@@ -4,6 +4,7 @@
 //! checks once it is there, so a second run starts at once.
 
 mod app_build;
+mod bench;
 mod demo;
 mod process;
 mod test;
@@ -22,6 +23,9 @@ commands:
   demo          run Sockudo, the demo backend and `trunk serve` at http://127.0.0.1:8080 until Ctrl-C
   test [ARGS]   run every test suite as CI does: native, browser unit, build, end-to-end;
                 ARGS go to `playwright test` (for example a spec file name)
+  bench [--runs N] [--smoke]
+                measure Herald against the Vue + Echo reference client (bench/README.md);
+                N runs (default 5); --smoke: one tiny run that checks the bench works
   fire EVENT [--tenant N] [--user N] [--count N] [--rate R]
                 cause contract events through the running demo backend, for demos and load
 
@@ -38,6 +42,7 @@ fn main() -> ExitCode {
     let outcome = match args.split_first() {
         Some((command, [])) if command == "demo" => demo::run(&root),
         Some((command, playwright_args)) if command == "test" => test::run_all(&root, playwright_args),
+        Some((command, bench_args)) if command == "bench" => bench::run(&root, bench_args),
         Some((command, fire_args)) if command == "fire" => fire(&root, fire_args),
         _ => Err(format!("cannot run `cargo xtask {}`\n\n{USAGE}", args.join(" "))),
     };

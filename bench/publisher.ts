@@ -1,0 +1,115 @@
+// Publishes events through Sockudo's HTTP API, signed as a Pusher server library signs them
+// (TOOLCHAIN.md: HMAC-SHA256 over method, path and sorted query, with the body's MD5), at a
+// steady rate, remembering when each was sent.
+
+import { createHash, createHmac } from 'node:crypto';
+import http from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
+
+/** Sockudo's app in the stack (CONTRACT.md's development values). */
+const APP = { id: 'herald', key: 'herald-key', secret: 'herald-secret' };
+
+export interface OutgoingEvent {
+  name: string;
+  channel: string;
+  /** The payload, an object; encoded as the JSON string the protocol carries. */
+  data: unknown;
+}
+
+export interface Sent {
+  /** When each event was handed to the HTTP client, in wall-clock ms (see `wallClock`). */
+  sentAt: Float64Array;
+  /** Events Sockudo did not accept. */
+  failures: number;
+  /** First failure's message, if any. */
+  firstError?: string;
+  /** From the first send to the last, in ms. */
+  spanMs: number;
+}
+
+/** Wall-clock milliseconds with sub-millisecond resolution, on the same scale as the page's. */
+export function wallClock(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export class Publisher {
+  private readonly url: URL;
+  // Enough sockets that requests never queue behind each other at 1,000 events per second.
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+  constructor(sockudoURL: string) {
+    this.url = new URL(sockudoURL);
+  }
+
+  /** Publishes `count` events made by `make(seq)`, `rate` per second, each at its own moment. */
+  async stream(count: number, rate: number, make: (seq: number) => OutgoingEvent): Promise<Sent> {
+    const sentAt = new Float64Array(count);
+    const requests: Promise<void>[] = [];
+    let failures = 0;
+    let firstError: string | undefined;
+    const start = wallClock();
+    for (let seq = 0; seq < count; seq++) {
+      const due = start + (seq * 1000) / rate;
+      const wait = due - wallClock();
+      if (wait >= 1) await delay(wait);
+      sentAt[seq] = wallClock();
+      requests.push(
+        this.trigger(make(seq)).catch((error: Error) => {
+          failures += 1;
+          firstError ??= error.message;
+        }),
+      );
+    }
+    await Promise.all(requests);
+    return { sentAt, failures, firstError, spanMs: count > 0 ? sentAt[count - 1] - sentAt[0] : 0 };
+  }
+
+  /** `POST /apps/{id}/events` with one event. */
+  trigger(event: OutgoingEvent): Promise<void> {
+    const path = `/apps/${APP.id}/events`;
+    const body = JSON.stringify({ name: event.name, channel: event.channel, data: JSON.stringify(event.data) });
+    const query = signedQuery('POST', path, body);
+    return new Promise((resolve, reject) => {
+      const request = http.request(
+        {
+          agent: this.agent,
+          host: this.url.hostname,
+          port: this.url.port,
+          method: 'POST',
+          path: `${path}?${query}`,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            if (response.statusCode === 200) resolve();
+            else reject(new Error(`Sockudo answered ${response.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 200)}`));
+          });
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/** The query string of a signed HTTP API request (keys sorted; the signature last). */
+function signedQuery(method: string, path: string, body: string): string {
+  const params: Record<string, string> = {
+    auth_key: APP.key,
+    auth_timestamp: String(Math.floor(Date.now() / 1000)),
+    auth_version: '1.0',
+    body_md5: createHash('md5').update(body).digest('hex'),
+  };
+  const sorted = Object.keys(params)
+    .sort()
+    .map((key) => `${key}=${params[key]}`)
+    .join('&');
+  const signature = createHmac('sha256', APP.secret).update(`${method}\n${path}\n${sorted}`).digest('hex');
+  return `${sorted}&auth_signature=${signature}`;
+}

@@ -1,0 +1,83 @@
+// Turns the runs' figures into the summary: per figure, Herald's and the reference's median,
+// min and max over the runs, and the ratio Herald ÷ reference taken pair by pair (both clients
+// of one run measured minutes apart on the same machine), then its median, min and max.
+
+/** One figure as it appears in the table. */
+export interface Figure {
+  id: string;
+  /** The table's row heading. */
+  label: string;
+  unit: string;
+  /** Decimal places shown. */
+  digits: number;
+}
+
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  values: number[];
+}
+
+export interface SummaryRow extends Figure {
+  herald: Spread | null;
+  reference: Spread | null;
+  /** Herald ÷ reference, from the runs where both have a non-zero value. */
+  ratio: Spread | null;
+}
+
+/** Figures of one client in one run, by figure id; null when it could not be measured. */
+export type RunFigures = Record<string, number | null>;
+
+export interface RunPair {
+  herald: RunFigures;
+  reference: RunFigures;
+}
+
+/** The `p`-th percentile (0–100) of `values`, by the nearest-rank method; NaN when empty. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+
+export function spread(values: number[]): Spread | null {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length === 0) return null;
+  const sorted = [...finite].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  return { median, min: sorted[0], max: sorted[sorted.length - 1], values: finite };
+}
+
+export function summarize(figures: Figure[], runs: RunPair[]): SummaryRow[] {
+  return figures.map((figure) => {
+    const of = (side: 'herald' | 'reference') =>
+      runs.map((run) => run[side][figure.id]).filter((value): value is number => value !== null && value !== undefined);
+    const ratios = runs
+      .map((run) => [run.herald[figure.id], run.reference[figure.id]] as const)
+      .filter((pair): pair is readonly [number, number] => pair[0] != null && pair[1] != null && pair[1] !== 0)
+      .map(([herald, reference]) => herald / reference);
+    return { ...figure, herald: spread(of('herald')), reference: spread(of('reference')), ratio: spread(ratios) };
+  });
+}
+
+/** The summary as a Markdown table. */
+export function markdownTable(rows: SummaryRow[]): string {
+  const cell = (value: Spread | null, digits: number, unit: string) => {
+    if (!value) return '—';
+    const show = (n: number) => n.toFixed(digits);
+    const range = value.values.length > 1 ? ` (${show(value.min)}–${show(value.max)})` : '';
+    return `${show(value.median)}${unit ? ' ' + unit : ''}${range}`;
+  };
+  const lines = [
+    '| figure | Herald | reference | Herald ÷ reference |',
+    '| --- | ---: | ---: | ---: |',
+    ...rows.map(
+      (row) =>
+        `| ${row.label} | ${cell(row.herald, row.digits, row.unit)} | ${cell(row.reference, row.digits, row.unit)} | ${cell(row.ratio, 2, '')} |`,
+    ),
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,592 @@
+// The benchmark: Herald and the reference client (bench/reference), each in a fresh headless
+// Chromium context against its own real stack (Sockudo + the demo backend serving the app,
+// e2e/support/stack.ts), measured the same way in the same run, pair by pair. README.md in this
+// folder says what each figure means. Run through `cargo xtask bench [--runs N] [--smoke]`,
+// which builds both apps and passes the paths below.
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
+
+import { test, type Browser, type BrowserContext, type CDPSession, type Page, type Response } from '@playwright/test';
+
+import { Stack } from '../e2e/support/stack';
+import { Publisher, wallClock, type OutgoingEvent } from './publisher';
+import { markdownTable, percentile, summarize, type Figure, type RunFigures, type RunPair } from './report';
+
+/** The page's probe (bench/probe.js), for the functions that run in the page. */
+declare const __benchProbe: any;
+
+/** How much of everything one run does. */
+interface Plan {
+  runs: number;
+  /** Event-to-toast latency: events per second, each for `latencySeconds`. */
+  latencyRates: number[];
+  latencySeconds: number;
+  burstEvents: number;
+  burstSeconds: number;
+  /** Memory is read after the first count of events, then after the second (in total). */
+  memoryAfter: [number, number];
+  /** Rate of the memory phase's events. */
+  memoryRate: number;
+  /** Quiet time between phases: longer than Herald's two-second fold window. */
+  gapMs: number;
+}
+
+const SMOKE = process.env.HERALD_BENCH_SMOKE === '1';
+const PLAN: Plan = SMOKE
+  ? {
+      runs: 1,
+      latencyRates: [10, 100, 1000],
+      latencySeconds: 0.3,
+      burstEvents: 200,
+      burstSeconds: 0.2,
+      memoryAfter: [10, 100],
+      memoryRate: 1000,
+      gapMs: 2500,
+    }
+  : {
+      runs: Number(process.env.HERALD_BENCH_RUNS ?? 5),
+      latencyRates: [10, 100, 1000],
+      latencySeconds: 5,
+      burstEvents: 5000,
+      burstSeconds: 5,
+      memoryAfter: [100, 10_000],
+      memoryRate: 1000,
+      gapMs: 2500,
+    };
+
+/** The seeded account both clients sign in as (CONTRACT.md), and the channels it gets. */
+const ACCOUNT = { email: 'user@acme.test', password: 'password', userId: 4, tenantId: 1 };
+const CHANNELS = [`private-user.${ACCOUNT.userId}`, `private-tenant.${ACCOUNT.tenantId}`];
+
+const PROBE_SOURCE = readFileSync(path.join(__dirname, 'probe.js'), 'utf8');
+const RESULTS_DIR = process.env.HERALD_BENCH_RESULTS ?? path.join(__dirname, 'results');
+
+/** Where an app puts what the probe watches (bench/probe.js). */
+interface ProbeProfile {
+  /** The connection badge, whose text becomes "Connected". */
+  badge: string;
+  /** The toaster, and one toast within it. */
+  toastRoot: string;
+  toastItem: string;
+  /** The "+N more" line, if the app has one. */
+  more?: string;
+  /** A toast folding a burst of the bench's events: its count is group 1. */
+  foldPattern?: string;
+}
+
+interface Client {
+  name: 'herald' | 'reference';
+  stack: Stack;
+  publisher: Publisher;
+  probe: ProbeProfile;
+  /** The localStorage key of the signed-in person's history, and the ids in it, newest first. */
+  historyKey: string;
+  historyIds: (stored: string) => string[];
+}
+
+/** Figures and the raw material behind them, for one client in one run. */
+interface Measured {
+  figures: RunFigures;
+  details: Record<string, unknown>;
+}
+
+const HERALD_PROBE: ProbeProfile = {
+  badge: '[data-testid=connection-state]',
+  toastRoot: 'section.toaster',
+  toastItem: '.toaster__list > li',
+  more: '.toaster__more',
+  foldPattern: '(\\d+) users created',
+};
+
+const REFERENCE_PROBE: ProbeProfile = {
+  badge: '[data-testid=connection-state]',
+  toastRoot: '.vue-notification-group',
+  toastItem: '.vue-notification-wrapper',
+};
+
+test('Herald against the reference client', async ({ browser }) => {
+  test.setTimeout(0);
+  const started = Date.now();
+  const clients: Client[] = [];
+  const runs: { herald: Measured; reference: Measured }[] = [];
+  try {
+    clients.push(
+      await startClient('herald', requiredPath('HERALD_DIST'), HERALD_PROBE, 'herald.history.', (stored) =>
+        (JSON.parse(stored).entries ?? []).map((entry: { notification: { id: string } }) => entry.notification.id),
+      ),
+    );
+    clients.push(
+      await startClient(
+        'reference',
+        requiredPath('HERALD_BENCH_REFERENCE_DIST'),
+        REFERENCE_PROBE,
+        'reference.history.',
+        (stored) => JSON.parse(stored).map((entry: { notification: { id: string } }) => entry.notification.id),
+      ),
+    );
+    for (let run = 0; run < PLAN.runs; run++) {
+      // Alternate who goes first, so that neither always meets a warmer (or more tired) machine.
+      const order = run % 2 === 0 ? clients : [...clients].reverse();
+      const measured: Partial<Record<Client['name'], Measured>> = {};
+      for (const client of order) {
+        console.log(`run ${run + 1}/${PLAN.runs}: ${client.name}`);
+        measured[client.name] = await measureClient(browser, client);
+      }
+      runs.push({ herald: measured.herald!, reference: measured.reference! });
+    }
+  } finally {
+    for (const client of clients) {
+      client.publisher.close();
+      await client.stack.stop();
+    }
+  }
+  writeResults(browser, runs, Date.now() - started);
+});
+
+async function startClient(
+  name: Client['name'],
+  dist: string,
+  probe: ProbeProfile,
+  historyPrefix: string,
+  historyIds: Client['historyIds'],
+): Promise<Client> {
+  // Stack serves the folder HERALD_DIST names; the reference's stack is the same stack with
+  // the reference's folder. It reads the variable while it starts, so it is set until then.
+  const saved = process.env.HERALD_DIST;
+  process.env.HERALD_DIST = dist;
+  let stack: Stack;
+  try {
+    stack = await Stack.start();
+  } finally {
+    process.env.HERALD_DIST = saved;
+  }
+  return {
+    name,
+    stack,
+    publisher: new Publisher(stack.sockudoURL),
+    probe,
+    historyKey: `${historyPrefix}${ACCOUNT.userId}`,
+    historyIds,
+  };
+}
+
+async function measureClient(browser: Browser, client: Client): Promise<Measured> {
+  const figures: RunFigures = {};
+  const details: Record<string, unknown> = {};
+  const { context, page, cdp } = await openPage(browser, client);
+  try {
+    await coldStart(page, figures, details);
+    for (const rate of PLAN.latencyRates) {
+      await delay(PLAN.gapMs);
+      await latency(page, client, rate, figures, details);
+    }
+    await delay(PLAN.gapMs);
+    await burst(page, client, figures, details);
+    await delay(PLAN.gapMs);
+    await memory(page, cdp, client, figures, details);
+    await reconnect(page, client, figures, details);
+  } finally {
+    await context.close();
+  }
+  return { figures, details };
+}
+
+async function openPage(browser: Browser, client: Client): Promise<{ context: BrowserContext; page: Page; cdp: CDPSession }> {
+  const context = await browser.newContext({ baseURL: client.stack.baseURL });
+  await context.addInitScript({
+    content: `window.__benchProfile = ${JSON.stringify(client.probe)};\n${PROBE_SOURCE}`,
+  });
+  const page = await context.newPage();
+  return { context, page, cdp: await context.newCDPSession(page) };
+}
+
+/**
+ * (1) What the sign-in page loads, (2) how soon its form is usable in a fresh context, then,
+ * after signing in, how soon a reload with the stored session is Connected and subscribed.
+ */
+async function coldStart(page: Page, figures: RunFigures, details: Record<string, unknown>): Promise<void> {
+  const responses: Response[] = [];
+  const onResponse = (response: Response) => responses.push(response);
+  page.on('response', onResponse);
+  await page.goto('/login');
+  await page.waitForFunction(() => __benchProbe.formUsableAt > 0, null, { polling: 20 });
+  await page.waitForLoadState('networkidle');
+  page.off('response', onResponse);
+  figures['cold.form'] = await page.evaluate(() => __benchProbe.formUsableAt - performance.timeOrigin);
+
+  const files = await transferSizes(responses);
+  const wasm = files.filter((file) => file.path.endsWith('.wasm'));
+  const total = (key: 'gzip' | 'brotli' | 'raw', of = files) => of.reduce((sum, file) => sum + file[key], 0) / 1024;
+  figures['transfer.gzip'] = total('gzip');
+  figures['transfer.brotli'] = total('brotli');
+  figures['transfer.raw'] = total('raw');
+  figures['transfer.wasm.gzip'] = wasm.length ? total('gzip', wasm) : null;
+  figures['transfer.wasm.brotli'] = wasm.length ? total('brotli', wasm) : null;
+  details.transfer = files;
+
+  await page.getByLabel('Email', { exact: true }).fill(ACCOUNT.email);
+  await page.getByLabel('Password', { exact: true }).fill(ACCOUNT.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await untilSubscribed(page, 0, 30_000);
+
+  await page.reload();
+  const reloaded = await untilSubscribed(page, 0, 30_000);
+  const origin = await page.evaluate(() => performance.timeOrigin);
+  figures['cold.connected'] = reloaded.connectedAt - origin;
+  figures['cold.subscribed'] = reloaded.subscribedAt - origin;
+}
+
+interface TransferredFile {
+  path: string;
+  raw: number;
+  gzip: number;
+  brotli: number;
+}
+
+/** Each response's body compressed as a static host would serve it: gzip -9 and brotli -11. */
+async function transferSizes(responses: Response[]): Promise<TransferredFile[]> {
+  const files: TransferredFile[] = [];
+  for (const response of responses) {
+    if (response.status() !== 200) continue;
+    const body = await response.body().catch(() => null);
+    if (!body) continue;
+    files.push({
+      path: new URL(response.url()).pathname,
+      raw: body.length,
+      gzip: gzipSync(body, { level: 9 }).length,
+      brotli: brotliCompressSync(body, {
+        params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length },
+      }).length,
+    });
+  }
+  return files;
+}
+
+/** (3) Events at `rate` per second: from the publish request to the toast in the DOM. */
+async function latency(
+  page: Page,
+  client: Client,
+  rate: number,
+  figures: RunFigures,
+  details: Record<string, unknown>,
+): Promise<void> {
+  const tag = `l${rate}`;
+  const count = Math.max(1, Math.round(rate * PLAN.latencySeconds));
+  await page.evaluate(([tag, count]) => __benchProbe.startPhase(tag, count, true), [tag, count] as const);
+  const offset = await clockOffset(page);
+  const sent = await client.publisher.stream(count, rate, (seq) => userCreated(tag, seq));
+  await untilPhaseDone(page, count, 'toasted');
+  const seen = await page.evaluate(() => __benchProbe.endPhase());
+
+  const toast: number[] = [];
+  const transport: number[] = [];
+  for (let seq = 0; seq < count; seq++) {
+    if (seen.toasted[seq] > 0) toast.push(seen.toasted[seq] - offset - sent.sentAt[seq]);
+    if (seen.arrived[seq] > 0) transport.push(seen.arrived[seq] - offset - sent.sentAt[seq]);
+  }
+  for (const p of [50, 95, 99]) figures[`latency.${rate}.p${p}`] = toast.length ? percentile(toast, p) : null;
+  figures[`latency.${rate}.missed`] = count - toast.length;
+  details[`latency.${rate}`] = {
+    events: count,
+    publish_failures: sent.failures,
+    publish_error: sent.firstError,
+    achieved_rate: sent.spanMs > 0 ? (count - 1) / (sent.spanMs / 1000) : null,
+    arrived: transport.length,
+    toasted: toast.length,
+    // Publish → the page's socket handing the frame to script: the server's share, plus any
+    // time the frame waited for a busy main thread.
+    frame_p50_ms: percentile(transport, 50),
+    frame_p99_ms: percentile(transport, 99),
+    clock_offset_ms: offset,
+  };
+}
+
+/** (4) A burst: what reached the socket and the history, the longest task, the toasts shown. */
+async function burst(page: Page, client: Client, figures: RunFigures, details: Record<string, unknown>): Promise<void> {
+  const tag = 'burst';
+  const count = PLAN.burstEvents;
+  await page.evaluate(([tag, count]) => __benchProbe.startPhase(tag, count, false), [tag, count] as const);
+  const startedAt = await page.evaluate(() => performance.timeOrigin + performance.now());
+  const sent = await client.publisher.stream(count, count / PLAN.burstSeconds, (seq) => userCreated(tag, seq));
+  await untilPhaseDone(page, count, 'arrived');
+  await page.waitForFunction(() => {
+    const phase = __benchProbe.phase;
+    return phase.arrivedCount < phase.count || phase.screenAtEnd !== null;
+  });
+  const seen = await page.evaluate(() => __benchProbe.endPhase());
+  const screen = seen.screenAtEnd ?? { items: NaN, waiting: NaN, leaving: NaN };
+  await delay(1000);
+
+  const stored = await page.evaluate((key) => localStorage.getItem(key), client.historyKey);
+  const ids = stored ? client.historyIds(stored) : [];
+  const burstIds = new Set(ids.filter((id) => id.startsWith(`bench-${tag}-`)));
+  // A bounded history keeps the newest by arrival (concurrent publishes may arrive out of
+  // order): the burst's events in it should be the last ones that arrived.
+  const newestArrived = seen.order.slice(seen.order.length - burstIds.size);
+  const newestKept = newestArrived.every((seq: number) => burstIds.has(`bench-${tag}-${seq}`));
+  const longTasks = await page.evaluate(
+    (since) => __benchProbe.longTasks.filter((task: { start: number }) => task.start >= since),
+    startedAt,
+  );
+  figures['burst.received'] = seen.arrived.filter((t: number) => t > 0).length;
+  figures['burst.history'] = burstIds.size;
+  figures['burst.historyNewest'] = newestKept ? 1 : 0;
+  figures['burst.longestTask'] = longTasks.reduce((max: number, task: { duration: number }) => Math.max(max, task.duration), 0);
+  figures['burst.toasts'] = screen.items;
+  details.burst = {
+    events: count,
+    publish_failures: sent.failures,
+    achieved_rate: sent.spanMs > 0 ? (count - 1) / (sent.spanMs / 1000) : null,
+    toasts_waiting: screen.waiting,
+    toasts_leaving: screen.leaving,
+    long_tasks: longTasks.length,
+    long_task_total_ms: longTasks.reduce((sum: number, task: { duration: number }) => sum + task.duration, 0),
+  };
+}
+
+/** (5) JS heap (after a forced garbage collection) and wasm memory, after a fresh load and N events. */
+async function memory(
+  page: Page,
+  cdp: CDPSession,
+  client: Client,
+  figures: RunFigures,
+  details: Record<string, unknown>,
+): Promise<void> {
+  await page.reload();
+  await untilSubscribed(page, 0, 30_000);
+  let published = 0;
+  for (const [index, total] of PLAN.memoryAfter.entries()) {
+    const tag = `m${index}`;
+    const count = total - published;
+    await page.evaluate(([tag, count]) => __benchProbe.startPhase(tag, count, false), [tag, count] as const);
+    await client.publisher.stream(count, PLAN.memoryRate, (seq) => userCreated(tag, seq));
+    await untilPhaseDone(page, count, 'arrived');
+    const arrived = (await page.evaluate(() => __benchProbe.endPhase())).arrived.filter((t: number) => t > 0).length;
+    published = total;
+    await delay(1000);
+    await cdp.send('HeapProfiler.collectGarbage');
+    await cdp.send('HeapProfiler.collectGarbage');
+    const heap = await cdp.send('Runtime.getHeapUsage');
+    const wasm = await page.evaluate(() => __benchProbe.wasmBytes());
+    const key = index === 0 ? 'first' : 'second';
+    figures[`memory.${key}.js`] = heap.usedSize / 2 ** 20;
+    figures[`memory.${key}.wasm`] = wasm / 2 ** 20;
+    figures[`memory.${key}.total`] = (heap.usedSize + wasm) / 2 ** 20;
+    details[`memory.${total}`] = { arrived, js_heap_bytes: heap.usedSize, wasm_bytes: wasm };
+  }
+}
+
+/** (6) Sockudo restarted (as in a deploy): from its port accepting again to every channel subscribed. */
+async function reconnect(page: Page, client: Client, figures: RunFigures, details: Record<string, unknown>): Promise<void> {
+  const offset = await clockOffset(page);
+  const stoppedAt = wallClock();
+  await client.stack.stopSockudo('graceful');
+  const port = Number(new URL(client.stack.sockudoURL).port);
+  const accepting = firstAccept(port, 30_000);
+  await client.stack.startSockudo();
+  const acceptedAt = await accepting;
+  try {
+    const back = await untilSubscribed(page, stoppedAt + offset, 60_000);
+    figures.reconnect = back.subscribedAt - (acceptedAt + offset);
+    details.reconnect = { restart_ms: acceptedAt - stoppedAt };
+  } catch (error) {
+    figures.reconnect = null;
+    details.reconnect = { error: String(error) };
+  }
+}
+
+/** One UserCreated on the tenant channel, named and numbered so the probe can find it. */
+function userCreated(tag: string, seq: number): OutgoingEvent {
+  const name = `Bench ${tag}-${seq}`;
+  return {
+    name: 'App\\Events\\UserCreated',
+    channel: `private-tenant.${ACCOUNT.tenantId}`,
+    data: {
+      id: `bench-${tag}-${seq}`,
+      occurred_at: new Date().toISOString(),
+      sent_at: Date.now(),
+      user: {
+        id: 100_000 + seq,
+        name,
+        email: `bench-${tag}-${seq}@acme.test`,
+        role: 'user',
+        tenant_id: ACCOUNT.tenantId,
+        status: 'active',
+      },
+    },
+  };
+}
+
+/**
+ * Waits until the badge said Connected and the server confirmed every channel, both at or
+ * after `since` (page clock); returns when each happened first.
+ */
+async function untilSubscribed(
+  page: Page,
+  since: number,
+  timeout: number,
+): Promise<{ connectedAt: number; subscribedAt: number }> {
+  const handle = await page.waitForFunction(
+    ({ channels, since }) => {
+      const p = __benchProbe;
+      const connected = p.badge.find((change: { t: number; text: string }) => change.t >= since && change.text === 'Connected');
+      const subscribed = channels.map(
+        (channel: string) => p.subscriptions.find((s: { t: number; channel: string }) => s.t >= since && s.channel === channel)?.t,
+      );
+      if (!connected || subscribed.some((t: number | undefined) => t === undefined)) return false;
+      return { connectedAt: connected.t, subscribedAt: Math.max(...subscribed) };
+    },
+    { channels: CHANNELS, since },
+    { timeout, polling: 20 },
+  );
+  return handle.jsonValue() as Promise<{ connectedAt: number; subscribedAt: number }>;
+}
+
+/** Waits until every event of the phase `arrived` (or was `toasted`), or nothing changed for 3 s. */
+async function untilPhaseDone(page: Page, count: number, what: 'arrived' | 'toasted'): Promise<void> {
+  let last = -1;
+  let lastChange = Date.now();
+  for (;;) {
+    const progress = await page.evaluate(() => __benchProbe.phaseProgress());
+    const done = progress[what];
+    if (done >= count) return;
+    if (done !== last) {
+      last = done;
+      lastChange = Date.now();
+    } else if (Date.now() - lastChange > 3000) {
+      return;
+    }
+    await delay(100);
+  }
+}
+
+/**
+ * The page's wall clock minus this process's, from the exchange with the shortest round trip.
+ * Both read the same system clock, so this is close to zero; it is measured rather than assumed.
+ */
+async function clockOffset(page: Page): Promise<number> {
+  let best = { rtt: Infinity, offset: 0 };
+  for (let i = 0; i < 7; i++) {
+    const before = wallClock();
+    const inPage = await page.evaluate(() => performance.timeOrigin + performance.now());
+    const after = wallClock();
+    if (after - before < best.rtt) best = { rtt: after - before, offset: inPage - (before + after) / 2 };
+  }
+  return best.offset;
+}
+
+/** When a TCP connection to 127.0.0.1:`port` first succeeds (this process's wall clock). */
+async function firstAccept(port: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const acceptedAt = await new Promise<number | null>((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => {
+        const at = wallClock();
+        socket.destroy();
+        resolve(at);
+      });
+      socket.once('error', () => resolve(null));
+    });
+    if (acceptedAt !== null) return acceptedAt;
+    if (Date.now() > deadline) throw new Error(`port ${port} did not accept within ${timeoutMs} ms`);
+    await delay(2);
+  }
+}
+
+function figureList(): Figure[] {
+  const [first, second] = PLAN.memoryAfter;
+  const s = (seconds: number) => `${seconds} s`;
+  return [
+    { id: 'transfer.gzip', label: 'Initial load (every file of /login), gzip -9', unit: 'KB', digits: 1 },
+    { id: 'transfer.brotli', label: 'Initial load, brotli -11', unit: 'KB', digits: 1 },
+    { id: 'transfer.wasm.gzip', label: 'wasm alone, gzip -9', unit: 'KB', digits: 1 },
+    { id: 'transfer.wasm.brotli', label: 'wasm alone, brotli -11', unit: 'KB', digits: 1 },
+    { id: 'cold.form', label: 'Cold start: navigation → sign-in form usable', unit: 'ms', digits: 0 },
+    { id: 'cold.connected', label: 'Reload with session → Connected', unit: 'ms', digits: 0 },
+    { id: 'cold.subscribed', label: 'Reload with session → every channel subscribed', unit: 'ms', digits: 0 },
+    ...PLAN.latencyRates.flatMap((rate) =>
+      [50, 95, 99].map((p) => ({
+        id: `latency.${rate}.p${p}`,
+        label: `Event → toast, ${rate}/s for ${s(PLAN.latencySeconds)}: p${p}`,
+        unit: 'ms',
+        digits: 1,
+      })),
+    ),
+    ...PLAN.latencyRates.map((rate) => ({
+      id: `latency.${rate}.missed`,
+      label: `Events never toasted at ${rate}/s`,
+      unit: '',
+      digits: 0,
+    })),
+    {
+      id: 'burst.received',
+      label: `Burst of ${PLAN.burstEvents} in ${s(PLAN.burstSeconds)}: events received`,
+      unit: '',
+      digits: 0,
+    },
+    { id: 'burst.history', label: 'Burst: its events in the history (up to each app\'s bound)', unit: '', digits: 0 },
+    { id: 'burst.historyNewest', label: 'Burst: those are the newest that arrived (1 = yes)', unit: '', digits: 0 },
+    { id: 'burst.longestTask', label: 'Burst: longest main-thread task (0 = none ≥ 50 ms)', unit: 'ms', digits: 0 },
+    { id: 'burst.toasts', label: 'Burst: toasts on screen at its end', unit: '', digits: 0 },
+    { id: 'memory.first.total', label: `Memory after ${first} events: JS heap + wasm`, unit: 'MB', digits: 2 },
+    { id: 'memory.first.js', label: `… of which JS heap`, unit: 'MB', digits: 2 },
+    { id: 'memory.first.wasm', label: `… of which wasm memory`, unit: 'MB', digits: 2 },
+    { id: 'memory.second.total', label: `Memory after ${second} events: JS heap + wasm`, unit: 'MB', digits: 2 },
+    { id: 'memory.second.js', label: `… of which JS heap`, unit: 'MB', digits: 2 },
+    { id: 'memory.second.wasm', label: `… of which wasm memory`, unit: 'MB', digits: 2 },
+    { id: 'reconnect', label: 'Reconnect: Sockudo accepting again → every channel subscribed', unit: 'ms', digits: 0 },
+  ];
+}
+
+function writeResults(browser: Browser, runs: { herald: Measured; reference: Measured }[], tookMs: number): void {
+  const pairs: RunPair[] = runs.map((run) => ({ herald: run.herald.figures, reference: run.reference.figures }));
+  const rows = summarize(figureList(), pairs);
+  const environment = {
+    chromium: browser.version(),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpu_model: os.cpus()[0]?.model,
+    commit: gitCommit(),
+  };
+  const name = SMOKE ? 'smoke' : 'latest';
+  const heading = [
+    `# Herald against the reference client${SMOKE ? ' (smoke run: tiny counts, not figures to quote)' : ''}`,
+    '',
+    `${new Date().toISOString()} · commit ${environment.commit} · Chromium ${environment.chromium} · ` +
+      `${environment.cpus} CPUs · ${PLAN.runs} run${PLAN.runs === 1 ? '' : 's'} in ${Math.round(tookMs / 1000)} s`,
+    '',
+    'Each cell: median over the runs (min–max). The ratio is taken within each run, then summarized; below 1 means Herald is smaller or faster.',
+    '',
+  ].join('\n');
+  const markdown = `${heading}${markdownTable(rows)}\n`;
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(
+    path.join(RESULTS_DIR, `${name}.json`),
+    JSON.stringify({ generated_at: new Date().toISOString(), smoke: SMOKE, plan: PLAN, environment, took_ms: tookMs, figures: rows, runs }, null, 2),
+  );
+  writeFileSync(path.join(RESULTS_DIR, `${name}.md`), markdown);
+  console.log(`\n${markdown}\nwritten to ${path.join(RESULTS_DIR, name)}.{json,md}`);
+}
+
+function gitCommit(): string {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: __dirname, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: __dirname, encoding: 'utf8' }).trim();
+    return dirty ? `${commit}+changes` : commit;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function requiredPath(variable: string): string {
+  const value = process.env[variable];
+  if (!value) throw new Error(`${variable} is not set: run the bench through \`cargo xtask bench\``);
+  return path.resolve(value);
+}

@@ -1,0 +1,113 @@
+//! `cargo xtask bench [--runs N] [--smoke]`: Herald against the reference client a team would
+//! otherwise build (`bench/reference`: Vue, Pinia, Laravel Echo, pusher-js), measured side by
+//! side in headless Chromium against a real Sockudo and the demo backend. `bench/README.md`
+//! says what each figure means; `bench/run.ts` measures them.
+//!
+//! This builds what the measurement needs (the release app, the devserver, the reference's
+//! bundle), then runs `bench/run.ts` under Playwright, which starts the stacks itself with
+//! `e2e/support/stack.ts` and writes `bench/results/latest.{json,md}` (`smoke.*` for `--smoke`).
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use crate::Result;
+use crate::app_build;
+use crate::process;
+use crate::tools::{self, Apt, Tools};
+
+/// How many runs each figure's median is taken over, unless `--runs` says otherwise.
+const DEFAULT_RUNS: u32 = 5;
+
+/// What `cargo xtask bench` was asked for.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Runs of the whole measurement; each figure is their median. Default: [`DEFAULT_RUNS`],
+    /// and 1 for a smoke run.
+    pub runs: u32,
+    /// One run with tiny event counts, to check that the bench still works. Default: false.
+    pub smoke: bool,
+}
+
+pub fn run(root: &Path, args: &[String]) -> Result {
+    let options = parse_args(args)?;
+    let started = Instant::now();
+    let bench = root.join("bench");
+    let reference = bench.join("reference");
+
+    let mut apt = Apt::default();
+    let tools = Tools::ensure(root, &mut apt)?;
+    tools::ensure_chromium(&mut apt)?;
+    // `ensure_playwright` is `npm ci` from a folder's lockfile, skipped while node_modules
+    // matches it: the bench's Playwright and the reference's npm packages install alike.
+    tools::ensure_playwright(&bench)?;
+    tools::ensure_playwright(&reference)?;
+
+    process::run(tools::cargo_command(root).args(["build", "--package", "herald-devserver"]))?;
+    app_build::build(root, &tools)?;
+    process::run(Command::new("node").arg("build.mjs").current_dir(&reference))?;
+
+    process::run(
+        Command::new(bench.join("node_modules/.bin/playwright"))
+            .arg("test")
+            .current_dir(&bench)
+            .env("HERALD_SOCKUDO_BIN", &tools.sockudo)
+            .env("HERALD_DEVSERVER_BIN", crate::target_dir(root).join("debug/herald-devserver"))
+            .env("HERALD_DIST", root.join("dist"))
+            .env("HERALD_BENCH_REFERENCE_DIST", reference.join("dist"))
+            .env("HERALD_BENCH_RESULTS", bench.join("results"))
+            .env("HERALD_BENCH_RUNS", options.runs.to_string())
+            .env("HERALD_BENCH_SMOKE", if options.smoke { "1" } else { "0" }),
+    )?;
+
+    let table = bench.join("results").join(if options.smoke { "smoke.md" } else { "latest.md" });
+    let text = fs::read_to_string(&table).map_err(|error| format!("{}: {error}", table.display()))?;
+    let took = started.elapsed().as_secs();
+    println!("\n{text}\nxtask bench: done in {}m{:02}s", took / 60, took % 60);
+    Ok(())
+}
+
+fn parse_args(args: &[String]) -> Result<Options> {
+    let mut runs = None;
+    let mut smoke = false;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--smoke" => smoke = true,
+            "--runs" => {
+                let value = args.next().ok_or("--runs needs a number, e.g. `--runs 5`")?;
+                let parsed = value.parse().ok().filter(|&runs: &u32| runs > 0);
+                runs = Some(parsed.ok_or_else(|| format!("--runs needs a number above 0, not `{value}`"))?);
+            }
+            other => return Err(format!("`cargo xtask bench` does not take `{other}`")),
+        }
+    }
+    match (smoke, runs) {
+        (true, Some(_)) => Err("--smoke is one run by definition; drop --runs".into()),
+        (true, None) => Ok(Options { runs: 1, smoke }),
+        (false, runs) => Ok(Options { runs: runs.unwrap_or(DEFAULT_RUNS), smoke }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::bench::{DEFAULT_RUNS, Options, parse_args};
+
+    fn check(args: &[&str], expect: Result<Options, ()>) {
+        let args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
+        assert_eq!(parse_args(&args).map_err(|_| ()), expect, "{args:?}");
+    }
+
+    #[test]
+    fn arguments() {
+        check(&[], Ok(Options { runs: DEFAULT_RUNS, smoke: false }));
+        check(&["--runs", "7"], Ok(Options { runs: 7, smoke: false }));
+        check(&["--smoke"], Ok(Options { runs: 1, smoke: true }));
+        check(&["--runs"], Err(()));
+        check(&["--runs", "0"], Err(()));
+        check(&["--runs", "many"], Err(()));
+        check(&["--smoke", "--runs", "5"], Err(()));
+        check(&["--fast"], Err(()));
+    }
+}
