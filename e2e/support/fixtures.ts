@@ -5,7 +5,7 @@ import { rm, writeFile } from 'node:fs/promises';
 
 import { test as base, type Page, type WebSocket } from '@playwright/test';
 
-import { Stack } from './stack';
+import { Stack, defaultTransport, type Transport } from './stack';
 
 export { expect } from '@playwright/test';
 
@@ -30,10 +30,19 @@ export interface StackFixtures {
    * Sockudo or otherwise leave the stack changed. Default: false.
    */
   freshStack: boolean;
+  /**
+   * The app's transport, e.g. `test.use({ transport: 'channels' })` for a spec about the Django
+   * Channels server. A test whose transport is not the run's default (`HERALD_E2E_TRANSPORT`,
+   * else `pusher`) gets a stack of its own. Default: the run's default.
+   */
+  transport: Transport;
   stack: Stack;
   /** Publishes `event` through the devserver's `POST /api/dev/events`, as a backend would. */
   fire: (event: string, options?: FireOptions) => Promise<unknown>;
-  /** The channels Sockudo has subscribers on right now (`GET /api/dev/channels`). */
+  /**
+   * The channels with subscribers right now (`GET /api/dev/channels`): Sockudo's, or the Django
+   * Channels server's with the `channels` transport.
+   */
   channels: () => Promise<string[]>;
   /** Starts recording every WebSocket `page` opens; call it before the page navigates. */
   trackSockets: (page: Page) => SocketTracker;
@@ -46,6 +55,7 @@ interface WorkerFixtures {
 export const test = base.extend<StackFixtures, WorkerFixtures>({
   devserverArgs: [[], { option: true }],
   freshStack: [false, { option: true }],
+  transport: [defaultTransport(), { option: true }],
 
   sharedStack: [
     async ({}, use) => {
@@ -56,9 +66,9 @@ export const test = base.extend<StackFixtures, WorkerFixtures>({
     { scope: 'worker' },
   ],
 
-  stack: async ({ sharedStack, devserverArgs, freshStack }, use, testInfo) => {
-    const own = freshStack || devserverArgs.length > 0;
-    const stack = own ? await Stack.start({ devserverArgs }) : await sharedStack.get();
+  stack: async ({ sharedStack, devserverArgs, freshStack, transport }, use, testInfo) => {
+    const own = freshStack || devserverArgs.length > 0 || transport !== defaultTransport();
+    const stack = own ? await Stack.start({ devserverArgs, transport }) : await sharedStack.get();
     try {
       await use(stack);
     } finally {

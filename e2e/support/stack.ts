@@ -1,6 +1,8 @@
 // A real Herald stack for one test file (or one test): Sockudo, and the demo backend serving
-// the built app. Nothing is mocked; the browser talks to these processes exactly as it would in
-// a deployment, and `cargo xtask test` provides the binaries.
+// the built app; with the `channels` transport, the Django Channels server (Daphne) too, which
+// the backend then publishes to and points the app's config.json at. Nothing is mocked; the
+// browser talks to these processes exactly as it would in a deployment, and `cargo xtask test`
+// provides the binaries and the virtualenv.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,10 +12,33 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 
+/** Which WebSocket server the app uses. */
+export type Transport = 'pusher' | 'channels';
+
 export interface StackOptions {
   /** Extra herald-devserver flags, for example `['--token-ttl', '5']`. Default: none. */
   devserverArgs?: string[];
+  /**
+   * `'pusher'`: the app connects to Sockudo. `'channels'`: it connects to the Django Channels
+   * server (`channels_server/`, served by Daphne), which the devserver also publishes to
+   * (`--channels-url`); Sockudo still runs and still gets every event.
+   * Default: [defaultTransport].
+   */
+  transport?: Transport;
 }
+
+/** `HERALD_E2E_TRANSPORT` (`pusher` or `channels`), else `pusher`: run every spec on either. */
+export function defaultTransport(): Transport {
+  const value = process.env.HERALD_E2E_TRANSPORT ?? 'pusher';
+  if (value !== 'pusher' && value !== 'channels') {
+    throw new Error(`HERALD_E2E_TRANSPORT is ${JSON.stringify(value)}: use pusher or channels`);
+  }
+  return value;
+}
+
+/** The secrets Daphne is started with: the devserver's own defaults (development values). */
+const JWT_SECRET = 'herald-dev-jwt-secret';
+const CHANNELS_SECRET = 'herald-channels-secret';
 
 /** How long Sockudo and the devserver get to start answering. */
 const READY_TIMEOUT_MS = 30_000;
@@ -23,35 +48,58 @@ const STOP_GRACE_MS = 5_000;
 export class Stack {
   /** The devserver's origin, where the app, `/api` and `/broadcasting` are served. */
   readonly baseURL: string;
-  /** Sockudo's origin; the app's `/config.json` points the WebSocket here. */
+  /** Sockudo's origin; with the `pusher` transport, the app's `/config.json` points the WebSocket here. */
   readonly sockudoURL: string;
+  /** The transport the app uses: `/config.json`'s `transport`. */
+  readonly transport: Transport;
+  /**
+   * The Django Channels server's origin (`http://127.0.0.1:PORT`) with the `channels`
+   * transport, else undefined. The app's WebSocket is `ws://127.0.0.1:PORT/ws/notifications/`.
+   */
+  readonly djangoURL: string | undefined;
 
   private constructor(
     private readonly sockudo: Sockudo,
+    private readonly django: Django | undefined,
     private devserver: Process,
     baseURL: string,
     private readonly devserverArgs: string[],
   ) {
     this.baseURL = baseURL;
     this.sockudoURL = sockudo.url;
+    this.transport = django ? 'channels' : 'pusher';
+    this.djangoURL = django?.url;
   }
 
   static async start(options: StackOptions = {}): Promise<Stack> {
     const sockudo = new Sockudo(await freePort(), await freePort());
+    const transport = options.transport ?? defaultTransport();
     let devserver: Process | undefined;
+    let django: Django | undefined;
     try {
       await sockudo.start();
+      // Daphne's port is chosen first: the devserver is told where to publish before Daphne
+      // runs (it only posts when events happen), and Daphne then learns the devserver's address.
+      const djangoPort = transport === 'channels' ? await freePort() : undefined;
       const args = [
         '--pusher-url', sockudo.url,
         '--serve-app', requiredPath('HERALD_DIST'),
         // A database of its own for each stack, gone with it: tests do not see each other's data.
         '--data-dir', ':memory:',
+        ...(djangoPort === undefined
+          ? []
+          : ['--channels-url', `http://127.0.0.1:${djangoPort}`, '--channels-secret', CHANNELS_SECRET]),
         ...(options.devserverArgs ?? []),
       ];
       devserver = spawnDevserver('127.0.0.1:0', args);
       const baseURL = await devserver.firstMatch(/herald-devserver listening on (http:\/\/\S+)/, READY_TIMEOUT_MS);
-      return new Stack(sockudo, devserver, baseURL, args);
+      if (djangoPort !== undefined) {
+        django = new Django(djangoPort, baseURL);
+        await django.start();
+      }
+      return new Stack(sockudo, django, devserver, baseURL, args);
     } catch (error) {
+      await django?.stop();
       await devserver?.stop();
       await sockudo.stop();
       sockudo.removeWorkingDir();
@@ -72,6 +120,20 @@ export class Stack {
     await this.sockudo.start();
   }
 
+  /**
+   * Stops the Django Channels server (only with the `channels` transport); the devserver, Sockudo
+   * and the page stay. `'graceful'` (the default) is SIGTERM, Daphne's own shutdown;
+   * `'crash'` kills it, so connections just drop.
+   */
+  async stopDjango(how: 'graceful' | 'crash' = 'graceful'): Promise<void> {
+    await this.requireDjango().stop(how === 'crash' ? 'SIGKILL' : 'SIGTERM');
+  }
+
+  /** Starts the Django Channels server again on the same port, and waits until it is ready. */
+  async startDjango(): Promise<void> {
+    await this.requireDjango().start();
+  }
+
   /** Stops the demo backend, as a crash or a deploy would; the page and Sockudo stay. */
   async stopDevserver(): Promise<void> {
     await this.devserver.stop();
@@ -89,13 +151,21 @@ export class Stack {
   /** Stops every process this stack started. Safe to call more than once. */
   async stop(): Promise<void> {
     await this.devserver.stop();
+    await this.django?.stop();
     await this.sockudo.stop();
     this.sockudo.removeWorkingDir();
   }
 
   /** The last lines each process printed, for the report of a failed test. */
   recentOutput(): string {
-    return [this.sockudo.recentOutput(), this.devserver.recentOutput()].join('\n\n');
+    return [this.sockudo.recentOutput(), this.django?.recentOutput() ?? '', this.devserver.recentOutput()]
+      .filter((output) => output !== '')
+      .join('\n\n');
+  }
+
+  private requireDjango(): Django {
+    if (!this.django) throw new Error('this stack runs no Django Channels server: start it with `transport: \'channels\'`');
+    return this.django;
   }
 }
 
@@ -150,6 +220,50 @@ class Sockudo {
 
   removeWorkingDir(): void {
     rmSync(this.workingDir, { recursive: true, force: true });
+  }
+
+  recentOutput(): string {
+    return this.process?.recentOutput() ?? '';
+  }
+}
+
+/**
+ * The Django Channels server (`channels_server/`) served by Daphne from the virtualenv
+ * `cargo xtask test` makes, on a fixed port so that it can be restarted where the page expects
+ * it. It asks the devserver `GET /api/me` for each connection.
+ */
+class Django {
+  readonly url: string;
+  private process: Process | undefined;
+
+  constructor(
+    private readonly port: number,
+    private readonly devserverURL: string,
+  ) {
+    this.url = `http://127.0.0.1:${port}`;
+  }
+
+  async start(): Promise<void> {
+    if (this.process?.running) throw new Error('the Django Channels server is already running');
+    const args = ['-b', '127.0.0.1', '-p', String(this.port), 'herald_channels.asgi:application'];
+    this.process = Process.spawn('daphne', requiredPath('HERALD_DAPHNE_BIN'), args, {
+      // Daphne imports `herald_channels` from the folder it runs in.
+      cwd: requiredPath('HERALD_CHANNELS_SERVER_DIR'),
+      env: {
+        ...withoutHeraldVariables(process.env),
+        HERALD_API_URL: this.devserverURL,
+        HERALD_JWT_SECRET: JWT_SECRET,
+        HERALD_CHANNELS_SECRET: CHANNELS_SECRET,
+        // No __pycache__ folders in the checkout; output as it comes, for failure reports.
+        PYTHONDONTWRITEBYTECODE: '1',
+        PYTHONUNBUFFERED: '1',
+      },
+    });
+    await this.process.untilAnswers(`${this.url}/up`, READY_TIMEOUT_MS);
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await this.process?.stop(signal);
   }
 
   recentOutput(): string {

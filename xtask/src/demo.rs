@@ -1,12 +1,22 @@
-//! `cargo xtask demo`: the whole stack on the dev defaults of CONTRACT.md, until Ctrl-C.
+//! `cargo xtask demo [--transport pusher|channels]`: the whole stack on the dev defaults of
+//! CONTRACT.md, until Ctrl-C.
+//!
+//! `pusher` (the default): Sockudo, the devserver and `trunk serve` at :8080, which proxies the
+//! API. `channels`: the Django Channels server (Daphne) at :8001 as well, the devserver
+//! publishing to it, and the app served by the devserver itself at :8000 from a `trunk watch`
+//! build: `trunk serve` could only hand out `public/config.json` and Trunk.toml's policy, both
+//! for Sockudo, while the devserver's `--serve-app` rewrites `config.json` to the Channels
+//! transport and sends the policy for it. `trunk watch` rebuilds on changes as `trunk serve`
+//! would; reload by hand.
 
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::Result;
+use crate::channels_server::{ChannelsServer, ChannelsServerSettings};
 use crate::process::{self, Service};
 use crate::tools::{self, Apt, Tools};
 
@@ -14,18 +24,41 @@ const SOCKUDO_PORT: u16 = 6001;
 const DEVSERVER_PORT: u16 = 8000;
 /// Trunk.toml's `[serve] port`; Trunk proxies /api and /broadcasting to the devserver.
 const APP_PORT: u16 = 8080;
+/// Daphne, serving the Django Channels server, with `--transport channels`.
+const CHANNELS_PORT: u16 = 8001;
+/// How long the first build of the app may take (minutes on a fresh machine).
+const FIRST_BUILD_LIMIT: Duration = Duration::from_secs(30 * 60);
 
-pub fn run(root: &Path) -> Result {
-    let tools = Tools::ensure(root, &mut Apt::default())?;
+/// Which WebSocket server the demo's app uses.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Transport {
+    Pusher,
+    Channels,
+}
+
+pub fn run(root: &Path, args: &[String]) -> Result {
+    let transport = parse_transport(args)?;
+    let mut apt = Apt::default();
+    let tools = Tools::ensure(root, &mut apt)?;
+    let channels_server = match transport {
+        Transport::Channels => Some(ChannelsServer::ensure(root, &mut apt)?),
+        Transport::Pusher => None,
+    };
     process::ensure_port_free(SOCKUDO_PORT, "Sockudo")?;
     process::ensure_port_free(DEVSERVER_PORT, "herald-devserver")?;
-    process::ensure_port_free(APP_PORT, "trunk serve")?;
+    match transport {
+        Transport::Pusher => process::ensure_port_free(APP_PORT, "trunk serve")?,
+        Transport::Channels => process::ensure_port_free(CHANNELS_PORT, "the Channels server (Daphne)")?,
+    }
     process::run(tools::cargo_command(root).args(["build", "--package", "herald-devserver"]))?;
 
     process::handle_stop_signals();
     // Stopped in reverse order however start-up or supervision ends, so nothing outlives xtask.
     let mut services: Vec<Service> = Vec::new();
-    let outcome = start_and_supervise(root, &tools, &mut services);
+    let outcome = match &channels_server {
+        None => start_and_supervise(root, &tools, &mut services),
+        Some(channels_server) => start_channels_and_supervise(root, &tools, channels_server, &mut services),
+    };
     if process::stop_requested() {
         println!("\nxtask: stopping");
     }
@@ -36,20 +69,7 @@ pub fn run(root: &Path) -> Result {
 }
 
 fn start_and_supervise(root: &Path, tools: &Tools, services: &mut Vec<Service>) -> Result {
-    let scratch = crate::target_dir(root).join("herald");
-    // A fresh empty folder: Sockudo reads ./config/config.toml or .json when there is one.
-    let sockudo_dir = scratch.join("demo-sockudo");
-    let _ = fs::remove_dir_all(&sockudo_dir);
-    fs::create_dir_all(&sockudo_dir).map_err(|error| format!("{}: {error}", sockudo_dir.display()))?;
-    let metrics_port = process::free_port()?;
-    start(
-        services,
-        "Sockudo",
-        Command::new(&tools.sockudo).current_dir(&sockudo_dir).envs(sockudo_env(SOCKUDO_PORT, metrics_port)),
-        SOCKUDO_PORT,
-        "/up",
-        Duration::from_secs(30),
-    )?;
+    start_sockudo(root, tools, services)?;
     start(
         services,
         "herald-devserver",
@@ -65,7 +85,7 @@ fn start_and_supervise(root: &Path, tools: &Tools, services: &mut Vec<Service>) 
     )?;
     // Trunk builds into a folder of its own, emptied first: `dist/` stays the release build
     // `cargo xtask test` makes, and `/` answers only once this run's first build is done.
-    let trunk_dist = scratch.join("demo-dist");
+    let trunk_dist = crate::target_dir(root).join("herald/demo-dist");
     let _ = fs::remove_dir_all(&trunk_dist);
     println!("xtask: waiting for trunk's first build of the app (minutes the first time)");
     start(
@@ -93,7 +113,101 @@ fn start_and_supervise(root: &Path, tools: &Tools, services: &mut Vec<Service>) 
          \n\
          Press Ctrl-C to stop Sockudo, the demo backend and trunk.\n"
     );
+    supervise(services)
+}
 
+/// The `channels` demo: Sockudo (the devserver still publishes there), Daphne, a `trunk watch`
+/// build of the app, and the devserver serving that build with `--channels-url`.
+fn start_channels_and_supervise(
+    root: &Path,
+    tools: &Tools,
+    channels_server: &ChannelsServer,
+    services: &mut Vec<Service>,
+) -> Result {
+    start_sockudo(root, tools, services)?;
+    let devserver_url = format!("http://127.0.0.1:{DEVSERVER_PORT}");
+    let settings = ChannelsServerSettings {
+        port: CHANNELS_PORT,
+        api_url: &devserver_url,
+        // The devserver's defaults for --channels-secret and --jwt-secret.
+        broadcast_secret: "herald-channels-secret",
+        jwt_secret: "herald-dev-jwt-secret",
+    };
+    start(
+        services,
+        "the Channels server (Daphne)",
+        &mut channels_server.command(&settings),
+        CHANNELS_PORT,
+        "/up",
+        Duration::from_secs(30),
+    )?;
+    // Emptied first, so that index.html appearing means this run's first build is done.
+    let dist = crate::target_dir(root).join("herald/demo-channels-dist");
+    let _ = fs::remove_dir_all(&dist);
+    println!("xtask: waiting for trunk's first build of the app (minutes the first time)");
+    services.push(Service::spawn(
+        "trunk watch",
+        Command::new(&tools.trunk)
+            .args(["watch", "--offline", "--dist"])
+            .arg(&dist)
+            .current_dir(root)
+            .env("PATH", tools.path_for_trunk()),
+    )?);
+    wait_for_file(services.last_mut().expect("just pushed"), &dist.join("index.html"), FIRST_BUILD_LIMIT)?;
+    start(
+        services,
+        "herald-devserver",
+        Command::new(crate::target_dir(root).join("debug/herald-devserver")).current_dir(root).args([
+            "--addr".to_string(),
+            format!("127.0.0.1:{DEVSERVER_PORT}"),
+            "--pusher-url".to_string(),
+            format!("http://127.0.0.1:{SOCKUDO_PORT}"),
+            "--channels-url".to_string(),
+            format!("http://127.0.0.1:{CHANNELS_PORT}"),
+            "--serve-app".to_string(),
+            dist.display().to_string(),
+        ]),
+        DEVSERVER_PORT,
+        "/up",
+        Duration::from_secs(30),
+    )?;
+
+    println!(
+        "\n\
+         Herald is running at http://127.0.0.1:{DEVSERVER_PORT} on the Django Channels transport\n\
+         (Daphne at ws://127.0.0.1:{CHANNELS_PORT}/ws/notifications/).\n\
+         \n\
+         Development accounts (development values only; password `password` for all):\n\
+         \x20 admin@herald.test   system admin\n\
+         \x20 owner@acme.test     tenant admin, Acme\n\
+         \x20 owner@globex.test   tenant admin, Globex\n\
+         \x20 user@acme.test      user, Acme\n\
+         \n\
+         trunk watch rebuilds the app on changes; reload by hand.\n\
+         Press Ctrl-C to stop Sockudo, Daphne, trunk and the demo backend.\n"
+    );
+    supervise(services)
+}
+
+/// Sockudo on its demo port, in a fresh empty folder: Sockudo reads ./config/config.toml or
+/// .json when there is one.
+fn start_sockudo(root: &Path, tools: &Tools, services: &mut Vec<Service>) -> Result {
+    let sockudo_dir = crate::target_dir(root).join("herald/demo-sockudo");
+    let _ = fs::remove_dir_all(&sockudo_dir);
+    fs::create_dir_all(&sockudo_dir).map_err(|error| format!("{}: {error}", sockudo_dir.display()))?;
+    let metrics_port = process::free_port()?;
+    start(
+        services,
+        "Sockudo",
+        Command::new(&tools.sockudo).current_dir(&sockudo_dir).envs(sockudo_env(SOCKUDO_PORT, metrics_port)),
+        SOCKUDO_PORT,
+        "/up",
+        Duration::from_secs(30),
+    )
+}
+
+/// Until Ctrl-C, or until a service exits.
+fn supervise(services: &mut [Service]) -> Result {
     while !process::stop_requested() {
         for service in services.iter_mut() {
             if let Some(status) = service.exited() {
@@ -103,6 +217,44 @@ fn start_and_supervise(root: &Path, tools: &Tools, services: &mut Vec<Service>) 
         thread::sleep(Duration::from_millis(200));
     }
     Ok(())
+}
+
+/// Waits until `file` exists. Fails if `service` exits first, on Ctrl-C, or after `timeout`.
+fn wait_for_file(service: &mut Service, file: &Path, timeout: Duration) -> Result {
+    let deadline = Instant::now() + timeout;
+    while !file.is_file() {
+        if process::stop_requested() {
+            return Err("interrupted".into());
+        }
+        if let Some(status) = service.exited() {
+            return Err(format!("{} exited ({status}) before it wrote {}", service.name(), file.display()));
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "{} did not write {} within {}s",
+                service.name(),
+                file.display(),
+                timeout.as_secs()
+            ));
+        }
+        thread::sleep(Duration::from_millis(200));
+    }
+    Ok(())
+}
+
+/// `--transport pusher|channels` (or `--transport=...`), default `pusher`.
+fn parse_transport(args: &[String]) -> Result<Transport> {
+    let value = match args {
+        [] => return Ok(Transport::Pusher),
+        [flag, value] if flag == "--transport" => value.as_str(),
+        [flag] => flag.strip_prefix("--transport=").ok_or_else(|| format!("unknown demo option `{flag}`"))?,
+        _ => return Err(format!("cannot read demo options `{}`", args.join(" "))),
+    };
+    match value {
+        "pusher" => Ok(Transport::Pusher),
+        "channels" => Ok(Transport::Channels),
+        other => Err(format!("unknown transport `{other}`: use pusher or channels")),
+    }
 }
 
 /// Spawns a service into `services`, then waits until `GET port path` answers 200.

@@ -5,6 +5,7 @@
 
 mod app_build;
 mod bench;
+mod channels_server;
 mod demo;
 mod process;
 mod test;
@@ -20,7 +21,9 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  demo          run Sockudo, the demo backend and `trunk serve` at http://127.0.0.1:8080 until Ctrl-C
+  demo [--transport pusher|channels]
+                run Sockudo, the demo backend and `trunk serve` at http://127.0.0.1:8080 until Ctrl-C;
+                `channels`: the Django Channels server too, the app at http://127.0.0.1:8000
   test [ARGS]   run every test suite as CI does: native, browser unit, build, end-to-end;
                 ARGS go to `playwright test` (for example a spec file name)
   bench [--runs N] [--smoke]
@@ -40,7 +43,7 @@ fn main() -> ExitCode {
     }
     let root = repo_root();
     let outcome = match args.split_first() {
-        Some((command, [])) if command == "demo" => demo::run(&root),
+        Some((command, demo_args)) if command == "demo" => demo::run(&root, demo_args),
         Some((command, playwright_args)) if command == "test" => test::run_all(&root, playwright_args),
         Some((command, bench_args)) if command == "bench" => bench::run(&root, bench_args),
         Some((command, fire_args)) if command == "fire" => fire(&root, fire_args),

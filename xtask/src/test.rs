@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::Result;
 use crate::app_build;
+use crate::channels_server::ChannelsServer;
 use crate::process::run;
 use crate::tools::{self, Apt, Tools};
 
@@ -24,6 +25,8 @@ fn run_steps(root: &Path, playwright_args: &[String], steps: &mut Steps) -> Resu
         tools::ensure_chromium(&mut apt)?;
         tools::ensure_playwright(&e2e)
     })?;
+    // The Django Channels server's virtualenv: its native test and the e2e stack start Daphne.
+    let channels_server = steps.run("channels server", || ChannelsServer::ensure(root, &mut apt))?;
 
     // The devserver first: the listener's live tests run it against a real Sockudo.
     steps.run("build devserver", || {
@@ -35,7 +38,9 @@ fn run_steps(root: &Path, playwright_args: &[String], steps: &mut Steps) -> Resu
         run(tools::cargo_command(root)
             .args(["test", "--workspace", "--exclude", "herald"])
             .env("HERALD_SOCKUDO_BIN", &tools.sockudo)
-            .env("HERALD_DEVSERVER_BIN", &devserver))
+            .env("HERALD_DEVSERVER_BIN", &devserver)
+            .env("HERALD_DAPHNE_BIN", &channels_server.daphne)
+            .env("HERALD_CHANNELS_SERVER_DIR", &channels_server.dir))
     })?;
     steps.run("browser unit tests", || {
         run(tools::cargo_command(root)
@@ -51,6 +56,8 @@ fn run_steps(root: &Path, playwright_args: &[String], steps: &mut Steps) -> Resu
             .current_dir(&e2e)
             .env("HERALD_SOCKUDO_BIN", &tools.sockudo)
             .env("HERALD_DEVSERVER_BIN", &devserver)
+            .env("HERALD_DAPHNE_BIN", &channels_server.daphne)
+            .env("HERALD_CHANNELS_SERVER_DIR", &channels_server.dir)
             .env("HERALD_DIST", root.join("dist")))
     })
 }

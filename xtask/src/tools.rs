@@ -159,7 +159,7 @@ pub fn ensure_playwright(e2e: &Path) -> Result {
 }
 
 /// Absolute, because the tools run from other folders than the one xtask was started in.
-fn tools_dir() -> Result<PathBuf> {
+pub fn tools_dir() -> Result<PathBuf> {
     let dir = match std::env::var_os("HERALD_TOOLS") {
         Some(dir) => PathBuf::from(dir),
         None => std::env::var_os("HOME")

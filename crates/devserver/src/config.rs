@@ -45,6 +45,14 @@ pub struct Config {
     pub data: Location,
     /// Delete the database and start from the seed: `--reset` / `HERALD_RESET=1`, default off.
     pub reset: bool,
+    /// A Django Channels server (`channels_server/`) to publish every event to as well, through
+    /// its `POST /broadcast`: `--channels-url` / `HERALD_CHANNELS_URL`, default none. Plain
+    /// `http` only, like `pusher_url`. With `--serve-app`, `config.json` then chooses the
+    /// `channels` transport with that server's `/ws/notifications/`.
+    pub channels_url: Option<reqwest::Url>,
+    /// The shared secret `POST /broadcast` wants in `X-Broadcast-Secret`, never sent to a
+    /// browser: `--channels-secret` / `HERALD_CHANNELS_SECRET`, default `herald-channels-secret`.
+    pub channels_secret: String,
     /// Print one line per request to stderr. Not a flag: tests turn it off to keep output quiet.
     pub log_requests: bool,
 }
@@ -77,6 +85,9 @@ Herald's demo backend. Every option can also be set through the environment vari
   --serve-app DIR        serve a built app (Trunk's dist/)  HERALD_SERVE_APP   (off)
   --data-dir DIR         database folder, or :memory:       HERALD_DATA_DIR    .herald/data
   --reset                delete the data and re-seed        HERALD_RESET=1     (off)
+  --channels-url URL     also publish to a Django Channels  HERALD_CHANNELS_URL     (off)
+                         server; the served app then uses it
+  --channels-secret S    its X-Broadcast-Secret             HERALD_CHANNELS_SECRET  herald-channels-secret
 
   herald-devserver fire --help   describes the subcommand that causes events on a running server
   -h, --help             print this help
@@ -99,8 +110,10 @@ const SERVE_APP: Flag = Flag { name: "--serve-app", env: "HERALD_SERVE_APP" };
 const DATA_DIR: Flag = Flag { name: "--data-dir", env: "HERALD_DATA_DIR" };
 /// A switch: it takes no value on the command line; its variable is on when set to `1`.
 const RESET: Flag = Flag { name: "--reset", env: "HERALD_RESET" };
+const CHANNELS_URL: Flag = Flag { name: "--channels-url", env: "HERALD_CHANNELS_URL" };
+const CHANNELS_SECRET: Flag = Flag { name: "--channels-secret", env: "HERALD_CHANNELS_SECRET" };
 
-const FLAGS: [&Flag; 10] = [
+const FLAGS: [&Flag; 12] = [
     &ADDR,
     &PUSHER_URL,
     &APP_ID,
@@ -111,6 +124,8 @@ const FLAGS: [&Flag; 10] = [
     &SERVE_APP,
     &DATA_DIR,
     &RESET,
+    &CHANNELS_URL,
+    &CHANNELS_SECRET,
 ];
 
 impl Default for Config {
@@ -126,6 +141,8 @@ impl Default for Config {
             serve_app: None,
             data: Location::Folder(PathBuf::from(".herald/data")),
             reset: false,
+            channels_url: None,
+            channels_secret: "herald-channels-secret".to_owned(),
             log_requests: true,
         }
     }
@@ -178,7 +195,13 @@ impl Config {
             config.addr = parse_addr(&value)?;
         }
         if let Some(value) = value_of(&PUSHER_URL) {
-            config.pusher_url = parse_pusher_url(&value)?;
+            config.pusher_url = parse_http_url(&PUSHER_URL, &value)?;
+        }
+        if let Some(value) = value_of(&CHANNELS_URL) {
+            config.channels_url = Some(parse_http_url(&CHANNELS_URL, &value)?);
+        }
+        if let Some(value) = value_of(&CHANNELS_SECRET) {
+            config.channels_secret = value;
         }
         if let Some(value) = value_of(&APP_ID) {
             config.app_id = value;
@@ -234,9 +257,10 @@ fn parse_addr(value: &str) -> Result<SocketAddr, ConfigError> {
     Ok(addr)
 }
 
-fn parse_pusher_url(value: &str) -> Result<reqwest::Url, ConfigError> {
+/// A base URL for one of the servers this one publishes to.
+fn parse_http_url(flag: &Flag, value: &str) -> Result<reqwest::Url, ConfigError> {
     let invalid =
-        |reason: String| ConfigError::InvalidValue { flag: PUSHER_URL.name, value: value.to_owned(), reason };
+        |reason: String| ConfigError::InvalidValue { flag: flag.name, value: value.to_owned(), reason };
     let url = reqwest::Url::parse(value).map_err(|error| invalid(error.to_string()))?;
     if url.scheme() != "http" {
         return Err(invalid("only http:// is supported (the client is built without TLS)".into()));
@@ -316,6 +340,10 @@ mod tests {
                 "--reset",
                 "--data-dir",
                 "var/data",
+                "--channels-url",
+                "http://127.0.0.1:8001",
+                "--channels-secret",
+                "c",
             ],
             &[],
         )
@@ -329,6 +357,20 @@ mod tests {
         assert_eq!((config.app_id.as_str(), config.app_key.as_str()), ("a", "k"));
         assert_eq!((config.app_secret.as_str(), config.jwt_secret.as_str()), ("s", "j"));
         assert_eq!(config.serve_app.as_deref(), Some(std::path::Path::new("dist")));
+        assert_eq!(config.channels_url.as_ref().map(|url| url.as_str()), Some("http://127.0.0.1:8001/"));
+        assert_eq!(config.channels_secret, "c");
+    }
+
+    #[test]
+    fn the_channels_server_is_off_unless_named() {
+        let config = parse(&[], &[]).unwrap();
+        assert_eq!((config.channels_url, config.channels_secret.as_str()), (None, "herald-channels-secret"));
+        let config = parse(&[], &[("HERALD_CHANNELS_URL", "http://127.0.0.1:9001")]).unwrap();
+        assert_eq!(config.channels_url.map(|url| url.port()), Some(Some(9001)));
+        assert!(matches!(
+            parse(&["--channels-url", "ws://127.0.0.1:9001"], &[]),
+            Err(ConfigError::InvalidValue { flag: "--channels-url", .. })
+        ));
     }
 
     #[test]

@@ -1,6 +1,9 @@
-//! Development-only routes: publish contract events, and ask Sockudo who is subscribed.
+//! Development-only routes: publish contract events, and ask the WebSocket server who is
+//! subscribed (the Channels server with `--channels-url`, since the served app then uses it;
+//! Sockudo otherwise).
 //!
-//! Published events are recorded like those of real changes, so catch-up returns them too.
+//! Published events are recorded like those of real changes, so catch-up returns them too,
+//! and go to the Django Channels server as well when there is one (`--channels-url`).
 //!
 //! `POST /api/dev/events` is what `broadcast(new X(...))` in Laravel's tinker is to a real
 //! backend: the demo, the end-to-end tests and a developer with curl use it to make events
@@ -21,7 +24,7 @@ use crate::AppState;
 use crate::error::{ApiError, FieldErrors};
 use crate::events::{Audience, Event, EventKind, Subject};
 use crate::input::{Input, Origin};
-use crate::pusher::PusherErrorKind;
+use crate::pusher::{PusherError, PusherErrorKind};
 use crate::store::Role;
 
 /// At most this many events per request: enough to test coalescing and history bounds.
@@ -71,16 +74,34 @@ pub async fn publish_events(
     };
     state.store().write(|tx| events.iter().try_for_each(|event| tx.record(event)))?;
     let outgoing: Vec<_> = events.iter().flat_map(|event| event.outgoing(origin.socket_id())).collect();
-    let published = state.pusher().publish(&outgoing).await.map_err(|error| {
-        let progress = if error.published > 0 {
-            format!(" after {} of {} events were published", error.published, outgoing.len())
-        } else {
-            String::new()
-        };
-        let mut error = bad_gateway(&state, &error.kind, &progress);
-        error.message.push_str(" The events are recorded, so catch-up will return them.");
-        error
-    })?;
+    let outcome = state.publish(&outgoing).await;
+    // Either server failing is a 502 naming it (both, when both failed): a test or a person
+    // firing events learns that some subscribers did not hear them live.
+    let mut failures = Vec::new();
+    let published = match outcome.sockudo {
+        Ok(published) => published,
+        Err(error) => {
+            failures.push(format!(
+                "{}{}",
+                describe_failure(&state, &error.kind),
+                progress(&error, outgoing.len())
+            ));
+            error.published
+        }
+    };
+    if let (Some(Err(error)), Some(channels)) = (&outcome.channels, state.channels()) {
+        let base = channels.base_url().as_str().trim_end_matches('/').to_owned();
+        failures.push(format!(
+            "The Channels server at {base} {}{}",
+            error.kind,
+            progress(error, outgoing.len())
+        ));
+    }
+    if !failures.is_empty() {
+        let message =
+            format!("{} The events are recorded, so catch-up will return them.", failures.join(" "));
+        return Err(ApiError::new(StatusCode::BAD_GATEWAY, message));
+    }
     Ok(Json(json!({
         "published": published,
         "channel": subject.channel().name(),
@@ -123,7 +144,8 @@ fn subject_for(
 }
 
 /// `GET /api/dev/channels?filter_by_prefix=...&info=...`: Sockudo's own answer to
-/// `GET /apps/{id}/channels`, signed by this server. Parameters other than `auth_*` and
+/// `GET /apps/{id}/channels`, signed by this server, or with `--channels-url` the Channels
+/// server's answer to `GET /channels` (same shape). Parameters other than `auth_*` and
 /// `body_md5` are passed on.
 pub async fn channels(
     State(state): State<AppState>,
@@ -133,11 +155,31 @@ pub async fn channels(
         .filter(|(key, _)| !key.starts_with("auth_") && key != "body_md5")
         .map(|(key, value)| (key.into_owned(), value.into_owned()))
         .collect();
+    if let Some(server) = state.channels() {
+        let channels = server.channels(&params).await.map_err(|error| {
+            let base = server.base_url().as_str().trim_end_matches('/').to_owned();
+            ApiError::new(StatusCode::BAD_GATEWAY, format!("The Channels server at {base} {error}."))
+        })?;
+        return Ok(Json(channels));
+    }
     let channels = state.pusher().channels(&params).await.map_err(|error| bad_gateway(&state, &error, ""))?;
     Ok(Json(channels))
 }
 
 fn bad_gateway(state: &AppState, error: &PusherErrorKind, progress: &str) -> ApiError {
+    ApiError::new(StatusCode::BAD_GATEWAY, format!("{}{progress}.", describe_failure(state, error)))
+}
+
+fn describe_failure(state: &AppState, error: &PusherErrorKind) -> String {
     let base = state.pusher().base_url().as_str().trim_end_matches('/').to_owned();
-    ApiError::new(StatusCode::BAD_GATEWAY, format!("Sockudo at {base} {error}{progress}."))
+    format!("Sockudo at {base} {error}")
+}
+
+/// `" after 3 of 10 events were published."`, or `"."` when none were.
+fn progress(error: &PusherError, total: usize) -> String {
+    if error.published > 0 {
+        format!(" after {} of {total} events were published.", error.published)
+    } else {
+        ".".to_owned()
+    }
 }

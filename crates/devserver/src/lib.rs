@@ -13,6 +13,8 @@
 //! - [`store`]: the SQLite database; every change runs in one transaction with its events.
 //! - [`tokens`]: JWTs. [`channels`]: who may join which private channel.
 //! - [`pusher`]: channel signatures and Sockudo's HTTP API. [`events`]: the event catalogue.
+//! - [`django`]: with `--channels-url`, the same events to a Django Channels server's
+//!   `POST /broadcast` (`channels_server/`), for the app's second transport.
 //! - The routes: `api` (sign-in and the policies), `broadcasting`, `tenants`, `users`,
 //!   `account`, `payments`, `hotspot` (and its expiry timer), `notices`, `notifications`
 //!   (catch-up), [`dev`], `static_app`; [`error`] and [`input`]: Laravel-shaped errors and
@@ -39,11 +41,13 @@
 //! - `POST /api/tenants/{id}/notices`, `POST /api/system/alerts` [system admin]:
 //!   SystemNotification, SystemAlert.
 //! - `POST /api/dev/events`, `GET /api/dev/channels`: publish generated events (recorded like
-//!   the rest), list Sockudo's channels. No token: loopback-only development routes.
-//! - With `--serve-app DIR`: `GET /config.json` (pointed at `--pusher-url`) and the files of
+//!   the rest), list Sockudo's channels (the Channels server's with `--channels-url`). No
+//!   token: loopback-only development routes.
+//! - With `--serve-app DIR`: `GET /config.json` (pointed at `--pusher-url`, or with
+//!   `--channels-url` at that server: `"transport": "channels"` and its `ws_url`) and the files of
 //!   `DIR`, with `index.html` for other paths outside `/api` and `/broadcasting` that do not
 //!   name an asset file (a missing `.wasm` or `.js` is a 404). Pages carry a
-//!   Content-Security-Policy allowing connections to this origin and that Sockudo only.
+//!   Content-Security-Policy allowing connections to this origin and that WebSocket server only.
 //!
 //! Checks run in Laravel's order: 401 (no valid token), 404 (unknown id, route-model
 //! binding), 403 (policy), 422 (validation). Requests that cause events honour `X-Socket-ID`.
@@ -57,6 +61,7 @@
 pub mod channels;
 pub mod clock;
 pub mod config;
+pub mod django;
 pub mod error;
 pub mod events;
 pub mod fire;
@@ -91,11 +96,12 @@ use axum::routing::{get, patch, post, put};
 use crate::channels::Channel;
 pub use crate::clock::Clock;
 pub use crate::config::{Config, ConfigError, USAGE};
+use crate::django::ChannelsClient;
 use crate::error::ApiError;
 use crate::events::{Event, EventKind};
 use crate::input::BODY_LIMIT_BYTES;
 use crate::input::Origin;
-use crate::pusher::{Credentials, PusherClient};
+use crate::pusher::{Credentials, OutgoingEvent, PusherClient, PusherError};
 use crate::store::{Store, Tx};
 use crate::tokens::Tokens;
 
@@ -111,6 +117,13 @@ struct Shared {
     store: Store,
     tokens: Tokens,
     pusher: PusherClient,
+    channels: Option<ChannelsClient>,
+}
+
+/// What became of one publish: Sockudo's outcome, and the Channels server's when there is one.
+pub struct Published {
+    pub sockudo: Result<usize, PusherError>,
+    pub channels: Option<Result<usize, PusherError>>,
 }
 
 impl AppState {
@@ -130,7 +143,9 @@ impl AppState {
             secret: config.app_secret.clone(),
         };
         let pusher = PusherClient::new(config.pusher_url.clone(), credentials, clock.clone());
-        let shared = Shared { store, tokens, pusher, clock, config };
+        let channels =
+            config.channels_url.clone().map(|url| ChannelsClient::new(url, config.channels_secret.clone()));
+        let shared = Shared { store, tokens, pusher, channels, clock, config };
         Ok(AppState { shared: Arc::new(shared) })
     }
 
@@ -152,6 +167,24 @@ impl AppState {
 
     pub fn pusher(&self) -> &PusherClient {
         &self.shared.pusher
+    }
+
+    /// The Django Channels server events also go to, with `--channels-url`.
+    pub fn channels(&self) -> Option<&ChannelsClient> {
+        self.shared.channels.as_ref()
+    }
+
+    /// Publishes `outgoing` to Sockudo and, with `--channels-url`, to the Channels server, both
+    /// at once: one that is slow or down does not hold the other up.
+    pub async fn publish(&self, outgoing: &[OutgoingEvent]) -> Published {
+        let channels = async {
+            match self.channels() {
+                Some(channels) => Some(channels.publish(outgoing).await),
+                None => None,
+            }
+        };
+        let (sockudo, channels) = tokio::join!(self.pusher().publish(outgoing), channels);
+        Published { sockudo, channels }
     }
 
     /// A new `kind` event on `channels` carrying `fields`, occurring now.
@@ -184,23 +217,28 @@ impl AppState {
     }
 
     /// Broadcasts events already recorded by the change that caused them, except to the
-    /// socket `origin` (Laravel's `toOthers()`). A Sockudo that cannot be reached does not undo
-    /// the change or fail the request: the events are kept, and a client gets them through
-    /// catch-up. The failure is logged, as Laravel logs a failed broadcast job.
+    /// socket `origin` (Laravel's `toOthers()`), and to the Channels server when there is one.
+    /// A server that cannot be reached does not undo the change or fail the request: the
+    /// events are kept, and a client gets them through catch-up. The failure is logged, as
+    /// Laravel logs a failed broadcast job.
     pub async fn broadcast(&self, events: &[Event], origin: &Origin) {
         let outgoing: Vec<_> = events.iter().flat_map(|event| event.outgoing(origin.socket_id())).collect();
         if outgoing.is_empty() {
             return;
         }
-        if let Err(error) = self.pusher().publish(&outgoing).await {
-            let names: Vec<&str> = events.iter().map(|event| event.kind.name()).collect();
-            eprintln!(
-                "herald-devserver: broadcasting {} failed after {} of {} messages ({}); kept for catch-up",
-                names.join(", "),
-                error.published,
-                outgoing.len(),
-                error.kind
-            );
+        let published = self.publish(&outgoing).await;
+        let failures = [("Sockudo", Some(published.sockudo)), ("the Channels server", published.channels)];
+        for (server, outcome) in failures {
+            if let Some(Err(error)) = outcome {
+                let names: Vec<&str> = events.iter().map(|event| event.kind.name()).collect();
+                eprintln!(
+                    "herald-devserver: broadcasting {} to {server} failed after {} of {} messages ({}); kept for catch-up",
+                    names.join(", "),
+                    error.published,
+                    outgoing.len(),
+                    error.kind
+                );
+            }
         }
     }
 }

@@ -234,7 +234,7 @@ struct BatchBody<'a> {
     batch: &'a [OutgoingEvent],
 }
 
-async fn read_success(response: reqwest::Response) -> Result<Vec<u8>, PusherErrorKind> {
+pub(crate) async fn read_success(response: reqwest::Response) -> Result<Vec<u8>, PusherErrorKind> {
     let status = response.status();
     let body = response.bytes().await.map_err(|error| PusherErrorKind::Unreachable(describe(error)))?;
     if !status.is_success() {
@@ -247,7 +247,7 @@ async fn read_success(response: reqwest::Response) -> Result<Vec<u8>, PusherErro
 
 /// The error and its causes on one line ("error sending request: ...: Connection refused"),
 /// without the URL, whose query holds the request signature.
-fn describe(error: reqwest::Error) -> String {
+pub(crate) fn describe(error: reqwest::Error) -> String {
     let error = error.without_url();
     let mut text = error.to_string();
     let mut source = std::error::Error::source(&error);

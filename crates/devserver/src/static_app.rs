@@ -3,7 +3,9 @@
 //! End-to-end tests run everything on random ports. Serving the app from the API's own origin
 //! avoids a proxy and CORS; rewriting `config.json`'s `ws_host`/`ws_port` to the Sockudo this
 //! server publishes to means the app connects to that same Sockudo without a rebuild. A small
-//! handler suffices: the files are few, known, and only ever read.
+//! handler suffices: the files are few, known, and only ever read. With `--channels-url`, the
+//! served `config.json` chooses the Channels transport instead (`"transport": "channels"`,
+//! `"ws_url"`: that server's `/ws/notifications/`).
 //!
 //! The page is served with a Content-Security-Policy derived from that same `config.json`, so
 //! the page may connect to exactly the API and the WebSocket server the app is configured for
@@ -21,6 +23,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use crate::AppState;
+use crate::django;
 use crate::error::ApiError;
 
 /// Paths ending in these are files the app loads, never client-side routes: a missing one is
@@ -30,7 +33,8 @@ const ASSET_EXTENSIONS: &[&str] = &[
     "woff2", "ttf", "txt",
 ];
 
-/// `GET /config.json`: the app's runtime config, pointed at this server's Sockudo.
+/// `GET /config.json`: the app's runtime config, pointed at this server's Sockudo, or at its
+/// Channels server with `--channels-url`.
 pub async fn config_json(State(state): State<AppState>) -> Result<Response, ApiError> {
     let config = app_config(&state).await?;
     let mut response = axum::Json(config).into_response();
@@ -44,7 +48,8 @@ pub async fn config_json(State(state): State<AppState>) -> Result<Response, ApiE
 /// Scripts come only from the app's origin, with no inline script and no `eval` (WebAssembly
 /// compilation is the one exception, `'wasm-unsafe-eval'`); the page connects only to its own
 /// origin (`/config.json`, the wasm), the API (`api_base`, when it is another origin) and the
-/// WebSocket server (`pusher`). A value in the config that is not a plain origin is left out
+/// WebSocket server of the configured transport (`pusher`, or `ws_url`'s origin when
+/// `transport` is `channels`). A value in the config that is not a plain origin is left out
 /// rather than let into the header.
 ///
 /// Trusted Types (`require-trusted-types-for 'script'`) cannot be required: Leptos builds the
@@ -71,7 +76,7 @@ pub fn content_security_policy(app_config: &Value) -> String {
 }
 
 /// The built `config.json` with `pusher.ws_host` and `ws_port` set to the Sockudo this server
-/// publishes to.
+/// publishes to and, with `--channels-url`, `transport` and `ws_url` set to that server.
 async fn app_config(state: &AppState) -> Result<Value, ApiError> {
     let Some(root) = &state.config().serve_app else {
         return Err(ApiError::not_found());
@@ -91,6 +96,12 @@ async fn app_config(state: &AppState) -> Result<Value, ApiError> {
             pusher.insert("ws_port".into(), Value::from(port));
         }
     }
+    if let (Some(channels_url), Some(object)) = (&state.config().channels_url, config.as_object_mut())
+        && let Some(ws_url) = django::websocket_url(channels_url)
+    {
+        object.insert("transport".into(), Value::from("channels"));
+        object.insert("ws_url".into(), Value::from(ws_url));
+    }
     Ok(config)
 }
 
@@ -101,9 +112,19 @@ fn api_origin(app_config: &Value) -> Option<String> {
     matches!(url.scheme(), "http" | "https").then(|| url.origin().ascii_serialization())
 }
 
-/// The WebSocket server's origin as the app builds its URL: Pusher Channels' cluster host, or
-/// `ws_host:ws_port` over `wss` when `force_tls`, else `ws`.
+/// The WebSocket server's origin as the app builds its URL. For the `channels` transport,
+/// `ws_url`'s origin (its path and the `?token=` the app appends are not part of an origin).
+/// For `pusher` (the default): Pusher Channels' cluster host, or `ws_host:ws_port` over `wss`
+/// when `force_tls`, else `ws`.
 fn websocket_origin(app_config: &Value) -> Option<String> {
+    if app_config.get("transport").and_then(Value::as_str) == Some("channels") {
+        let ws_url = app_config.get("ws_url")?.as_str()?;
+        let parsed = reqwest::Url::parse(ws_url).ok()?;
+        if !matches!(parsed.scheme(), "ws" | "wss") {
+            return None;
+        }
+        return plain_origin(&parsed);
+    }
     let pusher = app_config.get("pusher")?;
     let cluster = pusher.get("cluster").and_then(Value::as_str).filter(|cluster| !cluster.is_empty());
     let url = match cluster {
@@ -118,8 +139,16 @@ fn websocket_origin(app_config: &Value) -> Option<String> {
     // Parsing refuses anything that is not a host (a space or `;` would add a directive), and
     // gives the origin in its normal form.
     let parsed = reqwest::Url::parse(&url).ok()?;
+    if parsed.path() != "/" || parsed.query().is_some() {
+        return None;
+    }
+    plain_origin(&parsed)
+}
+
+/// `scheme://host[:port]` of a parsed URL without credentials in it.
+fn plain_origin(parsed: &reqwest::Url) -> Option<String> {
     let host = parsed.host_str()?;
-    if parsed.path() != "/" || parsed.query().is_some() || !parsed.username().is_empty() {
+    if !parsed.username().is_empty() || parsed.password().is_some() {
         return None;
     }
     Some(match parsed.port() {
@@ -292,6 +321,29 @@ mod tests {
                 "connect-src 'self'",
             ),
             (json!(null), "connect-src 'self'"),
+            // The Channels transport: ws_url's origin instead of the Pusher server's.
+            (
+                json!({"api_base": "", "transport": "channels", "ws_url": "ws://127.0.0.1:8001/ws/notifications/", "pusher": pusher(json!({}))}),
+                "connect-src 'self' ws://127.0.0.1:8001",
+            ),
+            (
+                json!({"api_base": "https://billing.example.com", "transport": "channels", "ws_url": "wss://rt.example.com/ws/notifications/?v=1"}),
+                "connect-src 'self' https://billing.example.com wss://rt.example.com",
+            ),
+            (
+                json!({"transport": "pusher", "ws_url": "ws://127.0.0.1:8001/ws/", "pusher": pusher(json!({}))}),
+                "connect-src 'self' ws://127.0.0.1:6001",
+            ),
+            (json!({"transport": "channels", "ws_url": "https://rt.example.com/ws/"}), "connect-src 'self'"),
+            (
+                json!({"transport": "channels", "ws_url": "ws://evil.test; script-src */"}),
+                "connect-src 'self'",
+            ),
+            (
+                json!({"transport": "channels", "ws_url": "ws://user:pw@rt.example.com/"}),
+                "connect-src 'self'",
+            ),
+            (json!({"transport": "channels"}), "connect-src 'self'"),
         ] {
             assert_eq!(connect_src(config.clone()), expected, "{config}");
         }

@@ -225,3 +225,151 @@ async fn dev_channels_returns_sockudos_answer_to_a_signed_get() {
     assert_eq!(received[0].query["filter_by_prefix"], "private-");
     assert_eq!(received[0].query["auth_key"], "herald-key", "the caller cannot replace auth params");
 }
+
+/// A `POST /broadcast` the fake Channels server received: the secret it carried, and its body.
+type Broadcast = (Option<String>, Value);
+
+/// A fake Django Channels server: records each `POST /broadcast` with the secret it carried.
+#[derive(Clone, Default)]
+struct FakeChannels {
+    received: Arc<Mutex<Vec<Broadcast>>>,
+    /// What to answer with; 200 `{"published": n}` unless a test wants a failure.
+    refusal: Arc<Mutex<Option<(StatusCode, String)>>>,
+}
+
+impl FakeChannels {
+    async fn start() -> (FakeChannels, String) {
+        let fake = FakeChannels::default();
+        let app = Router::new().route("/broadcast", post(broadcast)).with_state(fake.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (fake, url)
+    }
+
+    /// Every event received, in order, with the secret of its request.
+    fn events(&self) -> Vec<Broadcast> {
+        let received = self.received.lock().unwrap();
+        received
+            .iter()
+            .flat_map(|(secret, body)| {
+                body["events"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|event| (secret.clone(), event.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+}
+
+async fn broadcast(
+    State(fake): State<FakeChannels>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> (StatusCode, String) {
+    let secret = headers.get("x-broadcast-secret").map(|value| value.to_str().unwrap().to_owned());
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    let count = body["events"].as_array().map_or(0, Vec::len);
+    fake.received.lock().unwrap().push((secret, body));
+    match fake.refusal.lock().unwrap().clone() {
+        Some(refusal) => refusal,
+        None => (StatusCode::OK, json!({"published": count}).to_string()),
+    }
+}
+
+fn with_channels(sockudo: &str, channels: &str) -> herald_devserver::Config {
+    herald_devserver::Config {
+        channels_url: Some(channels.parse().unwrap()),
+        channels_secret: "test-channels-secret".to_owned(),
+        ..test_config(sockudo)
+    }
+}
+
+#[tokio::test]
+async fn with_a_channels_server_every_event_also_goes_to_its_broadcast_endpoint() {
+    let (sockudo, sockudo_url) = FakeSockudo::start().await;
+    let (channels, channels_url) = FakeChannels::start().await;
+    let server = TestServer::new(with_channels(&sockudo_url, &channels_url));
+    let answer =
+        publish(&server, json!({"event": "UserCreated", "tenant_id": 1, "count": 150}), Some("1.2")).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.body["published"], 150);
+
+    let batches: Vec<usize> = channels
+        .received
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, body)| body["events"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(batches, [100, 50], "batches of at most 100");
+    let events = channels.events();
+    let ids: Vec<Value> = events.iter().map(|(_, event)| event["data"]["id"].clone()).collect();
+    assert_eq!(Value::Array(ids), answer.body["ids"], "every event, in publish order");
+    for (secret, event) in &events {
+        assert_eq!(secret.as_deref(), Some("test-channels-secret"));
+        assert_eq!(event["channel"], "private-tenant.1");
+        assert_eq!(event["event"], "App\\Events\\UserCreated");
+        assert!(event["data"]["user"]["name"].is_string(), "data is the payload object: {event}");
+        assert!(event.get("socket_id").is_none(), "a Channels connection has no socket id to exclude");
+    }
+    assert_eq!(sockudo.received().len(), 15, "Sockudo still gets them all, in its batches of ten");
+}
+
+#[tokio::test]
+async fn a_change_reaches_the_channels_server_on_every_channel_it_concerns() {
+    let (_sockudo, sockudo_url) = FakeSockudo::start().await;
+    let (channels, channels_url) = FakeChannels::start().await;
+    let server = TestServer::new(with_channels(&sockudo_url, &channels_url));
+    let admin = server.token_for(1);
+    let answer = server.post_json("/api/tenants/2/suspend", Some(&admin), &json!({"reason": "Unpaid"})).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let sent: Vec<(String, String)> = channels
+        .events()
+        .iter()
+        .map(|(_, event)| {
+            (event["event"].as_str().unwrap().to_owned(), event["channel"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    let suspended = "App\\Events\\TenantSuspended".to_owned();
+    assert!(sent.contains(&(suspended.clone(), "private-tenant.2".to_owned())), "{sent:?}");
+    assert!(sent.contains(&(suspended, "private-system.admin".to_owned())), "{sent:?}");
+}
+
+#[tokio::test]
+async fn a_refusing_channels_server_is_a_502_that_names_it_but_sockudo_still_publishes() {
+    let (sockudo, sockudo_url) = FakeSockudo::start().await;
+    let (channels, channels_url) = FakeChannels::start().await;
+    *channels.refusal.lock().unwrap() =
+        Some((StatusCode::UNAUTHORIZED, r#"{"message":"Unauthenticated."}"#.into()));
+    let server = TestServer::new(with_channels(&sockudo_url, &channels_url));
+    let answer = publish(&server, json!({"event": "SystemAlert"}), None).await;
+    assert_eq!(answer.status, StatusCode::BAD_GATEWAY);
+    assert_eq!(
+        answer.body,
+        json!({"message": format!(
+            "The Channels server at {channels_url} answered HTTP 401: {{\"message\":\"Unauthenticated.\"}}. \
+             The events are recorded, so catch-up will return them."
+        )})
+    );
+    assert_eq!(sockudo.received().len(), 1);
+}
+
+#[tokio::test]
+async fn an_unreachable_channels_server_fails_no_change() {
+    let (_sockudo, sockudo_url) = FakeSockudo::start().await;
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
+    let server = TestServer::new(with_channels(&sockudo_url, &format!("http://{closed}")));
+    let token = server.token_for(4);
+    let answer = server.call("PATCH", "/api/me", Some(&token), Some(&json!({"name": "Uma Renamed"}))).await;
+    assert_eq!(answer.status, StatusCode::OK, "the change is made and its events kept: {}", answer.body);
+    let answer = publish(&server, json!({"event": "PasswordChanged", "user_id": 4}), None).await;
+    assert_eq!(answer.status, StatusCode::BAD_GATEWAY);
+    let message = answer.body["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!("The Channels server at http://{closed} could not be reached")),
+        "{message}"
+    );
+}

@@ -116,3 +116,40 @@ async fn pages_carry_a_policy_allowing_this_origin_and_this_servers_sockudo_only
         assert_eq!(answer.headers["x-content-type-options"], "nosniff", "{path}");
     }
 }
+
+/// With `--channels-url`, the app is told to use the Channels transport on that server, and the
+/// page may connect to that server instead of Sockudo.
+#[tokio::test]
+async fn with_a_channels_server_the_app_is_pointed_at_it_and_the_policy_allows_it() {
+    let dist = Dist::new("channels");
+    let server = TestServer::new(Config {
+        serve_app: Some(dist.0.clone()),
+        channels_url: Some("http://127.0.0.1:41236".parse().unwrap()),
+        ..test_config("http://127.0.0.1:41237")
+    });
+    let config = server.get("/config.json", None).await;
+    assert_eq!(config.status, StatusCode::OK);
+    assert_eq!(config.body["transport"], "channels");
+    assert_eq!(config.body["ws_url"], "ws://127.0.0.1:41236/ws/notifications/");
+    assert_eq!(config.body["pusher"]["ws_port"], 41237, "the Pusher settings stay, pointed at Sockudo");
+    assert_eq!(config.body["api_base"], "", "the rest is left as built");
+    let text = config.body.to_string();
+    assert!(
+        !text.contains("herald-channels-secret"),
+        "the broadcast secret never reaches the browser: {text}"
+    );
+
+    let page = server.get("/tenants/1", None).await;
+    let policy = page.headers["content-security-policy"].to_str().unwrap();
+    let directives: Vec<&str> = policy.split("; ").collect();
+    assert!(directives.contains(&"connect-src 'self' ws://127.0.0.1:41236"), "{policy}");
+}
+
+#[tokio::test]
+async fn without_a_channels_server_the_config_names_no_transport() {
+    let dist = Dist::new("pusher-only");
+    let server = server(&dist, "http://127.0.0.1:41238");
+    let config = server.get("/config.json", None).await;
+    assert_eq!(config.body.get("transport"), None, "the built file has none, and Pusher is the default");
+    assert_eq!(config.body.get("ws_url"), None);
+}
