@@ -97,7 +97,9 @@ impl ChannelsClient {
     /// subscribers right now, as `{"channels": {"name": {"subscription_count": n}}}`.
     pub async fn channels(&self, params: &BTreeMap<String, String>) -> Result<Value, PusherErrorKind> {
         let mut url = self.url("/channels");
-        url.query_pairs_mut().extend_pairs(params);
+        if !params.is_empty() {
+            url.query_pairs_mut().extend_pairs(params);
+        }
         let response = self
             .http
             .get(url)
