@@ -1,9 +1,28 @@
 import { defineConfig } from '@playwright/test';
 
+import type { Transport } from './support/stack';
+
 // Every test runs against a real Sockudo and the demo backend started by `support/stack.ts`;
 // `cargo xtask test` builds the binaries and passes their paths. The browser is Debian's Chromium:
 // Playwright's own download does not work here, so it is never installed.
-export default defineConfig({
+const chromium = {
+  browserName: 'chromium' as const,
+  launchOptions: {
+    executablePath: process.env.HERALD_CHROMIUM ?? '/usr/bin/chromium',
+    // Quiet on a machine without network access, and able to run as root in CI.
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  },
+};
+
+export default defineConfig<{ transport: Transport }>({
   testDir: '.',
   testMatch: '*.spec.ts',
   outputDir: 'test-results',
@@ -21,24 +40,14 @@ export default defineConfig({
     trace: 'off',
   },
   projects: [
+    // Every spec on the run's transport (`HERALD_E2E_TRANSPORT`, default pusher: Sockudo).
+    { name: 'chromium', use: chromium, testIgnore: 'channels.spec.ts' },
+    // The transport-independent scenarios again on the Django Channels server, and what is
+    // particular to it (issue 11).
     {
-      name: 'chromium',
-      use: {
-        browserName: 'chromium',
-        launchOptions: {
-          executablePath: process.env.HERALD_CHROMIUM ?? '/usr/bin/chromium',
-          // Quiet on a machine without network access, and able to run as root in CI.
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-          ],
-        },
-      },
+      name: 'channels',
+      use: { ...chromium, transport: 'channels' },
+      testMatch: ['signin-toast.spec.ts', 'roles.spec.ts', 'reconnect.spec.ts', 'channels.spec.ts'],
     },
   ],
 });

@@ -2,10 +2,11 @@ import { LoginPage } from './pages/LoginPage';
 import { Shell } from './pages/Shell';
 import { expect, test } from './support/fixtures';
 
-// This test stops Sockudo, so it gets a stack of its own.
+// These tests stop the realtime server (Sockudo, or Django with the channels transport), so
+// each gets a stack of its own.
 test.use({ freshStack: true });
 
-test('the badge shows Reconnecting while Sockudo is down, Connected after it returns, and events flow again', async ({
+test('the badge shows Reconnecting while the realtime server is down, Connected after it returns, and events flow again', async ({
   page,
   stack,
   fire,
@@ -18,11 +19,11 @@ test('the badge shows Reconnecting while Sockudo is down, Connected after it ret
   await login.signInConnected('user@acme.test', shell);
   await expect.poll(channels).toContain('private-user.4');
 
-  await stack.stopSockudo('crash');
+  await stack.stopRealtime('crash');
   await expect(shell.connection).toHaveText(/Reconnecting in \d+ s/);
   await expect(shell.retryNow).toBeVisible();
 
-  await stack.startSockudo();
+  await stack.startRealtime();
   // Backoff is capped at 30 s; the first attempts after a short outage come within seconds.
   await expect(shell.connection).toHaveText('Connected', { timeout: 20_000 });
   await expect.poll(channels).toContain('private-user.4');

@@ -134,6 +134,18 @@ export class Stack {
     await this.requireDjango().start();
   }
 
+  /** Stops whichever realtime server the app is connected to: Sockudo or Django. */
+  async stopRealtime(how: 'graceful' | 'crash' = 'graceful'): Promise<void> {
+    if (this.transport === 'channels') await this.stopDjango(how);
+    else await this.stopSockudo(how);
+  }
+
+  /** Starts the realtime server the app uses again, where it was. */
+  async startRealtime(): Promise<void> {
+    if (this.transport === 'channels') await this.startDjango();
+    else await this.startSockudo();
+  }
+
   /** Stops the demo backend, as a crash or a deploy would; the page and Sockudo stay. */
   async stopDevserver(): Promise<void> {
     await this.devserver.stop();
