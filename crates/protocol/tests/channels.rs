@@ -286,3 +286,130 @@ fn a_new_token_or_new_channels_on_an_open_socket_reconnect_at_once() {
     sim.conn.disconnect();
     assert_eq!(sim.conn.state(), &ConnectionState::Disconnected);
 }
+
+mod properties {
+    use herald_protocol::{Action, ChannelsConfig, ChannelsConnection, Event, Millis};
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    const CHANNELS: [&str; 3] = ["private-user.4", "private-tenant.1", "private-system.admin"];
+
+    #[derive(Debug, Clone)]
+    enum Input {
+        SetChannels(Vec<bool>),
+        Token(u8),
+        Connect,
+        Disconnect,
+        Open,
+        Close(u16),
+        Frame(String),
+        Advance(u32),
+        Network(bool),
+        Visible,
+        RetryNow,
+    }
+
+    fn input() -> impl Strategy<Value = Input> {
+        prop_oneof![
+            prop::collection::vec(any::<bool>(), 3).prop_map(Input::SetChannels),
+            (0..3u8).prop_map(Input::Token),
+            Just(Input::Connect),
+            Just(Input::Disconnect),
+            Just(Input::Open),
+            prop_oneof![Just(1000u16), Just(1006), Just(4000), Just(4001), Just(4003), Just(4004)]
+                .prop_map(Input::Close),
+            prop_oneof![
+                ".{0,40}",
+                Just(r#"{"type":"subscribed","channels":["private-user.4","private-tenant.1"]}"#.to_owned()),
+                Just(r#"{"type":"ping"}"#.to_owned()),
+                Just(r#"{"type":"pong"}"#.to_owned()),
+                Just(r#"{"type":"UserCreated","channel":"private-tenant.1","data":{"id":1}}"#.to_owned()),
+            ]
+            .prop_map(Input::Frame),
+            (0..120_000u32).prop_map(Input::Advance),
+            any::<bool>().prop_map(Input::Network),
+            Just(Input::Visible),
+            Just(Input::RetryNow),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        /// Whatever happens, there is never more than one socket (every `Open` is preceded by
+        /// a `Close` of the one before, or by its `handle_close`), nothing panics, and a fresh
+        /// token with a healthy server subscribes every wanted channel and settles.
+        #[test]
+        fn any_inputs_keep_one_socket_and_a_fresh_start_settles(
+            inputs in prop::collection::vec(input(), 0..60),
+            wanted in prop::collection::vec(any::<bool>(), 3),
+        ) {
+            let mut conn = ChannelsConnection::new(ChannelsConfig::new("ws://h/ws/".into()), 3);
+            let mut now = Millis::ZERO;
+            let mut open_sockets = 0u32;
+            let count = |actions: Vec<Action>, open_sockets: &mut u32| {
+                for action in actions {
+                    match action {
+                        Action::Open { .. } => {
+                            *open_sockets += 1;
+                            prop_assert!(*open_sockets <= 1, "a second socket opened");
+                        }
+                        Action::Close => *open_sockets = open_sockets.saturating_sub(1),
+                        _ => {}
+                    }
+                }
+                Ok(())
+            };
+            for input in &inputs {
+                match input {
+                    Input::SetChannels(mask) => conn.set_channels(
+                        CHANNELS.iter().zip(mask).filter(|(_, on)| **on).map(|(c, _)| *c),
+                    ),
+                    Input::Token(n) => conn.set_token((*n > 0).then(|| format!("token{n}"))),
+                    Input::Connect => conn.connect(now),
+                    Input::Disconnect => conn.disconnect(),
+                    Input::Open => conn.handle_open(now),
+                    Input::Close(code) => {
+                        // The socket went away on its own: none is open any more.
+                        open_sockets = 0;
+                        conn.handle_close(*code, "", now)
+                    }
+                    Input::Frame(text) => conn.handle_frame(text, now),
+                    Input::Advance(ms) => {
+                        let end = now + Millis(u64::from(*ms));
+                        while let Some(at) = conn.poll_timeout() {
+                            if at > end { break; }
+                            now = now.max(at);
+                            conn.handle_timeout(now);
+                            count(std::iter::from_fn(|| conn.poll_action()).collect(), &mut open_sockets)?;
+                        }
+                        now = end;
+                    }
+                    Input::Network(online) => conn.handle_network(*online, now),
+                    Input::Visible => conn.handle_visibility(true, now),
+                    Input::RetryNow => conn.retry_now(now),
+                }
+                count(std::iter::from_fn(|| conn.poll_action()).collect(), &mut open_sockets)?;
+                while conn.poll_event().is_some() {}
+            }
+
+            let desired: Vec<&str> = CHANNELS.iter().zip(&wanted).filter(|(_, on)| **on).map(|(c, _)| *c).collect();
+            conn.disconnect();
+            conn.handle_network(true, now);
+            conn.set_token(Some("fresh".into()));
+            conn.set_channels(desired.clone());
+            conn.connect(now);
+            let actions: Vec<Action> = std::iter::from_fn(|| conn.poll_action()).collect();
+            prop_assert!(matches!(actions.last(), Some(Action::Open { .. })), "{actions:?}");
+            conn.handle_open(now);
+            conn.handle_frame(&json!({"type": "subscribed", "channels": desired}).to_string(), now);
+            let events: Vec<Event> = std::iter::from_fn(|| conn.poll_event()).collect();
+            let mut subscribed: Vec<&str> = conn.subscribed_channels().collect();
+            subscribed.sort_unstable();
+            let mut expected = desired.clone();
+            expected.sort_unstable();
+            prop_assert_eq!(subscribed, expected);
+            prop_assert_eq!(events.iter().filter(|e| matches!(e, Event::Settled)).count(), usize::from(!desired.is_empty()));
+        }
+    }
+}
