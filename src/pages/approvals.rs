@@ -14,7 +14,7 @@ use crate::components::feed::Feed;
 use crate::components::forms::{LoadFailed, Loading, SuspendButton};
 use crate::live::Live;
 use crate::notifications::Notifications;
-use crate::pages::{after_failure, caller, signed_out};
+use crate::pages::{after_failure, caller, edit_roster, signed_out};
 use crate::realtime::Realtime;
 
 /// How many admin events the alerts feed lists.
@@ -69,11 +69,7 @@ pub fn ApprovalsPage() -> impl IntoView {
     });
     live.on_event(move |live| {
         if let Some(change) = tenant_change(&live.event) {
-            roster.update(|roster| {
-                if let Some(roster) = roster {
-                    roster.apply(change);
-                }
-            });
+            edit_roster(roster, |roster| roster.apply(change));
         }
     });
 
@@ -81,11 +77,8 @@ pub fn ApprovalsPage() -> impl IntoView {
     let decide = Action::new_local(move |(tenant, decision): &(Tenant, Decision)| {
         let (tenant, decision, api) = (tenant.clone(), decision.clone(), api.clone());
         failure.set(None);
-        let undo = roster.try_update(|roster| {
-            roster.as_mut().map(|roster| {
-                roster.optimistic(Tenant { status: decision.status().to_owned(), ..tenant.clone() })
-            })
-        });
+        let decided = Tenant { status: decision.status().to_owned(), ..tenant.clone() };
+        let undo = edit_roster(roster, |roster| roster.optimistic(decided));
         async move {
             let result = match caller(auth, realtime) {
                 None => Err(signed_out()),
@@ -95,12 +88,8 @@ pub fn ApprovalsPage() -> impl IntoView {
                 },
             };
             if let Err(error) = result {
-                if let Some(Some(undo)) = undo {
-                    roster.update(|roster| {
-                        if let Some(roster) = roster {
-                            roster.undo(undo);
-                        }
-                    });
+                if let Some(undo) = undo {
+                    edit_roster(roster, |roster| roster.undo(undo));
                 }
                 failure.set(Some(format!("Could not {} {}: {error}", decision.verb(), tenant.name)));
                 after_failure(auth, &error);

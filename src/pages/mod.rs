@@ -7,6 +7,7 @@ pub mod not_found;
 pub mod notifications;
 pub mod tenant;
 
+use herald_notifications::Roster;
 use leptos::prelude::*;
 use leptos_router::components::{A, Redirect};
 
@@ -27,6 +28,18 @@ pub fn home_path(role: Role) -> &'static str {
 /// nobody is signed in.
 pub fn caller(auth: Auth, realtime: Realtime) -> Option<Caller> {
     auth.token().map(|token| Caller { token, socket_id: realtime.socket_id() })
+}
+
+/// Edits a page's records if they have loaded (`None` before): an event, an optimistic
+/// change or its undo. Returns what `edit` returned.
+pub fn edit_roster<T, R>(
+    roster: RwSignal<Option<Roster<T>>>,
+    edit: impl FnOnce(&mut Roster<T>) -> R,
+) -> Option<R>
+where
+    T: Send + Sync + 'static,
+{
+    roster.try_update(|roster| roster.as_mut().map(edit)).flatten()
 }
 
 /// A request without a signed-in person fails like an expired session.

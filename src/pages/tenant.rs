@@ -16,7 +16,7 @@ use crate::components::feed::Feed;
 use crate::components::forms::{FormOutcome, LoadFailed, Loading, SuspendButton, TextField, field_errors};
 use crate::live::Live;
 use crate::pages::approvals::StatusBadge;
-use crate::pages::{after_failure, caller, signed_out};
+use crate::pages::{after_failure, caller, edit_roster, signed_out};
 use crate::realtime::Realtime;
 
 /// How many entries the activity feed keeps.
@@ -68,11 +68,7 @@ fn Members(tenant_id: u64) -> impl IntoView {
         None => {}
     });
     let apply = move |change| {
-        roster.update(|roster| {
-            if let Some(roster) = roster {
-                roster.apply(change);
-            }
-        })
+        edit_roster(roster, |roster| roster.apply(change));
     };
     let tenant_key = tenant_id.to_string();
     live.on_event(move |live| {
@@ -87,11 +83,8 @@ fn Members(tenant_id: u64) -> impl IntoView {
         let (member, change, api) = (member.clone(), change.clone(), status_api.clone());
         failure.set(None);
         let status = if matches!(change, StatusChange::Activate) { "active" } else { "suspended" };
-        let undo = roster.try_update(|roster| {
-            roster
-                .as_mut()
-                .map(|roster| roster.optimistic(Member { status: status.to_owned(), ..member.clone() }))
-        });
+        let changed = Member { status: status.to_owned(), ..member.clone() };
+        let undo = edit_roster(roster, |roster| roster.optimistic(changed));
         async move {
             let result = match caller(auth, realtime) {
                 None => Err(signed_out()),
@@ -101,12 +94,8 @@ fn Members(tenant_id: u64) -> impl IntoView {
                 },
             };
             if let Err(error) = result {
-                if let Some(Some(undo)) = undo {
-                    roster.update(|roster| {
-                        if let Some(roster) = roster {
-                            roster.undo(undo);
-                        }
-                    });
+                if let Some(undo) = undo {
+                    edit_roster(roster, |roster| roster.undo(undo));
                 }
                 let verb = if matches!(change, StatusChange::Activate) { "activate" } else { "suspend" };
                 failure.set(Some(format!("Could not {verb} {}: {error}", member.name)));

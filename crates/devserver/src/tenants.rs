@@ -174,10 +174,7 @@ pub async fn approve(
     actor.require_system_admin()?;
     let tenant = state
         .change(&origin, |tx| {
-            if find_tenant(tx, id)?.status == TenantStatus::Active {
-                return Err(ApiError::invalid("status", "The tenant is already active."));
-            }
-            let tenant = tx.set_tenant_status(id, TenantStatus::Active)?.ok_or_else(ApiError::not_found)?;
+            let tenant = move_tenant(tx, id, TenantStatus::Active, "The tenant is already active.")?;
             let fields = json!({ "tenant": tenant, "approved_by": actor.user.name });
             Ok((tenant, vec![state.event(EventKind::TenantApproved, vec![Channel::SystemAdmin], fields)]))
         })
@@ -201,11 +198,7 @@ pub async fn suspend(
     let reason = reason.unwrap_or_default();
     let tenant = state
         .change(&origin, |tx| {
-            if find_tenant(tx, id)?.status == TenantStatus::Suspended {
-                return Err(ApiError::invalid("status", "The tenant is already suspended."));
-            }
-            let tenant =
-                tx.set_tenant_status(id, TenantStatus::Suspended)?.ok_or_else(ApiError::not_found)?;
+            let tenant = move_tenant(tx, id, TenantStatus::Suspended, "The tenant is already suspended.")?;
             let channels = vec![Channel::Tenant(id), Channel::SystemAdmin];
             let event = state.event(
                 EventKind::TenantSuspended,
@@ -223,6 +216,14 @@ pub async fn suspend(
 pub fn existing_tenant(state: &AppState, id: &str) -> Result<Tenant, ApiError> {
     let id = route_id(id)?;
     state.store().read(|tx| tx.tenant(id))?.ok_or_else(ApiError::not_found)
+}
+
+/// Moves the tenant to `status`; 422 with `already` when it is in it.
+fn move_tenant(tx: &Tx<'_>, id: u64, status: TenantStatus, already: &str) -> Result<Tenant, ApiError> {
+    if find_tenant(tx, id)?.status == status {
+        return Err(ApiError::invalid("status", already));
+    }
+    tx.set_tenant_status(id, status)?.ok_or_else(ApiError::not_found)
 }
 
 fn find_tenant(tx: &Tx<'_>, id: u64) -> Result<Tenant, ApiError> {
