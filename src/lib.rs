@@ -13,13 +13,13 @@ pub mod live;
 pub mod notifications;
 pub mod pages;
 pub mod realtime;
+pub mod request;
+pub mod router;
 
 use herald_notifications::{AppEvent, Severity};
 use herald_protocol::SubscriptionError;
-use leptos::either::Either;
+use leptos::either::EitherOf3;
 use leptos::prelude::*;
-use leptos_router::components::{Outlet, ProtectedParentRoute, Route, Router, Routes};
-use leptos_router::path;
 
 use crate::api::{Api, ApiError, Role};
 use crate::auth::{Auth, Session};
@@ -37,19 +37,16 @@ use crate::pages::notifications::NotificationsPage;
 use crate::pages::tenant::TenantPage;
 use crate::pages::{ForRole, RoleHome};
 use crate::realtime::{Incoming, Realtime, Subscriber};
+use crate::request::Load;
+use crate::router::{Redirect, Router};
 
 #[component]
 pub fn App() -> impl IntoView {
-    let config = LocalResource::new(Config::load);
-    view! {
-        <Suspense fallback=|| view! { <p class="splash">"Loading Herald…"</p> }>
-            {move || Suspend::new(async move {
-                match config.await {
-                    Ok(config) => Either::Left(view! { <Herald config /> }),
-                    Err(error) => Either::Right(view! { <StartupError error /> }),
-                }
-            })}
-        </Suspense>
+    let config = Load::new(Config::load);
+    move || match config.get() {
+        None => EitherOf3::A(view! { <p class="splash">"Loading Herald…"</p> }),
+        Some(Ok(config)) => EitherOf3::B(view! { <Herald config /> }),
+        Some(Err(error)) => EitherOf3::C(view! { <StartupError error /> }),
     }
 }
 
@@ -128,46 +125,44 @@ fn Herald(config: Config) -> impl IntoView {
         user_id
     });
 
-    // A memo, so the routes below are not rebuilt (losing their pages' state) when the
-    // session changes without changing access, as when the person edits their profile.
+    // Memos, so the page is not rebuilt (losing its state) when the session changes without
+    // changing access, as when the person edits their profile.
     let access = Memo::new(move |_| match session.get() {
         Session::Restoring => None,
         Session::SignedOut { .. } => Some(false),
         Session::SignedIn(_) => Some(true),
     });
-    let signed_in = move || matches!(session.get(), Session::SignedIn(_));
-    let restoring = || view! { <p class="splash">"Restoring your session…"</p> };
+    let router = Router::provide();
+    let path = Memo::new(move |_| router.path());
+    let signed_in = move || access.get() == Some(true);
+    let page = move || {
+        let path = path.get();
+        if path == "/login" {
+            return view! { <LoginPage /> }.into_any();
+        }
+        // Every other page needs a session; while it is being restored none of them decides
+        // anything (no login page flashes).
+        match access.get() {
+            None => view! { <p class="splash">"Restoring your session…"</p> }.into_any(),
+            Some(false) => view! { <Redirect path="/login" /> }.into_any(),
+            Some(true) => match path.as_str() {
+                "/" => view! { <RoleHome /> }.into_any(),
+                "/approvals" => {
+                    view! { <ForRole role=Role::SystemAdmin><ApprovalsPage /></ForRole> }.into_any()
+                }
+                "/tenant" => view! { <ForRole role=Role::TenantAdmin><TenantPage /></ForRole> }.into_any(),
+                "/account" => view! { <AccountPage /> }.into_any(),
+                "/notifications" => view! { <NotificationsPage /> }.into_any(),
+                _ => view! { <NotFoundPage /> }.into_any(),
+            },
+        }
+    };
     view! {
-        <Router>
-            <Show when=signed_in>
-                <Header />
-            </Show>
-            <Routes fallback=NotFoundPage>
-                <Route path=path!("/login") view=LoginPage />
-                // Every page but the sign-in page needs a session; while it is being restored
-                // none of them decides anything (no login page flashes).
-                <ProtectedParentRoute
-                    path=path!("")
-                    condition=move || access.get()
-                    redirect_path=|| "/login"
-                    view=Outlet
-                    fallback=restoring
-                >
-                    <Route path=path!("/") view=RoleHome />
-                    <Route
-                        path=path!("/approvals")
-                        view=|| view! { <ForRole role=Role::SystemAdmin><ApprovalsPage /></ForRole> }
-                    />
-                    <Route
-                        path=path!("/tenant")
-                        view=|| view! { <ForRole role=Role::TenantAdmin><TenantPage /></ForRole> }
-                    />
-                    <Route path=path!("/account") view=AccountPage />
-                    <Route path=path!("/notifications") view=NotificationsPage />
-                </ProtectedParentRoute>
-            </Routes>
-            <Toaster />
-        </Router>
+        <Show when=signed_in>
+            <Header />
+        </Show>
+        {page}
+        <Toaster />
     }
 }
 

@@ -22,7 +22,8 @@ pub fn ConnectionBadge() -> impl IntoView {
         ConnectionState::Connecting => "Connecting…".to_owned(),
         ConnectionState::Connected { .. } => "Connected".to_owned(),
         ConnectionState::Reconnecting { retry_at, .. } => {
-            let seconds = ((retry_at.0 as f64 - now.get()) / 1000.0).ceil().max(0.0);
+            // Whole seconds, formatted as an integer: `f64`'s `Display` costs 9 KB of wasm.
+            let seconds = ((retry_at.0 as f64 - now.get()) / 1000.0).ceil().max(0.0) as u64;
             format!("Reconnecting in {seconds} s")
         }
         ConnectionState::Unavailable => "Offline".to_owned(),

@@ -1,8 +1,8 @@
 //! The header every signed-in page shares: where to go, who is signed in, the connection,
 //! the notification bell and sign-out.
 
+use crate::router::Link;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::api::Role;
 use crate::auth::Auth;
@@ -25,15 +25,15 @@ pub fn Header() -> impl IntoView {
     };
     view! {
         <header class="header">
-            <A href="/" attr:class="header__brand">"Herald"</A>
+            <Link href="/" attr:class="header__brand">"Herald"</Link>
             <nav class="header__nav" aria-label="Main">
                 <Show when=move || role() == Some(Role::SystemAdmin)>
-                    <A href="/approvals">"Approvals"</A>
+                    <Link href="/approvals">"Approvals"</Link>
                 </Show>
                 <Show when=move || role() == Some(Role::TenantAdmin)>
-                    <A href="/tenant">"Tenant"</A>
+                    <Link href="/tenant">"Tenant"</Link>
                 </Show>
-                <A href="/account">"Account"</A>
+                <Link href="/account">"Account"</Link>
             </nav>
             <ConnectionBadge />
             <div class="header__end">

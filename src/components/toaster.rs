@@ -7,10 +7,9 @@
 
 use std::time::Duration;
 
+use crate::router::{Link, Router};
 use herald_notifications::{Severity, Toast};
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
@@ -53,11 +52,11 @@ pub fn Toaster(#[prop(optional)] durations: Option<ToastDurations>) -> impl Into
     }));
 
     // A desktop notification that was clicked asks to open a page; the router is here.
-    let navigate = use_navigate();
+    let router = Router::expect();
     let navigation = notifications.navigation();
     Effect::new(move || {
         if let Some(path) = navigation.get() {
-            navigate(&path, Default::default());
+            router.navigate(&path);
             notifications.navigated();
         }
     });
@@ -129,9 +128,9 @@ fn ToastView(toast: Toast, durations: ToastDurations, page_hidden: Signal<bool>)
     let action = notification.action.clone().map(|link| {
         let dismiss = dismiss.clone();
         view! {
-            <A href=link.href attr:class="toast__action" on:click=move |_| dismiss()>
+            <Link href=link.href attr:class="toast__action" on:click=move |_| dismiss()>
                 {link.label}
-            </A>
+            </Link>
         }
     });
     // A fold's title counts its events and grows while the burst goes on.

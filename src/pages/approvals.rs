@@ -16,6 +16,7 @@ use crate::live::Live;
 use crate::notifications::Notifications;
 use crate::pages::{after_failure, caller, edit_roster, signed_out};
 use crate::realtime::Realtime;
+use crate::request::{Load, Submit};
 
 /// How many admin events the alerts feed lists.
 const RECENT: usize = 20;
@@ -52,7 +53,7 @@ pub fn ApprovalsPage() -> impl IntoView {
 
     let load_api = api.clone();
     let live = Live::expect();
-    let tenants = LocalResource::new(move || {
+    let tenants = Load::new(move || {
         live.generation();
         let api = load_api.clone();
         async move {
@@ -74,7 +75,7 @@ pub fn ApprovalsPage() -> impl IntoView {
     });
 
     let failure = RwSignal::new(None::<String>);
-    let decide = Action::new_local(move |(tenant, decision): &(Tenant, Decision)| {
+    let decide = Submit::new(move |(tenant, decision): &(Tenant, Decision)| {
         let (tenant, decision, api) = (tenant.clone(), decision.clone(), api.clone());
         failure.set(None);
         let decided = Tenant { status: decision.status().to_owned(), ..tenant.clone() };
@@ -111,7 +112,7 @@ pub fn ApprovalsPage() -> impl IntoView {
     let alerts = Signal::derive(move || {
         notifications.recent(Filter { channel: Some(ChannelKind::Admin), severity: None }, RECENT)
     });
-    let retry = move || tenants.refetch();
+    let retry = move || tenants.reload();
     let load_state = move || match tenants.get() {
         None => Some(view! { <Loading what="registrations" /> }.into_any()),
         Some(Err(error)) => Some(view! { <LoadFailed error what="registrations" retry /> }.into_any()),
@@ -174,7 +175,7 @@ pub fn ApprovalsPage() -> impl IntoView {
 }
 
 #[component]
-fn PendingRow(tenant: Tenant, decide: Action<(Tenant, Decision), ()>, busy: Signal<bool>) -> impl IntoView {
+fn PendingRow(tenant: Tenant, decide: Submit<(Tenant, Decision), ()>, busy: Signal<bool>) -> impl IntoView {
     let approve_label = format!("Approve {}", tenant.name);
     let for_approve = tenant.clone();
     let for_suspend = tenant.clone();

@@ -1,11 +1,12 @@
 //! The sign-in page. It also says why the last session ended, when it did not end by the
 //! person's own choice.
 
+use crate::router::Redirect;
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
 
 use crate::api::ApiError;
 use crate::auth::{Auth, Session};
+use crate::request::Submit;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -14,7 +15,7 @@ pub fn LoginPage() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let remember = RwSignal::new(false);
-    let sign_in = Action::new_local(move |(email, password, remember): &(String, String, bool)| {
+    let sign_in = Submit::new(move |(email, password, remember): &(String, String, bool)| {
         let (email, password, remember) = (email.clone(), password.clone(), *remember);
         async move { auth.sign_in(email, password, remember).await }
     });

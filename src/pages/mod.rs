@@ -9,11 +9,11 @@ pub mod tenant;
 
 use herald_notifications::Roster;
 use leptos::prelude::*;
-use leptos_router::components::{A, Redirect};
 
 use crate::api::{ApiError, Caller, Role};
 use crate::auth::Auth;
 use crate::realtime::Realtime;
+use crate::router::{Link, Redirect};
 
 /// Where each role lands after signing in.
 pub fn home_path(role: Role) -> &'static str {
@@ -79,7 +79,7 @@ fn NotAllowed() -> impl IntoView {
             <section class="card empty">
                 <h1>"Not allowed"</h1>
                 <p>"Your account cannot see this page."</p>
-                <A href="/">"Go to your home page"</A>
+                <Link href="/">"Go to your home page"</Link>
             </section>
         </main>
     }

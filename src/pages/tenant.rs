@@ -18,6 +18,7 @@ use crate::live::Live;
 use crate::pages::approvals::StatusBadge;
 use crate::pages::{after_failure, caller, edit_roster, signed_out};
 use crate::realtime::Realtime;
+use crate::request::{Load, Submit};
 
 /// How many entries the activity feed keeps.
 const ACTIVITY: usize = 50;
@@ -53,7 +54,7 @@ fn Members(tenant_id: u64) -> impl IntoView {
 
     let load_api = api.clone();
     let live = Live::expect();
-    let members = LocalResource::new(move || {
+    let members = Load::new(move || {
         live.generation();
         let api = load_api.clone();
         async move {
@@ -79,7 +80,7 @@ fn Members(tenant_id: u64) -> impl IntoView {
 
     let failure = RwSignal::new(None::<String>);
     let status_api = api.clone();
-    let change_status = Action::new_local(move |(member, change): &(Member, StatusChange)| {
+    let change_status = Submit::new(move |(member, change): &(Member, StatusChange)| {
         let (member, change, api) = (member.clone(), change.clone(), status_api.clone());
         failure.set(None);
         let status = if matches!(change, StatusChange::Activate) { "active" } else { "suspended" };
@@ -105,7 +106,7 @@ fn Members(tenant_id: u64) -> impl IntoView {
     });
     let busy = Signal::derive(move || change_status.pending().get());
     let list = move || roster.with(|roster| roster.as_ref().map(|roster| roster.items().to_vec()));
-    let retry = move || members.refetch();
+    let retry = move || members.reload();
     let load_state = move || match members.get() {
         None => Some(view! { <Loading what="users" /> }.into_any()),
         Some(Err(error)) => Some(view! { <LoadFailed error what="users" retry /> }.into_any()),
@@ -143,7 +144,7 @@ fn Members(tenant_id: u64) -> impl IntoView {
 fn MemberRow(
     member: Member,
     is_me: bool,
-    change_status: Action<(Member, StatusChange), ()>,
+    change_status: Submit<(Member, StatusChange), ()>,
     busy: Signal<bool>,
 ) -> impl IntoView {
     let role = match member.role.as_str() {
@@ -205,7 +206,7 @@ fn CreateMember(tenant_id: u64, on_created: impl Fn(Member) + Send + Sync + 'sta
     let confirmation = RwSignal::new(String::new());
     let admin = RwSignal::new(false);
     let created = RwSignal::new(None::<String>);
-    let create = Action::new_local(move |member: &NewMember| {
+    let create = Submit::new(move |member: &NewMember| {
         let (member, api) = (member.clone(), api.clone());
         async move {
             let caller = caller(auth, realtime).ok_or_else(signed_out)?;
@@ -271,7 +272,7 @@ fn Activity(tenant_id: u64) -> impl IntoView {
     let realtime = Realtime::expect();
     let api = expect_context::<Api>();
     let live = Live::expect();
-    let records = LocalResource::new(move || {
+    let records = Load::new(move || {
         live.generation();
         let api = api.clone();
         async move {
@@ -307,7 +308,7 @@ fn Activity(tenant_id: u64) -> impl IntoView {
     });
     let entries =
         Signal::derive(move || history.with(|history| history.entries().cloned().collect::<Vec<Entry>>()));
-    let retry = move || records.refetch();
+    let retry = move || records.reload();
     view! {
         <section class="card card--wide" aria-labelledby="activity">
             <h2 id="activity">"Activity"</h2>
