@@ -16,7 +16,7 @@ import { test, type Browser, type BrowserContext, type CDPSession, type Page, ty
 
 import { Stack } from '../e2e/support/stack';
 import { Publisher, wallClock, type OutgoingEvent } from './publisher';
-import { markdownTable, percentile, summarize, type Figure, type RunFigures, type RunPair } from './report';
+import { markdownTable, percentile, summarize, type Figure, type RunFigures, type RunPair, type SummaryRow } from './report';
 
 /** The page's probe (bench/probe.js), for the functions that run in the page. */
 declare const __benchProbe: any;
@@ -146,8 +146,32 @@ test('Herald against the reference client', async ({ browser }) => {
       await client.stack.stop();
     }
   }
-  writeResults(browser, runs, Date.now() - started);
+  const rows = writeResults(browser, runs, Date.now() - started);
+  if (SMOKE) checkSmoke(rows);
 });
+
+/**
+ * What `cargo xtask test` holds the smoke run to, so the bench keeps working: every figure was
+ * measured for both clients (the wasm figures for Herald alone), and Herald toasted and kept
+ * every event. The figures themselves are not judged: tiny counts on a busy machine say nothing.
+ */
+function checkSmoke(rows: SummaryRow[]): void {
+  const problems: string[] = [];
+  for (const row of rows) {
+    if (!row.herald) problems.push(`Herald: "${row.label}" was not measured`);
+    if (!row.reference && !row.id.startsWith('transfer.wasm.')) problems.push(`reference: "${row.label}" was not measured`);
+  }
+  const herald = (id: string) => rows.find((row) => row.id === id)?.herald?.median;
+  for (const rate of PLAN.latencyRates) {
+    const missed = herald(`latency.${rate}.missed`);
+    if (missed !== undefined && missed !== 0) problems.push(`Herald never toasted ${missed} events at ${rate}/s`);
+  }
+  const received = herald('burst.received');
+  if (received !== undefined && received !== PLAN.burstEvents) {
+    problems.push(`Herald received ${received} of the burst's ${PLAN.burstEvents} events`);
+  }
+  if (problems.length) throw new Error(`the bench's smoke run failed:\n  ${problems.join('\n  ')}`);
+}
 
 async function startClient(
   name: Client['name'],
@@ -545,7 +569,7 @@ function figureList(): Figure[] {
   ];
 }
 
-function writeResults(browser: Browser, runs: { herald: Measured; reference: Measured }[], tookMs: number): void {
+function writeResults(browser: Browser, runs: { herald: Measured; reference: Measured }[], tookMs: number): SummaryRow[] {
   const pairs: RunPair[] = runs.map((run) => ({ herald: run.herald.figures, reference: run.reference.figures }));
   const rows = summarize(figureList(), pairs);
   const environment = {
@@ -573,6 +597,7 @@ function writeResults(browser: Browser, runs: { herald: Measured; reference: Mea
   );
   writeFileSync(path.join(RESULTS_DIR, `${name}.md`), markdown);
   console.log(`\n${markdown}\nwritten to ${path.join(RESULTS_DIR, name)}.{json,md}`);
+  return rows;
 }
 
 function gitCommit(): string {

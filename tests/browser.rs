@@ -171,6 +171,27 @@ async fn a_burst_of_one_kind_folds_into_one_counting_toast() {
 }
 
 #[wasm_bindgen_test]
+async fn a_fold_stays_while_its_burst_goes_on_and_times_out_after_its_last_event() {
+    let (parent, notifications, _mounted) = mount_toaster_with(short);
+    for i in 0..12 {
+        notifications.receive("UserCreated", None, &json!({"id": format!("f{i}")}));
+    }
+    leptos::task::tick().await;
+    let fold = toasts(&parent).pop().expect("the fold");
+    // Three times its 300 ms, one event every 100 ms: the same toast stays and counts on.
+    for i in 12..21 {
+        sleep(100).await;
+        notifications.receive("UserCreated", None, &json!({"id": format!("f{i}")}));
+        leptos::task::tick().await;
+        let shown = toasts(&parent);
+        assert_eq!(shown.len(), 1, "after event {i}");
+        assert!(shown[0].is_same_node(Some(&fold)), "the fold stayed the same toast (event {i})");
+    }
+    assert!(fold.text_content().unwrap().contains("21 users created"));
+    assert!(until(|| toasts(&parent).is_empty(), 3_000.0).await, "it goes once the burst is over");
+}
+
+#[wasm_bindgen_test]
 async fn a_hovered_toast_stays_past_its_time_and_goes_after_the_pointer_leaves() {
     let (parent, notifications, _mounted) = mount_toaster_with(short);
     notifications.receive("PasswordChanged", None, &json!({"id": "hovered"}));

@@ -83,11 +83,26 @@ fn ToastView(toast: Toast, durations: ToastDurations, page_hidden: Signal<bool>)
     let hovered = RwSignal::new(false);
     let focused = RwSignal::new(false);
     if let Some(duration) = durations(notification.severity, notification.sticky) {
-        let remaining_ms = StoredValue::new(duration.as_secs_f64() * 1000.0);
+        let full_ms = duration.as_secs_f64() * 1000.0;
+        let remaining_ms = StoredValue::new(full_ms);
         let running_since = StoredValue::new(None::<f64>);
         let timer = StoredValue::new(None::<TimeoutHandle>);
+        // A fold's title changes with each event it takes: it stays while its burst goes on,
+        // and its time counts from the burst's last event.
+        let grown = {
+            let id = id.clone();
+            Memo::new(move |_| notifications.toast_title(&id))
+        };
         let id = id.clone();
-        Effect::new(move || {
+        Effect::new(move |last_title: Option<Option<String>>| {
+            let title = grown.get();
+            if title.is_some() && last_title.is_some_and(|last| last != title) {
+                if let Some(handle) = timer.try_update_value(Option::take).flatten() {
+                    handle.clear();
+                }
+                running_since.set_value(None);
+                remaining_ms.set_value(full_ms);
+            }
             let paused = hovered.get() || focused.get() || page_hidden.get();
             if paused {
                 if let Some(handle) = timer.try_update_value(Option::take).flatten() {
@@ -105,6 +120,7 @@ fn ToastView(toast: Toast, durations: ToastDurations, page_hidden: Signal<bool>)
                     timer.set_value(Some(handle));
                 }
             }
+            title
         });
         on_cleanup(move || {
             if let Some(handle) = timer.try_update_value(Option::take).flatten() {

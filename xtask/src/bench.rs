@@ -33,21 +33,36 @@ pub struct Options {
 pub fn run(root: &Path, args: &[String]) -> Result {
     let options = parse_args(args)?;
     let started = Instant::now();
-    let bench = root.join("bench");
-    let reference = bench.join("reference");
-
     let mut apt = Apt::default();
     let tools = Tools::ensure(root, &mut apt)?;
     tools::ensure_chromium(&mut apt)?;
+    process::run(tools::cargo_command(root).args(["build", "--package", "herald-devserver"]))?;
+    app_build::build(root, &tools)?;
+    measure(root, &tools, &options)?;
+
+    let table = root.join("bench/results").join(if options.smoke { "smoke.md" } else { "latest.md" });
+    let text = fs::read_to_string(&table).map_err(|error| format!("{}: {error}", table.display()))?;
+    let took = started.elapsed().as_secs();
+    println!("\n{text}\nxtask bench: done in {}m{:02}s", took / 60, took % 60);
+    Ok(())
+}
+
+/// The smoke run `cargo xtask test` makes, once it has built the devserver and the app: one
+/// run with tiny counts, which fails if a figure could not be measured or Herald lost an event.
+pub fn smoke(root: &Path, tools: &Tools) -> Result {
+    measure(root, tools, &Options { runs: 1, smoke: true })
+}
+
+/// Measures the app in `dist/` and the reference side by side (the devserver and the app are
+/// built already), writing `bench/results/`.
+fn measure(root: &Path, tools: &Tools, options: &Options) -> Result {
+    let bench = root.join("bench");
+    let reference = bench.join("reference");
     // `ensure_playwright` is `npm ci` from a folder's lockfile, skipped while node_modules
     // matches it: the bench's Playwright and the reference's npm packages install alike.
     tools::ensure_playwright(&bench)?;
     tools::ensure_playwright(&reference)?;
-
-    process::run(tools::cargo_command(root).args(["build", "--package", "herald-devserver"]))?;
-    app_build::build(root, &tools)?;
     process::run(Command::new("node").arg("build.mjs").current_dir(&reference))?;
-
     process::run(
         Command::new(bench.join("node_modules/.bin/playwright"))
             .arg("test")
@@ -59,13 +74,7 @@ pub fn run(root: &Path, args: &[String]) -> Result {
             .env("HERALD_BENCH_RESULTS", bench.join("results"))
             .env("HERALD_BENCH_RUNS", options.runs.to_string())
             .env("HERALD_BENCH_SMOKE", if options.smoke { "1" } else { "0" }),
-    )?;
-
-    let table = bench.join("results").join(if options.smoke { "smoke.md" } else { "latest.md" });
-    let text = fs::read_to_string(&table).map_err(|error| format!("{}: {error}", table.display()))?;
-    let took = started.elapsed().as_secs();
-    println!("\n{text}\nxtask bench: done in {}m{:02}s", took / 60, took % 60);
-    Ok(())
+    )
 }
 
 fn parse_args(args: &[String]) -> Result<Options> {

@@ -1,4 +1,5 @@
-//! `cargo xtask test`: every suite, in the order CI runs them, stopping at the first failure.
+//! `cargo xtask test`: every suite, in the order CI runs them, stopping at the first failure,
+//! then a smoke run of the bench.
 
 use std::path::Path;
 use std::process::Command;
@@ -6,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::Result;
 use crate::app_build;
+use crate::bench;
 use crate::channels_server::ChannelsServer;
 use crate::process::run;
 use crate::tools::{self, Apt, Tools};
@@ -59,7 +61,13 @@ fn run_steps(root: &Path, playwright_args: &[String], steps: &mut Steps) -> Resu
             .env("HERALD_DAPHNE_BIN", &channels_server.daphne)
             .env("HERALD_CHANNELS_SERVER_DIR", &channels_server.dir)
             .env("HERALD_DIST", root.join("dist")))
-    })
+    })?;
+    // The bench is not a test, but its smoke run is, so it keeps working. Asked for a few
+    // end-to-end specs only, the person wants those quickly: the smoke run is left out.
+    if playwright_args.is_empty() {
+        steps.run("bench smoke run", || bench::smoke(root, &tools))?;
+    }
+    Ok(())
 }
 
 /// Runs the steps and remembers how long each took.
