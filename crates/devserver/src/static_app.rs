@@ -11,6 +11,8 @@
 //! the page may connect to exactly the API and the WebSocket server the app is configured for
 //! and run no script but the build's own files. A `<meta>` policy in `index.html` could not do
 //! this: the ports are only known when the server starts.
+//!
+//! Files named by their content hash are cached for good; everything else is revalidated.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -230,11 +232,30 @@ async fn read_inside(root: &Path, file: &Path) -> Option<Response> {
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type(&file)));
-    if file.extension().is_some_and(|extension| extension == "html") {
-        // index.html names the hashed wasm and js files of one build: never reuse an old one.
-        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    }
+    let caching = if is_content_hashed(&file) {
+        // A new build gives a new name, so this name's content never changes: the browser keeps
+        // it (and Chromium its compiled wasm) without asking again.
+        "public, max-age=31536000, immutable"
+    } else {
+        // index.html names one build's hashed files, and config.json, start.js and the icon keep
+        // their names across builds: never reuse an old one unasked.
+        "no-cache"
+    };
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static(caching));
     Some(response)
+}
+
+/// Whether a file's name carries a hash of its content, as build tools name their output:
+/// Trunk's `herald-8f910049d79f1218_bg.wasm`, esbuild's `main-UNVB4Q5L.js`. That is, the part
+/// after the stem's last `-` (up to a `_` suffix) is at least 8 letters and digits with a digit
+/// among them.
+fn is_content_hashed(file: &Path) -> bool {
+    let Some(stem) = file.file_stem().and_then(|stem| stem.to_str()) else { return false };
+    let Some((_, tail)) = stem.rsplit_once('-') else { return false };
+    let hash = tail.split('_').next().unwrap_or_default();
+    hash.len() >= 8
+        && hash.chars().all(|c| c.is_ascii_alphanumeric())
+        && hash.chars().any(|c| c.is_ascii_digit())
 }
 
 fn content_type(file: &Path) -> &'static str {
@@ -265,7 +286,7 @@ mod tests {
 
     use serde_json::json;
 
-    use crate::static_app::{content_security_policy, content_type, relative_path};
+    use crate::static_app::{content_security_policy, content_type, is_content_hashed, relative_path};
 
     #[test]
     fn paths_that_could_leave_the_root_are_refused() {
@@ -274,6 +295,29 @@ mod tests {
         assert_eq!(relative_path("/tenants/1"), Some(PathBuf::from("tenants/1")));
         for bad in ["/../etc/passwd", "/a/../../b", "/%2e%2e/x", "/.git/config", "/a\\b", "/./x"] {
             assert_eq!(relative_path(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_files_named_by_their_content_are_cached_for_good() {
+        for hashed in [
+            "herald-8f910049d79f1218_bg.wasm",
+            "herald-8f910049d79f1218.js",
+            "main-7cc4be9f4635aa78.css",
+            "main-UNVB4Q5L.js",
+        ] {
+            assert!(is_content_hashed(Path::new(hashed)), "{hashed}");
+        }
+        for plain in [
+            "index.html",
+            "config.json",
+            "start.js",
+            "favicon.svg",
+            "vue3-notification.css",
+            "main-abcdefgh.js",
+            "x-1234.js",
+        ] {
+            assert!(!is_content_hashed(Path::new(plain)), "{plain}");
         }
     }
 
