@@ -8,6 +8,15 @@
   var script = document.currentScript;
   var js = script.getAttribute('data-js');
   var wasm = script.getAttribute('data-wasm');
+  // The app's first need, fetched while the wasm downloads and compiles (index.html preloads
+  // it): src/config.rs takes this text, and fetches the file itself when this got none.
+  window.heraldConfig = fetch('/config.json')
+    .then(function (response) {
+      return response.ok ? response.text() : null;
+    })
+    .catch(function () {
+      return null;
+    });
   import(js)
     .then(function (bindings) {
       return bindings.default({ module_or_path: wasm });

@@ -3,6 +3,7 @@
 //! app secret is never part of it.
 
 use serde::Deserialize;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::api::{ApiError, Role, User};
 
@@ -110,19 +111,14 @@ fn default_activity_timeout() -> u64 {
 }
 
 impl Config {
-    /// Fetches and parses `/config.json` from the app's origin.
+    /// Reads and parses `/config.json` from the app's origin: the text `public/start.js`
+    /// fetched while the wasm downloaded and compiled, or (when it got none) a fetch of its own,
+    /// which says what went wrong.
     pub async fn load() -> Result<Config, ApiError> {
-        let response = gloo_net::http::Request::get("/config.json")
-            .send()
-            .await
-            .map_err(|e| ApiError::Network(e.to_string()))?;
-        if !response.ok() {
-            return Err(ApiError::Server {
-                status: response.status(),
-                message: "The app's configuration (/config.json) could not be loaded.".into(),
-            });
-        }
-        let text = response.text().await.map_err(|e| ApiError::Network(e.to_string()))?;
+        let text = match prefetched().await {
+            Some(text) => text,
+            None => fetch_config().await?,
+        };
         let config: Config = serde_json::from_str(&text)
             .map_err(|e| ApiError::Decode(format!("/config.json is not a valid configuration: {e}")))?;
         config.check().map_err(|problem| ApiError::Decode(format!("/config.json: {problem}")))?;
@@ -184,4 +180,29 @@ impl Config {
                 .and_then(|w| w.location().search().ok())
                 .is_some_and(|q| q.contains("debug=1"))
     }
+}
+
+/// `window.heraldConfig`, the text of `/config.json` that `public/start.js` fetched, taken
+/// once; `None` without it, or when that fetch failed.
+async fn prefetched() -> Option<String> {
+    let window = web_sys::window()?;
+    let key = JsValue::from_str("heraldConfig");
+    let promise: js_sys::Promise = js_sys::Reflect::get(&window, &key).ok()?.dyn_into().ok()?;
+    let _ = js_sys::Reflect::delete_property(&window, &key);
+    wasm_bindgen_futures::JsFuture::from(promise).await.ok()?.as_string()
+}
+
+/// `/config.json` fetched by the app itself.
+async fn fetch_config() -> Result<String, ApiError> {
+    let response = gloo_net::http::Request::get("/config.json")
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    if !response.ok() {
+        return Err(ApiError::Server {
+            status: response.status(),
+            message: "The app's configuration (/config.json) could not be loaded.".into(),
+        });
+    }
+    response.text().await.map_err(|e| ApiError::Network(e.to_string()))
 }
