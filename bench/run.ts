@@ -147,8 +147,31 @@ test('Herald against the reference client', async ({ browser }) => {
     }
   }
   const rows = writeResults(browser, runs, Date.now() - started);
-  if (SMOKE) checkSmoke(rows);
+  if (SMOKE) {
+    checkSmoke(rows);
+  } else {
+    const budget = checkBudget(rows);
+    if (!budget.within) throw new Error(budget.text);
+  }
 });
+
+/** Issue 9's first budget: everything the sign-in page loads, gzipped, in KB. */
+const BUDGET_KB = 200;
+
+/**
+ * Herald's initial load against the budget, in words. A full run fails when it is over (after
+ * writing the results); a smoke run only reports it, since the tests do not judge sizes.
+ */
+function checkBudget(rows: SummaryRow[]): { within: boolean; text: string } {
+  const measured = rows.find((row) => row.id === 'transfer.gzip')?.herald?.median;
+  if (measured === undefined) return { within: false, text: 'Budget: the initial load could not be measured' };
+  const within = measured <= BUDGET_KB;
+  const difference = Math.abs(measured - BUDGET_KB).toFixed(1);
+  const text =
+    `Budget: Herald's initial load is ${measured.toFixed(1)} KB gzipped against ${BUDGET_KB} KB: ` +
+    (within ? `within it by ${difference} KB` : `over it by ${difference} KB`);
+  return { within, text };
+}
 
 /**
  * What `cargo xtask test` holds the smoke run to, so the bench keeps working: every figure was
@@ -589,7 +612,7 @@ function writeResults(browser: Browser, runs: { herald: Measured; reference: Mea
     'Each cell: median over the runs (min–max). The ratio is taken within each run, then summarized; below 1 means Herald is smaller or faster.',
     '',
   ].join('\n');
-  const markdown = `${heading}${markdownTable(rows)}\n`;
+  const markdown = `${heading}${markdownTable(rows)}\n\n${checkBudget(rows).text}.\n`;
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(
     path.join(RESULTS_DIR, `${name}.json`),
