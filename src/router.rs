@@ -21,8 +21,8 @@ impl Router {
     /// the router to the components below.
     pub fn provide() -> Self {
         let router = Self { path: RwSignal::new(current_path()) };
-        // Lives as long as the page: the router is never taken down.
-        let _ = window_event_listener(ev::popstate, move |_| router.path.set(current_path()));
+        let back_and_forward = window_event_listener(ev::popstate, move |_| router.path.set(current_path()));
+        on_cleanup(move || back_and_forward.remove());
         provide_context(router);
         router
     }
