@@ -124,7 +124,7 @@ test("the account page edits the profile and changes the password, with the back
   await expect(page.getByRole('banner')).toContainText('Uma Umbrella');
 });
 
-test('with the backend down a page says so, and Retry loads it once the backend is back', async ({ browser, stack }) => {
+test('with the backend down a page says so, and Retry (saying "Retrying…" while it runs) loads it once the backend is back', async ({ browser, stack }) => {
   const { page } = await signedIn(browser, stack.baseURL, 'owner@acme.test');
   await page.getByRole('link', { name: 'Account' }).click();
   await stack.stopDevserver();
@@ -132,6 +132,17 @@ test('with the backend down a page says so, and Retry loads it once the backend 
   const users = page.getByRole('region', { name: 'Users' });
   await expect(users.getByRole('alert')).toContainText('Could not load users. The server cannot be reached.');
   await stack.startDevserver();
+  // The retried request is held until the button has been seen saying so, then goes through
+  // to the real backend.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/api/tenants/*/users', async (route) => {
+    await held;
+    await route.continue();
+  });
   await users.getByRole('button', { name: 'Retry' }).click();
+  await expect(users.getByRole('button', { name: 'Retrying…' })).toBeDisabled();
+  release();
   await expect(new TenantPage(page).userRow('Olive Owner')).toBeVisible();
+  await expect(users.getByRole('alert')).toHaveCount(0);
 });

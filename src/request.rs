@@ -24,6 +24,7 @@ type SendFn<I, O> = Box<dyn Fn(&I) -> Pin<Box<dyn Future<Output = O>>>>;
 /// answer is kept, so a slow answer never overwrites a newer one.
 pub struct Load<T: 'static> {
     outcome: RwSignal<Outcome<T>, LocalStorage>,
+    loading: RwSignal<bool>,
     again: Trigger,
 }
 
@@ -40,18 +41,21 @@ impl<T: Clone + 'static> Load<T> {
     where
         Fut: Future<Output = Result<T, ApiError>> + 'static,
     {
-        let load = Self { outcome: RwSignal::new_local(None), again: Trigger::new() };
+        let load =
+            Self { outcome: RwSignal::new_local(None), loading: RwSignal::new(true), again: Trigger::new() };
         let requests = StoredValue::new(0_u64);
         Effect::new(move |_| {
             load.again.track();
             let answer = fetch();
             let request = requests.get_value() + 1;
             requests.set_value(request);
+            load.loading.set(true);
             spawn_local(async move {
                 let outcome = answer.await;
                 // The page may have gone, or asked again, while this request ran.
                 if requests.try_get_value() == Some(request) {
                     load.outcome.try_set(Some(outcome));
+                    load.loading.try_set(false);
                 }
             });
         });
@@ -61,6 +65,11 @@ impl<T: Clone + 'static> Load<T> {
     /// The latest outcome (tracked).
     pub fn get(&self) -> Outcome<T> {
         self.outcome.get()
+    }
+
+    /// Whether a request is running, the first or a later one (tracked).
+    pub fn loading(&self) -> Signal<bool> {
+        self.loading.into()
     }
 
     /// Asks again, as a Retry button does.

@@ -59,13 +59,21 @@ pub fn Loading(what: &'static str) -> impl IntoView {
     view! { <p class="muted loading" role="status">{format!("Loading {what}…")}</p> }
 }
 
-/// A failed read: what went wrong, and a Retry button that runs `retry`.
+/// A failed read: what went wrong, and a Retry button that runs `retry`, which says
+/// "Retrying…" while `retrying` is true.
 #[component]
-pub fn LoadFailed(error: ApiError, what: &'static str, retry: impl Fn() + 'static) -> impl IntoView {
+pub fn LoadFailed(
+    error: ApiError,
+    what: &'static str,
+    retry: impl Fn() + 'static,
+    #[prop(into)] retrying: Signal<bool>,
+) -> impl IntoView {
     view! {
         <div class="load-failed" role="alert">
             <p>{format!("Could not load {what}. {error}")}</p>
-            <button type="button" class="button" on:click=move |_| retry()>"Retry"</button>
+            <button type="button" class="button" disabled=retrying on:click=move |_| retry()>
+                {move || if retrying.get() { "Retrying…" } else { "Retry" }}
+            </button>
         </div>
     }
 }

@@ -115,7 +115,9 @@ pub fn ApprovalsPage() -> impl IntoView {
     let retry = move || tenants.reload();
     let load_state = move || match tenants.get() {
         None => Some(view! { <Loading what="registrations" /> }.into_any()),
-        Some(Err(error)) => Some(view! { <LoadFailed error what="registrations" retry /> }.into_any()),
+        Some(Err(error)) => Some(
+            view! { <LoadFailed error what="registrations" retry retrying=tenants.loading() /> }.into_any(),
+        ),
         Some(Ok(_)) => None,
     };
 

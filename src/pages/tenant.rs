@@ -109,7 +109,9 @@ fn Members(tenant_id: u64) -> impl IntoView {
     let retry = move || members.reload();
     let load_state = move || match members.get() {
         None => Some(view! { <Loading what="users" /> }.into_any()),
-        Some(Err(error)) => Some(view! { <LoadFailed error what="users" retry /> }.into_any()),
+        Some(Err(error)) => {
+            Some(view! { <LoadFailed error what="users" retry retrying=members.loading() /> }.into_any())
+        }
         Some(Ok(_)) => None,
     };
 
@@ -314,7 +316,7 @@ fn Activity(tenant_id: u64) -> impl IntoView {
             <h2 id="activity">"Activity"</h2>
             {move || match records.get() {
                 None => view! { <Loading what="activity" /> }.into_any(),
-                Some(Err(error)) => view! { <LoadFailed error what="activity" retry /> }.into_any(),
+                Some(Err(error)) => view! { <LoadFailed error what="activity" retry retrying=records.loading() /> }.into_any(),
                 Some(Ok(_)) => view! {
                     <Feed entries empty="No activity yet. Payments, hotspot sessions and notices appear here as they happen." />
                 }.into_any(),

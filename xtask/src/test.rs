@@ -1,6 +1,7 @@
 //! `cargo xtask test`: every suite, in the order CI runs them, stopping at the first failure,
 //! then a smoke run of the bench.
 
+use std::fs;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -45,10 +46,18 @@ fn run_steps(root: &Path, playwright_args: &[String], steps: &mut Steps) -> Resu
             .env("HERALD_CHANNELS_SERVER_DIR", &channels_server.dir))
     })?;
     steps.run("browser unit tests", || {
-        run(tools::cargo_command(root)
+        // ChromeDriver gives each session a ~100 MB Chromium profile in the temporary folder
+        // and leaves it there when the test runner stops it: they go into a folder of their
+        // own, removed afterwards, instead of piling up in /tmp run after run.
+        let scratch = crate::target_dir(root).join("herald/browser-unit-tmp");
+        fs::create_dir_all(&scratch).map_err(|error| format!("{}: {error}", scratch.display()))?;
+        let outcome = run(tools::cargo_command(root)
             .args(["test", "--package", "herald", "--target", "wasm32-unknown-unknown"])
             .env("CHROMEDRIVER", tools::CHROMEDRIVER)
-            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", tools.wasm_bindgen_test_runner()))
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", tools.wasm_bindgen_test_runner())
+            .env("TMPDIR", &scratch));
+        let _ = fs::remove_dir_all(&scratch);
+        outcome
     })?;
     steps.run("build app", || app_build::build(root, &tools))?;
     steps.run("end-to-end tests", || {
