@@ -146,3 +146,26 @@ test('with the backend down a page says so, and Retry (saying "Retrying…" whil
   await expect(new TenantPage(page).userRow('Olive Owner')).toBeVisible();
   await expect(users.getByRole('alert')).toHaveCount(0);
 });
+
+test('a change made while the channels were still being authorized reaches the page once they are', async ({ browser, stack }) => {
+  const context = await browser.newContext({ baseURL: stack.baseURL });
+  const page = await context.newPage();
+  // Slow channel authorization, held until the page has loaded its data and a registration
+  // has been made: that event is published before anything listens for it.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/broadcasting/auth', async (route) => {
+    await held;
+    await route.continue();
+  });
+  const login = new LoginPage(page);
+  await login.goto();
+  await login.signIn('admin@herald.test', 'password');
+  const approvals = new ApprovalsPage(page);
+  await expect(approvals.pendingRow('Initech Wireless')).toBeVisible();
+  await register(stack.baseURL, 'Hooli Fiber', 'owner@hooli.test');
+  release();
+  await expect(new Shell(page).connection).toHaveText('Connected');
+  await expect(approvals.pendingRow('Hooli Fiber')).toBeVisible({ timeout: LIVE_MS });
+  await context.close();
+});

@@ -7,7 +7,8 @@
 //! (de-duplicated by id) and announces them with one summary toast rather than a toast each.
 //! Pages then load their data again. Without a stored position (the person's first session
 //! on this device) there is nothing to resume from, and without a `catch_up_endpoint` in the
-//! config the backend offers none; both are said in the debug log.
+//! config the backend offers none; both are said in the debug log, and the pages load their
+//! data again anyway, since it may be older than the subscriptions.
 
 use herald_notifications::Severity;
 use herald_notifications::history::away_title;
@@ -52,6 +53,8 @@ impl CatchUp {
         if !self.enabled {
             self.log("no catch_up_endpoint in the config: events missed while away are not read back");
             notifications.release_position();
+            // The pages' data may be older than the subscriptions: they load it again.
+            live.resync();
             return;
         }
         if self.running.get_value() {
@@ -76,6 +79,9 @@ impl CatchUp {
         let Some(after) = notifications.position() else {
             self.log("no event received on this device yet: nothing to catch up from");
             notifications.release_position();
+            // The pages loaded their data before every channel was subscribed, and an event in
+            // between reached neither: they load it again, now that nothing more can be missed.
+            live.resync();
             return;
         };
         let Some(api) = self.api.try_get_value() else { return };
