@@ -21,7 +21,8 @@ type SendFn<I, O> = Box<dyn Fn(&I) -> Pin<Box<dyn Future<Output = O>>>>;
 /// The latest outcome of `fetch`: `None` until the first answer. `fetch` runs at once, again
 /// on [`Load::reload`], and again whenever a signal it reads before its first `.await` changes.
 /// While a new request runs the previous outcome stays shown, and only the newest request's
-/// answer is kept, so a slow answer never overwrites a newer one.
+/// answer is kept, so a slow answer never overwrites a newer one. Once something has loaded, a
+/// failed reload keeps it (and says so in the console) rather than replacing it with an error.
 pub struct Load<T: 'static> {
     outcome: RwSignal<Outcome<T>, LocalStorage>,
     loading: RwSignal<bool>,
@@ -54,8 +55,20 @@ impl<T: Clone + 'static> Load<T> {
                 let outcome = answer.await;
                 // The page may have gone, or asked again, while this request ran.
                 if requests.try_get_value() == Some(request) {
-                    load.outcome.try_set(Some(outcome));
                     load.loading.try_set(false);
+                    let shown = load.outcome.try_with_untracked(|shown| matches!(shown, Some(Ok(_))));
+                    match outcome {
+                        // A reload that failed (offline during a resync, say) leaves what was
+                        // loaded on screen: the next settle of the socket reloads it again.
+                        Err(error) if shown == Some(true) => {
+                            leptos::logging::warn!(
+                                "[herald] reloading failed ({error}); keeping what was loaded"
+                            );
+                        }
+                        outcome => {
+                            load.outcome.try_set(Some(outcome));
+                        }
+                    }
                 }
             });
         });
