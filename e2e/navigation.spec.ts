@@ -17,26 +17,25 @@ test('links, Back and Forward move between pages without reloading, and the curr
   await page.evaluate(() => ((window as unknown as { visit: string }).visit = 'one document'));
 
   const nav = page.getByRole('banner').getByRole('navigation', { name: 'Main' });
+  const showing = async (path: RegExp, heading: string) => {
+    await expect(page).toHaveURL(path);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(heading);
+  };
   await expect(nav.getByRole('link', { name: 'Tenant' })).toHaveAttribute('aria-current', 'page');
   await nav.getByRole('link', { name: 'Account' }).click();
-  await expect(page).toHaveURL(/\/account$/);
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your account');
+  await showing(/\/account$/, 'Your account');
   await expect(nav.getByRole('link', { name: 'Account' })).toHaveAttribute('aria-current', 'page');
   await expect(nav.getByRole('link', { name: 'Tenant' })).not.toHaveAttribute('aria-current', /.*/);
 
   await shell.openHistory();
-  await expect(page).toHaveURL(/\/notifications$/);
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Notifications');
+  await showing(/\/notifications$/, 'Notifications');
 
   await page.goBack();
-  await expect(page).toHaveURL(/\/account$/);
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your account');
+  await showing(/\/account$/, 'Your account');
   await page.goBack();
-  await expect(page).toHaveURL(/\/tenant$/);
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your tenant');
+  await showing(/\/tenant$/, 'Your tenant');
   await page.goForward();
-  await expect(page).toHaveURL(/\/account$/);
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your account');
+  await showing(/\/account$/, 'Your account');
 
   expect(await page.evaluate(() => (window as unknown as { visit?: string }).visit)).toBe('one document');
   expect(sockets.opened).toBe(1);

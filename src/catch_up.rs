@@ -51,10 +51,11 @@ impl CatchUp {
     /// Catches up now, or right after the catch-up that is running.
     pub fn run(self, auth: Auth, notifications: Notifications, live: Live) {
         if !self.enabled {
-            self.log("no catch_up_endpoint in the config: events missed while away are not read back");
-            notifications.release_position();
-            // The pages' data may be older than the subscriptions: they load it again.
-            live.resync();
+            self.nothing_to_resume(
+                "no catch_up_endpoint in the config: events missed while away are not read back",
+                notifications,
+                live,
+            );
             return;
         }
         if self.running.get_value() {
@@ -77,11 +78,11 @@ impl CatchUp {
     async fn once(self, auth: Auth, notifications: Notifications, live: Live) {
         let (Some(token), Some(person)) = (auth.token(), auth.user().map(|user| user.id)) else { return };
         let Some(after) = notifications.position() else {
-            self.log("no event received on this device yet: nothing to catch up from");
-            notifications.release_position();
-            // The pages loaded their data before every channel was subscribed, and an event in
-            // between reached neither: they load it again, now that nothing more can be missed.
-            live.resync();
+            self.nothing_to_resume(
+                "no event received on this device yet: nothing to catch up from",
+                notifications,
+                live,
+            );
             return;
         };
         let Some(api) = self.api.try_get_value() else { return };
@@ -114,6 +115,15 @@ impl CatchUp {
                 );
             }
         }
+    }
+
+    /// No catch-up this time. The pages may have read their data before every channel was
+    /// subscribed, and an event in between reached neither: they load it again, now that
+    /// nothing more can be missed.
+    fn nothing_to_resume(&self, why: &str, notifications: Notifications, live: Live) {
+        self.log(why);
+        notifications.release_position();
+        live.resync();
     }
 
     fn log(&self, message: &str) {

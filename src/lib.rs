@@ -125,7 +125,7 @@ fn Herald(config: Config) -> impl IntoView {
         user_id
     });
 
-    // Memos, so the page is not rebuilt (losing its state) when the session changes without
+    // A memo, so the page is not rebuilt (losing its state) when the session changes without
     // changing access, as when the person edits their profile.
     let access = Memo::new(move |_| match session.get() {
         Session::Restoring => None,
@@ -133,10 +133,9 @@ fn Herald(config: Config) -> impl IntoView {
         Session::SignedIn(_) => Some(true),
     });
     let router = Router::provide();
-    let path = Memo::new(move |_| router.path());
     let signed_in = move || access.get() == Some(true);
     let page = move || {
-        let path = path.get();
+        let path = router.path();
         if path == "/login" {
             return view! { <LoginPage /> }.into_any();
         }

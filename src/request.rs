@@ -96,6 +96,7 @@ impl<T: Clone + 'static> Load<T> {
 pub struct Submit<I: 'static, O: 'static> {
     send: StoredValue<SendFn<I, O>, LocalStorage>,
     in_flight: RwSignal<usize>,
+    pending: Memo<bool>,
     value: RwSignal<Option<O>, LocalStorage>,
 }
 
@@ -113,9 +114,11 @@ impl<I: 'static, O: 'static> Submit<I, O> {
         Fut: Future<Output = O> + 'static,
     {
         let send: SendFn<I, O> = Box::new(move |input| Box::pin(send(input)));
+        let in_flight = RwSignal::new(0);
         Self {
             send: StoredValue::new_local(send),
-            in_flight: RwSignal::new(0),
+            in_flight,
+            pending: Memo::new(move |_| in_flight.get() > 0),
             value: RwSignal::new_local(None),
         }
     }
@@ -133,9 +136,8 @@ impl<I: 'static, O: 'static> Submit<I, O> {
     }
 
     /// Whether a run is in flight (tracked).
-    pub fn pending(&self) -> Signal<bool> {
-        let in_flight = self.in_flight;
-        Signal::derive(move || in_flight.get() > 0)
+    pub fn pending(&self) -> Memo<bool> {
+        self.pending
     }
 
     /// The latest run's outcome, `None` before the first (tracked).

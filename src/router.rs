@@ -21,7 +21,7 @@ impl Router {
     /// the router to the components below.
     pub fn provide() -> Self {
         let router = Self { path: RwSignal::new(current_path()) };
-        let back_and_forward = window_event_listener(ev::popstate, move |_| router.path.set(current_path()));
+        let back_and_forward = window_event_listener(ev::popstate, move |_| router.show(current_path()));
         on_cleanup(move || back_and_forward.remove());
         provide_context(router);
         router
@@ -31,7 +31,8 @@ impl Router {
         expect_context()
     }
 
-    /// The path being shown, such as `/approvals` (without query or fragment). Tracked.
+    /// The path being shown, such as `/approvals` (without query or fragment). Tracked; it
+    /// notifies only when the path changes.
     pub fn path(&self) -> String {
         self.path.get()
     }
@@ -55,7 +56,7 @@ impl Router {
     }
 
     fn go(&self, path: &str, history: History) {
-        if self.path.with_untracked(|current| current == path) {
+        if self.is_shown(path) {
             return;
         }
         let window = window();
@@ -68,7 +69,18 @@ impl Router {
         if history == History::Push {
             window.scroll_to_with_x_and_y(0.0, 0.0);
         }
-        self.path.set(path.to_owned());
+        self.show(path.to_owned());
+    }
+
+    fn is_shown(&self, path: &str) -> bool {
+        self.path.with_untracked(|current| current == path)
+    }
+
+    /// Changes the path, telling its readers only when it is a different one.
+    fn show(&self, path: String) {
+        if !self.is_shown(&path) {
+            self.path.set(path);
+        }
     }
 }
 

@@ -82,20 +82,21 @@ fn ToastView(toast: Toast, durations: ToastDurations, page_hidden: Signal<bool>)
     let id = notification.id.clone();
     let hovered = RwSignal::new(false);
     let focused = RwSignal::new(false);
+    // A fold's title counts its events and grows while the burst goes on; `None` once the
+    // toast is dismissed.
+    let current_title = {
+        let id = id.clone();
+        Memo::new(move |_| notifications.toast_title(&id))
+    };
     if let Some(duration) = durations(notification.severity, notification.sticky) {
         let full_ms = duration.as_secs_f64() * 1000.0;
         let remaining_ms = StoredValue::new(full_ms);
         let running_since = StoredValue::new(None::<f64>);
         let timer = StoredValue::new(None::<TimeoutHandle>);
-        // A fold's title changes with each event it takes: it stays while its burst goes on,
-        // and its time counts from the burst's last event.
-        let grown = {
-            let id = id.clone();
-            Memo::new(move |_| notifications.toast_title(&id))
-        };
         let id = id.clone();
+        // A fold stays while its burst goes on: its time counts from the burst's last event.
         Effect::new(move |last_title: Option<Option<String>>| {
-            let title = grown.get();
+            let title = current_title.get();
             if title.is_some() && last_title.is_some_and(|last| last != title) {
                 if let Some(handle) = timer.try_update_value(Option::take).flatten() {
                     handle.clear();
@@ -149,10 +150,9 @@ fn ToastView(toast: Toast, durations: ToastDurations, page_hidden: Signal<bool>)
             </Link>
         }
     });
-    // A fold's title counts its events and grows while the burst goes on.
     let title = {
         let initial = notification.title.clone();
-        move || notifications.toast_title(&id).unwrap_or_else(|| initial.clone())
+        move || current_title.get().unwrap_or_else(|| initial.clone())
     };
     view! {
         <li

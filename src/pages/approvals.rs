@@ -97,7 +97,7 @@ pub fn ApprovalsPage() -> impl IntoView {
             }
         }
     });
-    let busy = Signal::derive(move || decide.pending().get());
+    let busy: Signal<bool> = decide.pending().into();
     let with_status = move |pending: bool| {
         roster.with(|roster| {
             roster.as_ref().map(|roster| {

@@ -104,7 +104,7 @@ fn Members(tenant_id: u64) -> impl IntoView {
             }
         }
     });
-    let busy = Signal::derive(move || change_status.pending().get());
+    let busy: Signal<bool> = change_status.pending().into();
     let list = move || roster.with(|roster| roster.as_ref().map(|roster| roster.items().to_vec()));
     let retry = move || members.reload();
     let load_state = move || match members.get() {
