@@ -108,6 +108,31 @@ test("suspending a signed-in user sends that person's tab to the login page with
   await expect(tenant.userRow('Uma User')).toContainText('Active');
 });
 
+test('a Suspend form being filled in stays open, with its text, while other rows change live', async ({ browser, stack }) => {
+  // The tenant page: another tab of the tenant adds a user.
+  const owner = await signedIn(browser, stack.baseURL, 'owner@acme.test');
+  const colleague = await signedIn(browser, stack.baseURL, 'owner@acme.test');
+  const tenant = new TenantPage(owner.page);
+  await owner.page.getByRole('button', { name: 'Suspend Uma User' }).click();
+  const userReason = owner.page.getByLabel('Reason for suspending Uma User');
+  await userReason.fill('Unpaid');
+  await new TenantPage(colleague.page).addUser('Nia Njoroge', 'nia@acme.test', 'password');
+  await expect(tenant.userRow('Nia Njoroge')).toBeVisible({ timeout: LIVE_MS });
+  await expect(userReason).toHaveValue('Unpaid');
+  await expect(userReason).toBeFocused();
+
+  // The approvals page: a registration arrives.
+  const admin = await signedIn(browser, stack.baseURL, 'admin@herald.test');
+  const approvals = new ApprovalsPage(admin.page);
+  await admin.page.getByRole('button', { name: 'Suspend Initech Wireless' }).click();
+  const tenantReason = admin.page.getByLabel('Reason for suspending Initech Wireless');
+  await tenantReason.fill('Duplicate');
+  await register(stack.baseURL, 'Hooli Hotspots', 'gavin@hooli.test');
+  await expect(approvals.pendingRow('Hooli Hotspots')).toBeVisible({ timeout: LIVE_MS });
+  await expect(tenantReason).toHaveValue('Duplicate');
+  await expect(tenantReason).toBeFocused();
+});
+
 test("the account page edits the profile and changes the password, with the backend's field errors", async ({ browser, stack }) => {
   const { page } = await signedIn(browser, stack.baseURL, 'user@acme.test');
   const account = new AccountPage(page);

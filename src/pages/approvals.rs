@@ -14,7 +14,7 @@ use crate::components::feed::Feed;
 use crate::components::forms::{LoadFailed, Loading, SuspendButton};
 use crate::live::Live;
 use crate::notifications::Notifications;
-use crate::pages::{after_failure, caller, edit_roster, signed_out};
+use crate::pages::{after_failure, caller, edit_roster, list_shape, signed_out};
 use crate::realtime::Realtime;
 use crate::request::{Load, Submit};
 
@@ -109,6 +109,9 @@ pub fn ApprovalsPage() -> impl IntoView {
         })
     };
 
+    let pending_shape = list_shape(move || with_status(true).map(|list| list.len()));
+    let decided_shape = list_shape(move || with_status(false).map(|list| list.len()));
+
     let alerts = Signal::derive(move || {
         notifications.recent(Filter { channel: Some(ChannelKind::Admin), severity: None }, RECENT)
     });
@@ -131,8 +134,8 @@ pub fn ApprovalsPage() -> impl IntoView {
                 <section class="card card--wide" aria-labelledby="pending">
                     <h2 id="pending">"Waiting for approval"</h2>
                     {load_state}
-                    {move || with_status(true).map(|list| {
-                        if list.is_empty() {
+                    {move || pending_shape.get().map(|empty| {
+                        if empty {
                             return view! {
                                 <p class="muted">"No registrations are waiting. New ones appear here the moment they are made."</p>
                             }.into_any();
@@ -148,8 +151,8 @@ pub fn ApprovalsPage() -> impl IntoView {
                 </section>
                 <section class="card" aria-labelledby="decided">
                     <h2 id="decided">"Tenants"</h2>
-                    {move || with_status(false).map(|list| {
-                        if list.is_empty() {
+                    {move || decided_shape.get().map(|empty| {
+                        if empty {
                             return view! { <p class="muted">"No tenants yet."</p> }.into_any();
                         }
                         view! {

@@ -42,6 +42,16 @@ where
     roster.try_update(|roster| roster.as_mut().map(edit)).flatten()
 }
 
+/// What a list shows besides its rows: `None` until it has loaded, then whether it is empty.
+///
+/// A page's list reads only this, and its `<For>` reads the rows: a change to one row then
+/// reaches that row by key and leaves the others alone, with whatever is open in them (a
+/// Suspend form someone is typing a reason into). Reading the rows outside the `<For>` would
+/// rebuild every row on every event and on every reload.
+pub fn list_shape(rows: impl Fn() -> Option<usize> + Send + Sync + 'static) -> Memo<Option<bool>> {
+    Memo::new(move |_| rows().map(|count| count == 0))
+}
+
 /// A request without a signed-in person fails like an expired session.
 pub fn signed_out() -> ApiError {
     ApiError::Unauthenticated

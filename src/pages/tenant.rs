@@ -16,7 +16,7 @@ use crate::components::feed::Feed;
 use crate::components::forms::{FormOutcome, LoadFailed, Loading, SuspendButton, TextField, field_errors};
 use crate::live::Live;
 use crate::pages::approvals::StatusBadge;
-use crate::pages::{after_failure, caller, edit_roster, signed_out};
+use crate::pages::{after_failure, caller, edit_roster, list_shape, signed_out};
 use crate::realtime::Realtime;
 use crate::request::{Load, Submit};
 
@@ -106,6 +106,7 @@ fn Members(tenant_id: u64) -> impl IntoView {
     });
     let busy: Signal<bool> = change_status.pending().into();
     let list = move || roster.with(|roster| roster.as_ref().map(|roster| roster.items().to_vec()));
+    let shape = list_shape(move || roster.with(|roster| roster.as_ref().map(|roster| roster.items().len())));
     let retry = move || members.reload();
     let load_state = move || match members.get() {
         None => Some(view! { <Loading what="users" /> }.into_any()),
@@ -120,8 +121,8 @@ fn Members(tenant_id: u64) -> impl IntoView {
             <h2 id="users">"Users"</h2>
             {move || failure.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
             {load_state}
-            {move || list().map(|members| {
-                if members.is_empty() {
+            {move || shape.get().map(|empty| {
+                if empty {
                     return view! { <p class="muted">"No users yet. Add the first one below."</p> }.into_any();
                 }
                 let me = me.clone();
