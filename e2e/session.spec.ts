@@ -21,6 +21,38 @@ test('a reload keeps the session and reconnects without showing the sign-in page
   await expect.poll(channels).toEqual(expect.arrayContaining(['private-tenant.1', 'private-user.2']));
 });
 
+test('a reload opens the socket while the stored session is still being checked, and subscribes once it is', async ({ page, channels }) => {
+  const login = new LoginPage(page);
+  const shell = new Shell(page);
+  await login.signInConnected('owner@acme.test', shell);
+
+  // GET /api/me is held until the new socket has been welcomed by the server.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/api/me', async (route) => {
+    await held;
+    await route.continue();
+  });
+  const sent: string[] = [];
+  const welcomed = page.waitForEvent('websocket').then(
+    (socket) =>
+      new Promise<void>((resolve) => {
+        socket.on('framesent', ({ payload }) => sent.push(String(payload)));
+        socket.on('framereceived', ({ payload }) => {
+          if (String(payload).includes('pusher:connection_established')) resolve();
+        });
+      }),
+  );
+  await page.reload();
+  await welcomed;
+  await expect(page.getByText('Restoring your session…')).toBeVisible();
+  expect(sent.filter((frame) => frame.includes('pusher:subscribe')), 'no channel before the session is confirmed').toEqual([]);
+
+  release();
+  await expect(shell.connection).toHaveText('Connected');
+  await expect.poll(channels).toEqual(expect.arrayContaining(['private-tenant.1', 'private-user.2']));
+});
+
 test.describe('with 5-second tokens', () => {
   test.use({ devserverArgs: ['--token-ttl', '5'] });
 
@@ -39,7 +71,7 @@ test.describe('with 5-second tokens', () => {
   });
 });
 
-test('a token revoked on the server signs out at the next 401', async ({ page, stack }) => {
+test('a token revoked on the server signs out at the next 401', async ({ page, stack, trackSockets }) => {
   const login = new LoginPage(page);
   const shell = new Shell(page);
   await login.signInConnected('user@acme.test', shell);
@@ -49,9 +81,12 @@ test('a token revoked on the server signs out at the next 401', async ({ page, s
   const logout = await fetch(`${stack.baseURL}/api/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
   expect(logout.status).toBe(204);
   // The next request with the token (a reload restores the session with GET /api/me) gets a 401.
+  const sockets = trackSockets(page);
   await page.reload();
   await expect(login.signInButton).toBeVisible();
   await expect(page.getByText('Your session expired. Please sign in again.')).toBeVisible();
+  // The socket opened while the token was being checked closes when it is refused.
+  await sockets.allClosed();
 });
 
 test('signing out locally works even when the sign-out request fails', async ({ page }) => {

@@ -116,12 +116,16 @@ fn Herald(config: Config) -> impl IntoView {
         if let (Some(_), Session::SignedOut { notice: Some(notice) }) = (was, &session) {
             notifications.announce(Severity::Warning, "Signed out", notice);
         }
-        realtime.follow(match session {
-            Session::SignedIn(signed_in) => {
-                Some(Subscriber { channels: config.channels_for(&signed_in.user), token: signed_in.token })
-            }
-            _ => None,
-        });
+        match session {
+            Session::SignedIn(signed_in) => realtime.follow(Some(Subscriber {
+                channels: config.channels_for(&signed_in.user),
+                token: signed_in.token,
+            })),
+            // A stored token is being checked: the socket opens meanwhile, so a reload is live
+            // one round trip sooner. If the check fails, the next run closes it.
+            Session::Restoring => realtime.preconnect(),
+            Session::SignedOut { .. } => realtime.follow(None),
+        }
         user_id
     });
 

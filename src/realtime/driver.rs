@@ -107,6 +107,15 @@ impl Driver {
         pump(this);
     }
 
+    pub(super) fn preconnect(this: &Rc<RefCell<Driver>>) {
+        {
+            let mut d = this.borrow_mut();
+            d.log(format_args!("preconnect: no channels until someone is followed"));
+            d.conn.connect(now());
+        }
+        pump(this);
+    }
+
     pub(super) fn retry_now(this: &Rc<RefCell<Driver>>) {
         this.borrow_mut().conn.retry_now(now());
         pump(this);

@@ -51,7 +51,7 @@ pub struct Realtime {
 
 impl Realtime {
     /// Creates the service and provides it as context. Nothing connects until
-    /// [`Realtime::follow`] is given someone.
+    /// [`Realtime::follow`] is given someone, or [`Realtime::preconnect`] is called.
     pub fn provide(config: &Config, api: Api, sink: impl Fn(Incoming) + 'static) -> Realtime {
         let state = RwSignal::new(ConnectionState::Initialized);
         let subscribed = RwSignal::new(Vec::new());
@@ -89,6 +89,15 @@ impl Realtime {
     /// every channel and closes the socket.
     pub fn follow(&self, subscriber: Option<Subscriber>) {
         self.driver.with_value(|driver| Driver::follow(driver, subscriber));
+    }
+
+    /// Opens the socket before there is anyone to serve, with no channel on it, so that the
+    /// person's channels are subscribed one round trip sooner once [`Realtime::follow`] is
+    /// given them: for while a stored session is being checked with the backend. Only where
+    /// opening a socket asks for no credential (Pusher: each private channel is authorized
+    /// on its own); a transport that opens with the token waits for `follow`.
+    pub fn preconnect(&self) {
+        self.driver.with_value(Driver::preconnect);
     }
 
     /// Tries to reconnect at once instead of waiting for the backoff.
