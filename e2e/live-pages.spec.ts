@@ -9,7 +9,7 @@ import { AccountPage } from './pages/AccountPage';
 import { LoginPage } from './pages/LoginPage';
 import { Shell } from './pages/Shell';
 import { TenantPage } from './pages/TenantPage';
-import { expect, test } from './support/fixtures';
+import { expect, holdRequests, test } from './support/fixtures';
 
 test.use({ freshStack: true });
 
@@ -159,12 +159,7 @@ test('with the backend down a page says so, and Retry (saying "Retrying…" whil
   await stack.startDevserver();
   // The retried request is held until the button has been seen saying so, then goes through
   // to the real backend.
-  let release = () => {};
-  const held = new Promise<void>((resolve) => (release = resolve));
-  await page.route('**/api/tenants/*/users', async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdRequests(page, '**/api/tenants/*/users');
   await users.getByRole('button', { name: 'Retry' }).click();
   await expect(users.getByRole('button', { name: 'Retrying…' })).toBeDisabled();
   release();
@@ -177,12 +172,7 @@ test('a change made while the channels were still being authorized reaches the p
   const page = await context.newPage();
   // Slow channel authorization, held until the page has loaded its data and a registration
   // has been made: that event is published before anything listens for it.
-  let release = () => {};
-  const held = new Promise<void>((resolve) => (release = resolve));
-  await page.route('**/broadcasting/auth', async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdRequests(page, '**/broadcasting/auth');
   const login = new LoginPage(page);
   await login.goto();
   await login.signIn('admin@herald.test', 'password');

@@ -1,6 +1,6 @@
 import { LoginPage } from './pages/LoginPage';
 import { Shell } from './pages/Shell';
-import { expect, test } from './support/fixtures';
+import { expect, holdRequests, test } from './support/fixtures';
 
 test('a reload keeps the session and reconnects without showing the sign-in page', async ({ page, channels }) => {
   const login = new LoginPage(page);
@@ -27,12 +27,7 @@ test('a reload opens the socket while the stored session is still being checked,
   await login.signInConnected('owner@acme.test', shell);
 
   // GET /api/me is held until the new socket has been welcomed by the server.
-  let release = () => {};
-  const held = new Promise<void>((resolve) => (release = resolve));
-  await page.route('**/api/me', async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdRequests(page, '**/api/me');
   const sent: string[] = [];
   const welcomed = page.waitForEvent('websocket').then(
     (socket) =>

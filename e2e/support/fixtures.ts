@@ -117,6 +117,20 @@ export const test = base.extend<StackFixtures, WorkerFixtures>({
   },
 });
 
+/**
+ * Holds every request of `page` to `url` (a glob) until the returned function is called, then
+ * lets each through to the real server: to see what the page does while an answer is slow.
+ */
+export async function holdRequests(page: Page, url: string): Promise<() => void> {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(url, async (route) => {
+    await held;
+    await route.continue();
+  });
+  return release;
+}
+
 /** Every WebSocket a page opened since the tracker was made, and whether each has closed. */
 export class SocketTracker {
   readonly sockets: WebSocket[] = [];

@@ -102,15 +102,15 @@ pub fn ApprovalsPage() -> impl IntoView {
         roster.with(|roster| {
             roster.as_ref().map(|roster| {
                 let mut list: Vec<Tenant> =
-                    roster.items().iter().filter(|t| (t.status == "pending") == pending).cloned().collect();
+                    roster.items().iter().filter(|t| is_pending(t) == pending).cloned().collect();
                 list.sort_by_key(|tenant| std::cmp::Reverse(numeric(&tenant.id)));
                 list
             })
         })
     };
 
-    let pending_shape = list_shape(move || with_status(true).map(|list| list.len()));
-    let decided_shape = list_shape(move || with_status(false).map(|list| list.len()));
+    let pending_shape = list_shape(roster, is_pending);
+    let decided_shape = list_shape(roster, |tenant| !is_pending(tenant));
 
     let alerts = Signal::derive(move || {
         notifications.recent(Filter { channel: Some(ChannelKind::Admin), severity: None }, RECENT)
@@ -226,6 +226,11 @@ pub fn StatusBadge(status: String) -> impl IntoView {
         _ => "Other",
     };
     view! { <span class=class><span class="badge__dot" aria-hidden="true"></span>{label}</span> }
+}
+
+/// Whether a tenant's registration waits for a decision.
+fn is_pending(tenant: &Tenant) -> bool {
+    tenant.status == "pending"
 }
 
 /// Ids sort as numbers, newest (largest) first; anything else sorts last.

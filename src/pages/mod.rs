@@ -7,7 +7,7 @@ pub mod not_found;
 pub mod notifications;
 pub mod tenant;
 
-use herald_notifications::Roster;
+use herald_notifications::{Keyed, Roster};
 use leptos::prelude::*;
 
 use crate::api::{ApiError, Caller, Role};
@@ -42,14 +42,21 @@ where
     roster.try_update(|roster| roster.as_mut().map(edit)).flatten()
 }
 
-/// What a list shows besides its rows: `None` until it has loaded, then whether it is empty.
+/// What a list of the roster's `shown` rows shows besides them: `None` until the roster has
+/// loaded, then whether the list is empty.
 ///
 /// A page's list reads only this, and its `<For>` reads the rows: a change to one row then
 /// reaches that row by key and leaves the others alone, with whatever is open in them (a
 /// Suspend form someone is typing a reason into). Reading the rows outside the `<For>` would
 /// rebuild every row on every event and on every reload.
-pub fn list_shape(rows: impl Fn() -> Option<usize> + Send + Sync + 'static) -> Memo<Option<bool>> {
-    Memo::new(move |_| rows().map(|count| count == 0))
+pub fn list_shape<T>(
+    roster: RwSignal<Option<Roster<T>>>,
+    shown: impl Fn(&T) -> bool + Send + Sync + 'static,
+) -> Memo<Option<bool>>
+where
+    T: Keyed + Clone + PartialEq + Send + Sync + 'static,
+{
+    Memo::new(move |_| roster.with(|roster| roster.as_ref().map(|roster| !roster.items().iter().any(&shown))))
 }
 
 /// A request without a signed-in person fails like an expired session.

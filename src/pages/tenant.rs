@@ -106,7 +106,7 @@ fn Members(tenant_id: u64) -> impl IntoView {
     });
     let busy: Signal<bool> = change_status.pending().into();
     let list = move || roster.with(|roster| roster.as_ref().map(|roster| roster.items().to_vec()));
-    let shape = list_shape(move || roster.with(|roster| roster.as_ref().map(|roster| roster.items().len())));
+    let shape = list_shape(roster, |_| true);
     let retry = move || members.reload();
     let load_state = move || match members.get() {
         None => Some(view! { <Loading what="users" /> }.into_any()),
