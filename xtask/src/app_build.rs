@@ -7,17 +7,17 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::UNIX_EPOCH;
 
 use crate::Result;
 use crate::process::run;
-use crate::tools::{self, Tools};
+use crate::tools::Tools;
 
 /// Builds the release app into `root/dist` unless it is already built from the current files.
 pub fn build(root: &Path, tools: &Tools) -> Result {
+    let target_dir = release_target_dir(root);
     // The same build Trunk runs first, so that a changed crate shows as a changed .wasm below.
-    run(tools::cargo_command(root).args([
+    run(tools.release_rust.cargo_command(root, &target_dir).args([
         "build",
         "--release",
         "--target",
@@ -30,13 +30,15 @@ pub fn build(root: &Path, tools: &Tools) -> Result {
         println!("xtask: dist/ is already built from these files; not running trunk");
         return Ok(());
     }
-    run(Command::new(&tools.trunk)
-        .args(["build", "--release", "--offline"])
-        .current_dir(root)
-        .env("PATH", tools.path_for_trunk()))?;
+    run(&mut tools.release_trunk_command(root, &target_dir))?;
     let parent = stamp.parent().expect("the stamp is in a folder");
     fs::create_dir_all(parent).map_err(|error| format!("{}: {error}", parent.display()))?;
     fs::write(&stamp, fingerprint(root)?).map_err(|error| format!("{}: {error}", stamp.display()))
+}
+
+/// The release build's cargo folder, apart from the other builds' (see `tools::ReleaseRust`).
+fn release_target_dir(root: &Path) -> PathBuf {
+    crate::target_dir(root).join("release-wasm")
 }
 
 /// One line per file Trunk reads or writes: index.html, Trunk.toml, the folders holding the
@@ -55,7 +57,7 @@ fn fingerprint(root: &Path) -> Result<String> {
             None => files.push(asset),
         }
     }
-    let wasm_dir = crate::target_dir(root).join("wasm32-unknown-unknown/release");
+    let wasm_dir = release_target_dir(root).join("wasm32-unknown-unknown/release");
     let mut built = Vec::new();
     collect_files(&wasm_dir, false, &mut built);
     files.extend(built.into_iter().filter(|file| file.extension().is_some_and(|ext| ext == "wasm")));

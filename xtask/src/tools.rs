@@ -3,7 +3,7 @@
 //! Each tool lives in `$HERALD_TOOLS/<tool>-<version>` (default `~/.cache/herald/tools`),
 //! outside the checkout, so every clone on the machine, CI's included, reuses it instead of
 //! spending 25 minutes rebuilding it. The recipes and their traps are in TOOLCHAIN.md.
-//! Checking that the tools are there costs a few file lookups and one `rustc --print sysroot`.
+//! Checking that the tools are there costs a few file lookups and two calls to `rustc`.
 
 use std::ffi::OsString;
 use std::fs;
@@ -30,16 +30,18 @@ pub struct Tools {
     pub wasm_bindgen_bin: PathBuf,
     /// Holds `wasm-opt`.
     pub wasm_opt_bin: PathBuf,
+    /// The toolchain the release wasm is built with.
+    pub release_rust: ReleaseRust,
 }
 
 impl Tools {
     /// Installs whatever is missing: the wasm32 target, Trunk, wasm-bindgen (the version in
-    /// Cargo.lock), wasm-opt and Sockudo.
+    /// Cargo.lock), wasm-opt, Sockudo and the release build's toolchain.
     pub fn ensure(root: &Path, apt: &mut Apt) -> Result<Tools> {
         let dir = tools_dir()?;
         let wasm_bindgen_version = wasm_bindgen_version(root)?;
         check_trunk_pins(root, &wasm_bindgen_version)?;
-        ensure_wasm_target()?;
+        let sysroot = ensure_wasm_target()?;
 
         let trunk = cargo_install(
             &dir.join(format!("trunk-{TRUNK_VERSION}")),
@@ -74,27 +76,119 @@ impl Tools {
             "sockudo",
         )?;
         let wasm_opt_bin = npm_install_binaryen(&dir.join(format!("binaryen-{BINARYEN_VERSION}")))?;
+        let release_rust = ReleaseRust::ensure(&dir, &sysroot, apt)?;
 
         Ok(Tools {
             trunk,
             sockudo,
             wasm_bindgen_bin: wasm_bindgen.parent().expect("a binary is in a folder").to_path_buf(),
             wasm_opt_bin,
+            release_rust,
         })
     }
 
     /// `PATH` with wasm-bindgen and wasm-opt in front: with the versions pinned in Trunk.toml
     /// and `--offline`, Trunk then uses them instead of trying to download its own.
     pub fn path_for_trunk(&self) -> OsString {
+        self.path_with(&[])
+    }
+
+    /// A `trunk build --release` that builds with [`ReleaseRust`] into `target_dir`.
+    pub fn release_trunk_command(&self, root: &Path, target_dir: &Path) -> Command {
+        let mut command = Command::new(&self.trunk);
+        command
+            .args(["build", "--release", "--offline"])
+            .current_dir(root)
+            // Trunk runs the `cargo` it finds first on `PATH`.
+            .env("PATH", self.path_with(&[&self.release_rust.bin]));
+        self.release_rust.configure(&mut command, target_dir);
+        command
+    }
+
+    fn path_with(&self, first: &[&Path]) -> OsString {
         let current = std::env::var_os("PATH").unwrap_or_default();
-        let dirs = [self.wasm_bindgen_bin.clone(), self.wasm_opt_bin.clone()]
-            .into_iter()
+        let dirs = first
+            .iter()
+            .map(|dir| dir.to_path_buf())
+            .chain([self.wasm_bindgen_bin.clone(), self.wasm_opt_bin.clone()])
             .chain(std::env::split_paths(&current));
         std::env::join_paths(dirs).expect("tool folders contain no path separator")
     }
 
     pub fn wasm_bindgen_test_runner(&self) -> PathBuf {
         self.wasm_bindgen_bin.join("wasm-bindgen-test-runner")
+    }
+}
+
+/// Debian's `rustc-web` and `cargo-web` with `rust-web-src`, the source of their standard
+/// library. The release wasm is built with them so that the standard library is compiled with
+/// the app, with `panic = immediate-abort` (`-Zbuild-std`): no panic message, location or
+/// formatting code is left in the wasm. Rustup's stable toolchain here has no `rust-src` and
+/// cannot download it. What it saves is measured in issue 9; the tests run this build.
+pub struct ReleaseRust {
+    /// Holds `cargo`, a link to Debian's, for Trunk, which runs the `cargo` on its `PATH`.
+    bin: PathBuf,
+    /// rustup's `rust-lld`: Debian's compiler comes without a wasm linker.
+    linker: PathBuf,
+}
+
+/// Where Debian's `rustc-web`, `cargo-web` and `rust-web-src` install.
+const RELEASE_RUSTC: &str = "/usr/bin/rustc";
+const RELEASE_CARGO: &str = "/usr/bin/cargo";
+const RELEASE_STD_SOURCE: &str = "/usr/lib/rustlib/src/rust/library";
+
+impl ReleaseRust {
+    fn ensure(tools_dir: &Path, rustup_sysroot: &Path, apt: &mut Apt) -> Result<ReleaseRust> {
+        let installed =
+            [RELEASE_RUSTC, RELEASE_CARGO, RELEASE_STD_SOURCE].iter().all(|path| Path::new(path).exists());
+        if !installed {
+            apt.install(
+                &["rustc-web", "cargo-web", "rust-web-src"],
+                "to build the release wasm together with its standard library",
+            )?;
+        }
+        let bin = tools_dir.join("release-rust/bin");
+        let cargo = bin.join("cargo");
+        if fs::read_link(&cargo).ok().as_deref() != Some(Path::new(RELEASE_CARGO)) {
+            fs::create_dir_all(&bin).map_err(|error| format!("{}: {error}", bin.display()))?;
+            let _ = fs::remove_file(&cargo);
+            std::os::unix::fs::symlink(RELEASE_CARGO, &cargo)
+                .map_err(|error| format!("{}: {error}", cargo.display()))?;
+        }
+        let linker = rustup_sysroot.join(format!("lib/rustlib/{}/bin/rust-lld", host_triple()?));
+        if !linker.is_file() {
+            return Err(format!(
+                "{} is missing: the release build links with rustup's rust-lld",
+                linker.display()
+            ));
+        }
+        Ok(ReleaseRust { bin, linker })
+    }
+
+    /// A `cargo` that builds with this toolchain into `target_dir`.
+    pub fn cargo_command(&self, root: &Path, target_dir: &Path) -> Command {
+        let mut command = Command::new(self.bin.join("cargo"));
+        command.current_dir(root);
+        self.configure(&mut command, target_dir);
+        command
+    }
+
+    /// Points `command`'s cargo at this toolchain, with the standard library built from source.
+    fn configure(&self, command: &mut Command, target_dir: &Path) {
+        // Cargo adds these to .cargo/config.toml's flags for the target.
+        let mut rustflags = OsString::from("-Zunstable-options -Cpanic=immediate-abort -Clinker=");
+        rustflags.push(&self.linker);
+        command
+            .env("RUSTC", RELEASE_RUSTC)
+            // Lets this stable compiler and cargo take `-Z` flags.
+            .env("RUSTC_BOOTSTRAP", "1")
+            .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
+            // The standard library's smaller variants of its algorithms (sorting, formatting).
+            .env("CARGO_UNSTABLE_BUILD_STD_FEATURES", "optimize_for_size")
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", rustflags)
+            // Its own folder: the other builds' compiler would otherwise rebuild everything
+            // this one built, and the other way round.
+            .env("CARGO_TARGET_DIR", target_dir);
     }
 }
 
@@ -215,16 +309,30 @@ fn npm_install_binaryen(root: &Path) -> Result<PathBuf> {
     Ok(bin)
 }
 
-fn ensure_wasm_target() -> Result {
-    let output = Command::new("rustc")
-        .args(["--print", "sysroot"])
-        .output()
-        .map_err(|error| format!("cannot run rustc: {error}"))?;
-    let sysroot = String::from_utf8_lossy(&output.stdout).trim().to_string();
-    if Path::new(&sysroot).join("lib/rustlib/wasm32-unknown-unknown").is_dir() {
-        return Ok(());
+/// Returns rustup's sysroot, which holds the targets.
+fn ensure_wasm_target() -> Result<PathBuf> {
+    let sysroot = PathBuf::from(rustc_says(&["--print", "sysroot"])?.trim());
+    if !sysroot.join("lib/rustlib/wasm32-unknown-unknown").is_dir() {
+        run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     }
-    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+    Ok(sysroot)
+}
+
+/// The machine's own target, which names the folder of rustup's host tools.
+fn host_triple() -> Result<String> {
+    let version = rustc_says(&["-vV"])?;
+    version
+        .lines()
+        .find_map(|line| line.strip_prefix("host: "))
+        .map(str::to_owned)
+        .ok_or_else(|| "`rustc -vV` names no host".to_string())
+}
+
+/// What rustup's `rustc` prints for `args`.
+fn rustc_says(args: &[&str]) -> Result<String> {
+    let output =
+        Command::new("rustc").args(args).output().map_err(|error| format!("cannot run rustc: {error}"))?;
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// The wasm-bindgen version in Cargo.lock: the CLI must be exactly the library's version.

@@ -366,6 +366,9 @@ impl Notification {
 }
 
 /// `UserCreated` → `User created`; `hotspot_user.expired` → `Hotspot user expired`.
+///
+/// Words are found by Unicode case, but only ASCII letters change case: event names are code
+/// identifiers, and Unicode's case-mapping tables would add 4 KB to the gzipped wasm (issue 9).
 pub fn humanize(name: &str) -> String {
     let mut words: Vec<String> = Vec::new();
     let mut word = String::new();
@@ -392,13 +395,13 @@ pub fn humanize(name: &str) -> String {
         .enumerate()
         .map(|(i, w)| {
             let all_caps = w.chars().all(|c| !c.is_lowercase()) && w.chars().count() > 1;
-            if i == 0 || all_caps { w.clone() } else { w.to_lowercase() }
+            if i == 0 || all_caps { w.clone() } else { w.to_ascii_lowercase() }
         })
         .collect::<Vec<_>>()
         .join(" ");
     let mut chars = sentence.chars();
     match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
+        Some(first) => std::iter::once(first.to_ascii_uppercase()).chain(chars).collect(),
         None => String::new(),
     }
 }
@@ -636,6 +639,7 @@ mod tests {
             ("order.shipped", "Order shipped"),
             ("", ""),
             ("x", "X"),
+            ("CaféOpened", "Café opened"),
         ] {
             assert_eq!(humanize(name), human, "{name}");
         }
