@@ -3,7 +3,7 @@
 //! Each tool lives in `$HERALD_TOOLS/<tool>-<version>` (default `~/.cache/herald/tools`),
 //! outside the checkout, so every clone on the machine, CI's included, reuses it instead of
 //! spending 25 minutes rebuilding it. The recipes and their traps are in TOOLCHAIN.md.
-//! Checking that the tools are there costs a few file lookups and two calls to `rustc`.
+//! Checking that the tools are there costs a few file lookups and one `rustc --print`.
 
 use std::ffi::OsString;
 use std::fs;
@@ -41,7 +41,7 @@ impl Tools {
         let dir = tools_dir()?;
         let wasm_bindgen_version = wasm_bindgen_version(root)?;
         check_trunk_pins(root, &wasm_bindgen_version)?;
-        let sysroot = ensure_wasm_target()?;
+        let rustup = RustupToolchain::ensure_wasm_target()?;
 
         let trunk = cargo_install(
             &dir.join(format!("trunk-{TRUNK_VERSION}")),
@@ -76,7 +76,7 @@ impl Tools {
             "sockudo",
         )?;
         let wasm_opt_bin = npm_install_binaryen(&dir.join(format!("binaryen-{BINARYEN_VERSION}")))?;
-        let release_rust = ReleaseRust::ensure(&dir, &sysroot, apt)?;
+        let release_rust = ReleaseRust::ensure(&dir, &rustup, apt)?;
 
         Ok(Tools {
             trunk,
@@ -138,7 +138,7 @@ const RELEASE_CARGO: &str = "/usr/bin/cargo";
 const RELEASE_STD_SOURCE: &str = "/usr/lib/rustlib/src/rust/library";
 
 impl ReleaseRust {
-    fn ensure(tools_dir: &Path, rustup_sysroot: &Path, apt: &mut Apt) -> Result<ReleaseRust> {
+    fn ensure(tools_dir: &Path, rustup: &RustupToolchain, apt: &mut Apt) -> Result<ReleaseRust> {
         let installed =
             [RELEASE_RUSTC, RELEASE_CARGO, RELEASE_STD_SOURCE].iter().all(|path| Path::new(path).exists());
         if !installed {
@@ -155,7 +155,7 @@ impl ReleaseRust {
             std::os::unix::fs::symlink(RELEASE_CARGO, &cargo)
                 .map_err(|error| format!("{}: {error}", cargo.display()))?;
         }
-        let linker = rustup_sysroot.join(format!("lib/rustlib/{}/bin/rust-lld", host_triple()?));
+        let linker = rustup.sysroot.join(format!("lib/rustlib/{}/bin/rust-lld", rustup.host));
         if !linker.is_file() {
             return Err(format!(
                 "{} is missing: the release build links with rustup's rust-lld",
@@ -309,30 +309,29 @@ fn npm_install_binaryen(root: &Path) -> Result<PathBuf> {
     Ok(bin)
 }
 
-/// Returns rustup's sysroot, which holds the targets.
-fn ensure_wasm_target() -> Result<PathBuf> {
-    let sysroot = PathBuf::from(rustc_says(&["--print", "sysroot"])?.trim());
-    if !sysroot.join("lib/rustlib/wasm32-unknown-unknown").is_dir() {
-        run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+/// Where rustup's toolchain is, and the machine's own target, which names its host tools' folder.
+struct RustupToolchain {
+    sysroot: PathBuf,
+    host: String,
+}
+
+impl RustupToolchain {
+    /// Adds the wasm32 target to rustup's toolchain when it lacks it.
+    fn ensure_wasm_target() -> Result<RustupToolchain> {
+        let output = Command::new("rustc")
+            .args(["--print", "sysroot", "--print", "host-tuple"])
+            .output()
+            .map_err(|error| format!("cannot run rustc: {error}"))?;
+        let printed = String::from_utf8_lossy(&output.stdout);
+        let Some((sysroot, host)) = printed.trim().split_once('\n') else {
+            return Err(format!("`rustc --print sysroot --print host-tuple` printed {printed:?}"));
+        };
+        let toolchain = RustupToolchain { sysroot: PathBuf::from(sysroot), host: host.to_owned() };
+        if !toolchain.sysroot.join("lib/rustlib/wasm32-unknown-unknown").is_dir() {
+            run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+        }
+        Ok(toolchain)
     }
-    Ok(sysroot)
-}
-
-/// The machine's own target, which names the folder of rustup's host tools.
-fn host_triple() -> Result<String> {
-    let version = rustc_says(&["-vV"])?;
-    version
-        .lines()
-        .find_map(|line| line.strip_prefix("host: "))
-        .map(str::to_owned)
-        .ok_or_else(|| "`rustc -vV` names no host".to_string())
-}
-
-/// What rustup's `rustc` prints for `args`.
-fn rustc_says(args: &[&str]) -> Result<String> {
-    let output =
-        Command::new("rustc").args(args).output().map_err(|error| format!("cannot run rustc: {error}"))?;
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// The wasm-bindgen version in Cargo.lock: the CLI must be exactly the library's version.
