@@ -65,13 +65,13 @@ pub fn Loading(what: &'static str) -> impl IntoView {
 pub fn LoadFailed(
     error: ApiError,
     what: &'static str,
-    retry: impl Fn() + 'static,
+    #[prop(into)] retry: Callback<()>,
     #[prop(into)] retrying: Signal<bool>,
 ) -> impl IntoView {
     view! {
         <div class="load-failed" role="alert">
             <p>{format!("Could not load {what}. {error}")}</p>
-            <button type="button" class="button" disabled=retrying on:click=move |_| retry()>
+            <button type="button" class="button" disabled=retrying on:click=move |_| retry.run(())>
                 {move || if retrying.get() { "Retrying…" } else { "Retry" }}
             </button>
         </div>
@@ -84,7 +84,7 @@ pub fn LoadFailed(
 pub fn SuspendButton(
     /// Who is suspended, for the accessible names ("Suspend Acme").
     subject: String,
-    confirm: impl Fn(String) + Clone + Send + Sync + 'static,
+    #[prop(into)] confirm: Callback<String>,
     #[prop(into)] disabled: Signal<bool>,
 ) -> impl IntoView {
     let open = RwSignal::new(false);
@@ -115,12 +115,11 @@ pub fn SuspendButton(
             }
             .into_any();
         }
-        let confirm = confirm.clone();
         let submit = move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             let text = reason.get_untracked().trim().to_owned();
             if !text.is_empty() {
-                confirm(text);
+                confirm.run(text);
                 reason.set(String::new());
                 open.set(false);
             }
