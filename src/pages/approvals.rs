@@ -14,7 +14,7 @@ use crate::components::feed::Feed;
 use crate::components::forms::{LoadFailed, Loading, SuspendButton};
 use crate::live::Live;
 use crate::notifications::Notifications;
-use crate::pages::{after_failure, caller, edit_roster, list_shape, signed_out};
+use crate::pages::{after_failure, caller, edit_roster, list_shape, row_record, signed_out};
 use crate::realtime::Realtime;
 use crate::request::{Load, Submit};
 
@@ -98,14 +98,17 @@ pub fn ApprovalsPage() -> impl IntoView {
         }
     });
     let busy: Signal<bool> = decide.pending().into();
+    // The revisions of the pending or the decided tenants, newest registration first.
     let with_status = move |pending: bool| {
         roster.with(|roster| {
-            roster.as_ref().map(|roster| {
-                let mut list: Vec<Tenant> =
-                    roster.items().iter().filter(|t| is_pending(t) == pending).cloned().collect();
-                list.sort_by_key(|tenant| std::cmp::Reverse(numeric(&tenant.id)));
-                list
-            })
+            let Some(roster) = roster else { return Vec::new() };
+            let mut rows: Vec<(u64, u64)> = roster
+                .rows()
+                .filter(|(_, tenant)| is_pending(tenant) == pending)
+                .map(|(revision, tenant)| (numeric(&tenant.id), revision))
+                .collect();
+            rows.sort_by_key(|&(id, _)| std::cmp::Reverse(id));
+            rows.into_iter().map(|(_, revision)| revision).collect::<Vec<_>>()
         })
     };
 
@@ -142,8 +145,8 @@ pub fn ApprovalsPage() -> impl IntoView {
                         }
                         view! {
                             <ul class="rows" aria-label="Registrations waiting for approval">
-                                <For each=move || with_status(true).unwrap_or_default() key=|t| t.id.clone() let:tenant>
-                                    <PendingRow tenant decide busy />
+                                <For each=move || with_status(true) key=|revision: &u64| *revision let:revision>
+                                    {row_record(roster, revision).map(|tenant| view! { <PendingRow tenant decide busy /> })}
                                 </For>
                             </ul>
                         }.into_any()
@@ -157,14 +160,16 @@ pub fn ApprovalsPage() -> impl IntoView {
                         }
                         view! {
                             <ul class="rows" aria-label="Tenants">
-                                <For each=move || with_status(false).unwrap_or_default() key=|t| (t.id.clone(), t.status.clone(), t.name.clone()) let:tenant>
-                                    <li class="row">
-                                        <span class="row__main">
-                                            <span class="row__title">{tenant.name.clone()}</span>
-                                            <span class="row__meta">{tenant.email.clone()}</span>
-                                        </span>
-                                        <StatusBadge status=tenant.status.clone() />
-                                    </li>
+                                <For each=move || with_status(false) key=|revision: &u64| *revision let:revision>
+                                    {row_record(roster, revision).map(|tenant| view! {
+                                        <li class="row">
+                                            <span class="row__main">
+                                                <span class="row__title">{tenant.name}</span>
+                                                <span class="row__meta">{tenant.email}</span>
+                                            </span>
+                                            <StatusBadge status=tenant.status />
+                                        </li>
+                                    })}
                                 </For>
                             </ul>
                         }.into_any()

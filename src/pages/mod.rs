@@ -45,10 +45,11 @@ where
 /// What a list of the roster's `shown` rows shows besides them: `None` until the roster has
 /// loaded, then whether the list is empty.
 ///
-/// A page's list reads only this, and its `<For>` reads the rows: a change to one row then
-/// reaches that row by key and leaves the others alone, with whatever is open in them (a
-/// Suspend form someone is typing a reason into). Reading the rows outside the `<For>` would
-/// rebuild every row on every event and on every reload.
+/// A page's list reads only this, and its `<For>` reads the rows' revisions and keys them by
+/// revision (see [`row_record`]): a change to one row then reaches that row alone and leaves
+/// the others as they are, with whatever is open in them (a Suspend form someone is typing a
+/// reason into). Reading the rows outside the `<For>` would rebuild every row on every event
+/// and on every reload.
 pub fn list_shape<T>(
     roster: RwSignal<Option<Roster<T>>>,
     shown: impl Fn(&T) -> bool + Send + Sync + 'static,
@@ -56,7 +57,16 @@ pub fn list_shape<T>(
 where
     T: Keyed + Clone + PartialEq + Send + Sync + 'static,
 {
-    Memo::new(move |_| roster.with(|roster| roster.as_ref().map(|roster| !roster.items().iter().any(&shown))))
+    Memo::new(move |_| roster.with(|roster| roster.as_ref().map(|roster| !roster.items().any(&shown))))
+}
+
+/// The record that a list's row keyed by `revision` shows, read once as the row is built: a
+/// record that changes gets a new revision, and so a new row.
+pub fn row_record<T>(roster: RwSignal<Option<Roster<T>>>, revision: u64) -> Option<T>
+where
+    T: Keyed + Clone + PartialEq + Send + Sync + 'static,
+{
+    roster.with_untracked(|roster| roster.as_ref()?.at_revision(revision).cloned())
 }
 
 /// A request without a signed-in person fails like an expired session.

@@ -16,7 +16,7 @@ use crate::components::feed::Feed;
 use crate::components::forms::{FormOutcome, LoadFailed, Loading, SuspendButton, TextField, field_errors};
 use crate::live::Live;
 use crate::pages::approvals::StatusBadge;
-use crate::pages::{after_failure, caller, edit_roster, list_shape, signed_out};
+use crate::pages::{after_failure, caller, edit_roster, list_shape, row_record, signed_out};
 use crate::realtime::Realtime;
 use crate::request::{Load, Submit};
 
@@ -105,7 +105,11 @@ fn Members(tenant_id: u64) -> impl IntoView {
         }
     });
     let busy: Signal<bool> = change_status.pending().into();
-    let list = move || roster.with(|roster| roster.as_ref().map(|roster| roster.items().to_vec()));
+    let revisions = move || {
+        roster.with(|roster| {
+            roster.as_ref().map(|roster| roster.rows().map(|(revision, _)| revision).collect::<Vec<_>>())
+        })
+    };
     let shape = list_shape(roster, |_| true);
     let retry = move || members.reload();
     let load_state = move || match members.get() {
@@ -128,12 +132,10 @@ fn Members(tenant_id: u64) -> impl IntoView {
                 let me = me.clone();
                 view! {
                     <ul class="rows" aria-label="Users">
-                        <For
-                            each=move || list().unwrap_or_default()
-                            key=|m| (m.id.clone(), m.name.clone(), m.email.clone(), m.role.clone(), m.status.clone())
-                            let:member
-                        >
-                            <MemberRow member=member.clone() is_me=member.id == me change_status busy />
+                        <For each=move || revisions().unwrap_or_default() key=|revision: &u64| *revision let:revision>
+                            {row_record(roster, revision).map(|member| {
+                                view! { <MemberRow is_me=member.id == me member change_status busy /> }
+                            })}
                         </For>
                     </ul>
                 }.into_any()

@@ -35,10 +35,24 @@ pub enum Change<T> {
     Remove(String),
 }
 
-/// A page's records in display order (oldest first unless the page sorts them).
+/// A page's records in display order (oldest first unless the page sorts them), each with
+/// its revision.
+///
+/// A revision is a number, unique in the roster, that a record gets when it is added and again
+/// whenever it changes; an upsert of an equal record changes nothing. A list keyed by
+/// revisions therefore rebuilds exactly the rows whose record changed, and finds them by
+/// comparing numbers: an event costs no copy of the other records, however many there are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Roster<T> {
-    items: Vec<T>,
+    rows: Vec<Row<T>>,
+    /// The revision the next added or changed record gets.
+    next_revision: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Row<T> {
+    record: T,
+    revision: u64,
 }
 
 /// How to take back an optimistic change: the record before it, and the one it put there.
@@ -50,7 +64,7 @@ pub struct Undo<T> {
 
 impl<T> Default for Roster<T> {
     fn default() -> Self {
-        Roster { items: Vec::new() }
+        Roster { rows: Vec::new(), next_revision: 0 }
     }
 }
 
@@ -64,33 +78,46 @@ impl<T: Keyed + Clone + PartialEq> Roster<T> {
         roster
     }
 
-    pub fn items(&self) -> &[T] {
-        &self.items
+    pub fn items(&self) -> impl Iterator<Item = &T> {
+        self.rows.iter().map(|row| &row.record)
+    }
+
+    /// Each record with its revision, in display order.
+    pub fn rows(&self) -> impl Iterator<Item = (u64, &T)> {
+        self.rows.iter().map(|row| (row.revision, &row.record))
+    }
+
+    /// The record whose current revision is `revision`: `None` once it has changed or gone.
+    pub fn at_revision(&self, revision: u64) -> Option<&T> {
+        self.rows.iter().find(|row| row.revision == revision).map(|row| &row.record)
     }
 
     pub fn get(&self, key: &str) -> Option<&T> {
-        self.items.iter().find(|item| item.key() == key)
+        self.items().find(|item| item.key() == key)
     }
 
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.rows.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.rows.is_empty()
     }
 
     /// Replaces the record with `item`'s key where it stands, or adds it at the end.
     pub fn upsert(&mut self, item: T) {
-        match self.items.iter_mut().find(|existing| existing.key() == item.key()) {
-            Some(existing) => *existing = item,
-            None => self.items.push(item),
+        let revision = self.next_revision;
+        match self.rows.iter_mut().find(|row| row.record.key() == item.key()) {
+            Some(row) if row.record == item => return,
+            Some(row) => *row = Row { record: item, revision },
+            None => self.rows.push(Row { record: item, revision }),
         }
+        self.next_revision += 1;
     }
 
     pub fn remove(&mut self, key: &str) -> Option<T> {
-        let index = self.items.iter().position(|item| item.key() == key)?;
-        Some(self.items.remove(index))
+        let index = self.rows.iter().position(|row| row.record.key() == key)?;
+        Some(self.rows.remove(index).record)
     }
 
     pub fn apply(&mut self, change: Change<T>) {
@@ -184,8 +211,34 @@ mod tests {
         roster.apply(member_change(&renamed, "1").unwrap());
         let deleted = AppEvent::decode("UserDeleted", &json!({"user": {"id": 2, "tenant_id": 1}}));
         roster.apply(member_change(&deleted, "1").unwrap());
-        let names: Vec<&str> = roster.items().iter().map(|user| user.name.as_str()).collect();
+        let names: Vec<&str> = roster.items().map(|user| user.name.as_str()).collect();
         assert_eq!(names, ["Uma U.", "Nia"], "an update keeps its place; a new user comes last");
+    }
+
+    #[test]
+    fn a_record_has_a_new_revision_exactly_when_it_changes() {
+        let mut roster = Roster::new([tenant("1", "active"), tenant("2", "pending")]);
+        let revisions =
+            |roster: &Roster<Tenant>| roster.rows().map(|(revision, _)| revision).collect::<Vec<_>>();
+        let before = revisions(&roster);
+        assert_ne!(before[0], before[1], "unique in the roster");
+
+        roster.upsert(tenant("2", "pending"));
+        assert_eq!(revisions(&roster), before, "an equal record changes nothing");
+
+        roster.upsert(tenant("2", "active"));
+        let after = revisions(&roster);
+        assert_eq!(after[0], before[0], "the other record keeps its revision");
+        assert!(!before.contains(&after[1]), "the changed record has a new one");
+        assert_eq!(roster.at_revision(before[1]), None, "the old revision shows nothing");
+        assert_eq!(roster.at_revision(after[1]).unwrap().status, "active");
+
+        roster.remove("1");
+        roster.upsert(tenant("1", "active"));
+        assert!(
+            !after.contains(&revisions(&roster)[1]),
+            "a record added again is new, even if equal to one removed"
+        );
     }
 
     #[test]
