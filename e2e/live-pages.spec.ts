@@ -131,6 +131,17 @@ test('a Suspend form being filled in stays open, with its text, while other rows
   await expect(approvals.pendingRow('Hooli Hotspots')).toBeVisible({ timeout: LIVE_MS });
   await expect(tenantReason).toHaveValue('Duplicate');
   await expect(tenantReason).toBeFocused();
+
+  // Escape closes the form and drops its text; Cancel closes it too. Nothing was sent.
+  const suspend = admin.page.getByRole('button', { name: 'Suspend Initech Wireless' });
+  await admin.page.keyboard.press('Escape');
+  await expect(tenantReason).toBeHidden();
+  await suspend.click();
+  await expect(tenantReason).toHaveValue('');
+  await expect(tenantReason).toBeFocused();
+  await admin.page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(suspend).toBeVisible();
+  await expect(approvals.pendingRow('Initech Wireless')).toBeVisible();
 });
 
 test("the account page edits the profile and changes the password, with the backend's field errors", async ({ browser, stack }) => {

@@ -80,6 +80,9 @@ pub fn LoadFailed(
 
 /// A Suspend button that opens a one-line form for the reason the backend requires, then
 /// runs `confirm` with it. Escape or Cancel closes it; focus goes to the reason at once.
+///
+/// Long lists have one per row, so a closed one is just its button: the form and what it
+/// holds exist only while it is open.
 #[component]
 pub fn SuspendButton(
     /// Who is suspended, for the accessible names ("Suspend Acme").
@@ -88,68 +91,67 @@ pub fn SuspendButton(
     #[prop(into)] disabled: Signal<bool>,
 ) -> impl IntoView {
     let open = RwSignal::new(false);
-    let reason = RwSignal::new(String::new());
-    let input = NodeRef::<leptos::html::Input>::new();
-    Effect::new(move |_| {
-        if open.get()
-            && let Some(input) = input.get()
-        {
-            let _ = input.focus();
-        }
-    });
-    let button_label = format!("Suspend {subject}");
-    let reason_label = format!("Reason for suspending {subject}");
+    let close = Callback::new(move |()| open.set(false));
     move || {
-        if !open.get() {
-            let label = button_label.clone();
-            return view! {
-                <button
-                    type="button"
-                    class="button button--danger"
-                    aria-label=label
-                    disabled=move || disabled.get()
-                    on:click=move |_| open.set(true)
-                >
-                    "Suspend"
-                </button>
-            }
-            .into_any();
+        if open.get() {
+            return view! { <ReasonForm subject=subject.clone() confirm close /> }.into_any();
         }
-        let submit = move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            let text = reason.get_untracked().trim().to_owned();
-            if !text.is_empty() {
-                confirm.run(text);
-                reason.set(String::new());
-                open.set(false);
-            }
-        };
-        let escape = move |ev: leptos::ev::KeyboardEvent| {
-            if ev.key() == "Escape" {
-                open.set(false);
-            }
-        };
         view! {
-            <form class="reason" on:submit=submit on:keydown=escape>
-                <input
-                    node_ref=input
-                    type="text"
-                    class="reason__input"
-                    placeholder="Reason"
-                    aria-label=reason_label.clone()
-                    required
-                    maxlength="255"
-                    bind:value=reason
-                />
-                <button type="submit" class="button button--danger" disabled=move || reason.with(|r| r.trim().is_empty())>
-                    "Confirm"
-                </button>
-                <button type="button" class="button button--quiet" on:click=move |_| open.set(false)>
-                    "Cancel"
-                </button>
-            </form>
+            <button
+                type="button"
+                class="button button--danger"
+                aria-label=format!("Suspend {subject}")
+                disabled=disabled
+                on:click=move |_| open.set(true)
+            >
+                "Suspend"
+            </button>
         }
         .into_any()
+    }
+}
+
+/// [`SuspendButton`]'s open form: the reason, Confirm and Cancel.
+#[component]
+fn ReasonForm(subject: String, confirm: Callback<String>, close: Callback<()>) -> impl IntoView {
+    let reason = RwSignal::new(String::new());
+    let input = NodeRef::<leptos::html::Input>::new();
+    input.on_load(|input| {
+        let _ = input.focus();
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = reason.get_untracked().trim().to_owned();
+        if !text.is_empty() {
+            // Closed first: confirming can change the row this form is in, and so replace it.
+            close.run(());
+            confirm.run(text);
+        }
+    };
+    let escape = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            close.run(());
+        }
+    };
+    view! {
+        <form class="reason" on:submit=submit on:keydown=escape>
+            <input
+                node_ref=input
+                type="text"
+                class="reason__input"
+                placeholder="Reason"
+                aria-label=format!("Reason for suspending {subject}")
+                required
+                maxlength="255"
+                bind:value=reason
+            />
+            <button type="submit" class="button button--danger" disabled=move || reason.with(|r| r.trim().is_empty())>
+                "Confirm"
+            </button>
+            <button type="button" class="button button--quiet" on:click=move |_| close.run(())>
+                "Cancel"
+            </button>
+        </form>
     }
 }
 
