@@ -1,5 +1,6 @@
 import { LoginPage } from './pages/LoginPage';
 import { Shell } from './pages/Shell';
+import { TenantPage } from './pages/TenantPage';
 import { expect, test } from './support/fixtures';
 
 // These tests stop the realtime server (Sockudo, or Django with the channels transport), so
@@ -55,4 +56,36 @@ test('rapid sign-in and sign-out leaves exactly one socket, carrying only the la
   await expect.poll(() => sockets.open.length).toBe(1);
   // Nothing of the earlier people is left subscribed on the server.
   await expect.poll(async () => (await channels()).filter((c) => c === 'private-user.4' || c === 'private-tenant.2')).toEqual([]);
+});
+
+test('changes made while the realtime server was down are on the tenant page after it returns, each row showing its own user', async ({
+  page,
+  stack,
+}) => {
+  const login = new LoginPage(page);
+  const shell = new Shell(page);
+  const tenant = new TenantPage(page);
+  await login.signInConnected('owner@acme.test', shell);
+  await expect(tenant.users.getByRole('listitem')).toHaveCount(2);
+
+  await stack.stopRealtime('crash');
+  await expect(shell.connection).toHaveText(/Reconnecting in \d+ s/);
+  // Meanwhile, through the backend: Uma is removed and Nia added. No event can reach the page.
+  const token = await page.evaluate(() => sessionStorage.getItem('herald.token') ?? localStorage.getItem('herald.token'));
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' };
+  const removed = await fetch(`${stack.baseURL}/api/users/4`, { method: 'DELETE', headers });
+  expect(removed.status, await removed.text()).toBeLessThan(300);
+  const added = await fetch(`${stack.baseURL}/api/tenants/1/users`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ name: 'Nia Njoroge', email: 'nia@acme.test', role: 'user', password: 'password', password_confirmation: 'password' }),
+  });
+  expect(added.status, await added.text()).toBe(201);
+  await expect(tenant.userRow('Uma User')).toBeVisible();
+
+  await stack.startRealtime();
+  await expect(shell.connection).toHaveText('Connected', { timeout: 20_000 });
+  // The page loads its users again: Nia takes the place Uma had, in a row of her own.
+  await expect(tenant.users.getByRole('listitem')).toHaveText([/Olive Owner/, /Nia Njoroge/]);
+  await expect(tenant.userRow('Nia Njoroge')).toContainText('nia@acme.test');
 });

@@ -14,7 +14,7 @@ use crate::components::feed::Feed;
 use crate::components::forms::{LoadFailed, Loading, SuspendButton};
 use crate::live::Live;
 use crate::notifications::Notifications;
-use crate::pages::{after_failure, caller, edit_roster, list_shape, row_record, signed_out};
+use crate::pages::{after_failure, caller, edit_roster, list_shape, row_record, show_loaded, signed_out};
 use crate::realtime::Realtime;
 use crate::request::{Load, Submit};
 
@@ -64,7 +64,7 @@ pub fn ApprovalsPage() -> impl IntoView {
     // The page's own copy, which events and decisions change; `None` until loaded.
     let roster = RwSignal::new(None::<Roster<Tenant>>);
     Effect::new(move |_| match tenants.get() {
-        Some(Ok(list)) => roster.set(Some(Roster::new(list))),
+        Some(Ok(list)) => show_loaded(roster, list),
         Some(Err(error)) => after_failure(auth, &error),
         None => {}
     });

@@ -30,6 +30,19 @@ pub fn caller(auth: Auth, realtime: Realtime) -> Option<Caller> {
     auth.token().map(|token| Caller { token, socket_id: realtime.socket_id() })
 }
 
+/// Shows a load of a page's records: the first makes its roster, and a reload (Retry, or the
+/// resync after a reconnect) replaces the records in it, so the rows of records that did not
+/// change stay as they are.
+pub fn show_loaded<T>(roster: RwSignal<Option<Roster<T>>>, records: Vec<T>)
+where
+    T: Keyed + Clone + PartialEq + Send + Sync + 'static,
+{
+    roster.update(|roster| match roster {
+        Some(roster) => roster.replace(records),
+        None => *roster = Some(Roster::new(records)),
+    });
+}
+
 /// Edits a page's records if they have loaded (`None` before): an event, an optimistic
 /// change or its undo. Returns what `edit` returned.
 pub fn edit_roster<T, R>(

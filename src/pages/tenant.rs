@@ -16,7 +16,7 @@ use crate::components::feed::Feed;
 use crate::components::forms::{FormOutcome, LoadFailed, Loading, SuspendButton, TextField, field_errors};
 use crate::live::Live;
 use crate::pages::approvals::StatusBadge;
-use crate::pages::{after_failure, caller, edit_roster, list_shape, row_record, signed_out};
+use crate::pages::{after_failure, caller, edit_roster, list_shape, row_record, show_loaded, signed_out};
 use crate::realtime::Realtime;
 use crate::request::{Load, Submit};
 
@@ -64,7 +64,7 @@ fn Members(tenant_id: u64) -> impl IntoView {
     });
     let roster = RwSignal::new(None::<Roster<Member>>);
     Effect::new(move |_| match members.get() {
-        Some(Ok(list)) => roster.set(Some(Roster::new(list))),
+        Some(Ok(list)) => show_loaded(roster, list),
         Some(Err(error)) => after_failure(auth, &error),
         None => {}
     });

@@ -78,6 +78,21 @@ impl<T: Keyed + Clone + PartialEq> Roster<T> {
         roster
     }
 
+    /// Replaces the records with a fresh load of them, in its order; as in [`Roster::new`], a
+    /// repeated key keeps its last record. A record equal to one shown keeps that one's
+    /// revision, so its row stays as it is; the others get new revisions.
+    pub fn replace(&mut self, items: impl IntoIterator<Item = T>) {
+        let mut before = std::mem::take(&mut self.rows);
+        for item in items {
+            let same =
+                before.iter().position(|row| row.record == item).map(|index| before.swap_remove(index));
+            match same {
+                Some(row) if self.get(item.key()).is_none() => self.rows.push(row),
+                _ => self.upsert(item),
+            }
+        }
+    }
+
     pub fn items(&self) -> impl Iterator<Item = &T> {
         self.rows.iter().map(|row| &row.record)
     }
@@ -239,6 +254,28 @@ mod tests {
             !after.contains(&revisions(&roster)[1]),
             "a record added again is new, even if equal to one removed"
         );
+    }
+
+    #[test]
+    fn a_fresh_load_keeps_the_revisions_of_records_it_did_not_change() {
+        let mut roster = Roster::new([tenant("1", "active"), tenant("2", "pending"), tenant("3", "active")]);
+        let revision_of = |roster: &Roster<Tenant>, id: &str| {
+            roster.rows().find(|(_, tenant)| tenant.id == id).map(|(revision, _)| revision).unwrap()
+        };
+        let (one, two) = (revision_of(&roster, "1"), revision_of(&roster, "2"));
+
+        // Meanwhile 3 went, 2 was approved and 4 registered.
+        roster.replace([tenant("1", "active"), tenant("2", "active"), tenant("4", "pending")]);
+        let ids: Vec<&str> = roster.items().map(|tenant| tenant.id.as_str()).collect();
+        assert_eq!(ids, ["1", "2", "4"], "in the load's order");
+        assert_eq!(revision_of(&roster, "1"), one, "unchanged: its row stays");
+        assert_ne!(revision_of(&roster, "2"), two, "changed: a new row");
+        assert_eq!(roster.at_revision(two), None);
+        let revisions: Vec<u64> = roster.rows().map(|(revision, _)| revision).collect();
+        assert!(revisions[1..].iter().all(|revision| *revision > two), "no revision is used twice");
+
+        roster.replace([tenant("5", "pending"), tenant("5", "active")]);
+        assert_eq!((roster.len(), roster.get("5").unwrap().status.as_str()), (1, "active"));
     }
 
     #[test]
