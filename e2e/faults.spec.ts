@@ -10,7 +10,7 @@ import type { Page, Request } from '@playwright/test';
 import { LoginPage } from './pages/LoginPage';
 import { Shell } from './pages/Shell';
 import { refusedTenantChannel, servedWithConfig } from './support/dist';
-import { expect, test } from './support/fixtures';
+import { expect, test, tokenOf } from './support/fixtures';
 import type { Stack } from './support/stack';
 
 // Every test here breaks its stack on purpose.
@@ -40,12 +40,6 @@ async function stream(stack: Stack, total: number, batch: number, pauseMs: numbe
     sent += count;
     await delay(pauseMs);
   }
-}
-
-async function tokenOf(page: Page): Promise<string> {
-  const token = await page.evaluate(() => sessionStorage.getItem('herald.token') ?? localStorage.getItem('herald.token'));
-  expect(token).toBeTruthy();
-  return token as string;
 }
 
 /** Every event id the backend recorded for the token's person, oldest first. */

@@ -1,7 +1,7 @@
 import { LoginPage } from './pages/LoginPage';
 import { Shell } from './pages/Shell';
 import { TenantPage } from './pages/TenantPage';
-import { expect, test } from './support/fixtures';
+import { expect, test, tokenOf } from './support/fixtures';
 
 // These tests stop the realtime server (Sockudo, or Django with the channels transport), so
 // each gets a stack of its own.
@@ -71,8 +71,7 @@ test('changes made while the realtime server was down are on the tenant page aft
   await stack.stopRealtime('crash');
   await expect(shell.connection).toHaveText(/Reconnecting in \d+ s/);
   // Meanwhile, through the backend: Uma is removed and Nia added. No event can reach the page.
-  const token = await page.evaluate(() => sessionStorage.getItem('herald.token') ?? localStorage.getItem('herald.token'));
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' };
+  const headers = { authorization: `Bearer ${await tokenOf(page)}`, 'content-type': 'application/json', accept: 'application/json' };
   const removed = await fetch(`${stack.baseURL}/api/users/4`, { method: 'DELETE', headers });
   expect(removed.status, await removed.text()).toBeLessThan(300);
   const added = await fetch(`${stack.baseURL}/api/tenants/1/users`, {

@@ -3,7 +3,7 @@
 
 import { rm, writeFile } from 'node:fs/promises';
 
-import { test as base, type Page, type WebSocket } from '@playwright/test';
+import { expect, test as base, type Page, type WebSocket } from '@playwright/test';
 
 import { Stack, defaultTransport, type Transport } from './stack';
 
@@ -129,6 +129,13 @@ export async function holdRequests(page: Page, url: string): Promise<() => void>
     await route.continue();
   });
   return release;
+}
+
+/** The signed-in person's bearer token, as the app stored it (for calling the backend as them). */
+export async function tokenOf(page: Page): Promise<string> {
+  const token = await page.evaluate(() => sessionStorage.getItem('herald.token') ?? localStorage.getItem('herald.token'));
+  expect(token).toBeTruthy();
+  return token as string;
 }
 
 /** Every WebSocket a page opened since the tracker was made, and whether each has closed. */

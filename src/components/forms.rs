@@ -91,10 +91,9 @@ pub fn SuspendButton(
     #[prop(into)] disabled: Signal<bool>,
 ) -> impl IntoView {
     let open = RwSignal::new(false);
-    let close = Callback::new(move |()| open.set(false));
     move || {
         if open.get() {
-            return view! { <ReasonForm subject=subject.clone() confirm close /> }.into_any();
+            return view! { <ReasonForm subject=subject.clone() confirm open /> }.into_any();
         }
         view! {
             <button
@@ -111,9 +110,9 @@ pub fn SuspendButton(
     }
 }
 
-/// [`SuspendButton`]'s open form: the reason, Confirm and Cancel.
+/// [`SuspendButton`]'s open form: the reason, Confirm and Cancel, which set `open` to false.
 #[component]
-fn ReasonForm(subject: String, confirm: Callback<String>, close: Callback<()>) -> impl IntoView {
+fn ReasonForm(subject: String, confirm: Callback<String>, open: RwSignal<bool>) -> impl IntoView {
     let reason = RwSignal::new(String::new());
     let input = NodeRef::<leptos::html::Input>::new();
     input.on_load(|input| {
@@ -124,13 +123,13 @@ fn ReasonForm(subject: String, confirm: Callback<String>, close: Callback<()>) -
         let text = reason.get_untracked().trim().to_owned();
         if !text.is_empty() {
             // Closed first: confirming can change the row this form is in, and so replace it.
-            close.run(());
+            open.set(false);
             confirm.run(text);
         }
     };
     let escape = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Escape" {
-            close.run(());
+            open.set(false);
         }
     };
     view! {
@@ -148,7 +147,7 @@ fn ReasonForm(subject: String, confirm: Callback<String>, close: Callback<()>) -
             <button type="submit" class="button button--danger" disabled=move || reason.with(|r| r.trim().is_empty())>
                 "Confirm"
             </button>
-            <button type="button" class="button button--quiet" on:click=move |_| close.run(())>
+            <button type="button" class="button button--quiet" on:click=move |_| open.set(false)>
                 "Cancel"
             </button>
         </form>
