@@ -2,7 +2,7 @@ import { LoginPage } from './pages/LoginPage';
 import { Shell } from './pages/Shell';
 import { expect, test } from './support/fixtures';
 
-// Herald's own router (src/router.rs): links, Back and Forward move between pages in place,
+// leptos_router (src/routes.rs): links, Back and Forward move between pages in place,
 // with one page load and one socket for the whole visit, and the header says where you are.
 
 test('links, Back and Forward move between pages without reloading, and the current page is marked', async ({ page, trackSockets }) => {

@@ -32,7 +32,7 @@ pub struct Config {
     #[serde(default)]
     pub catch_up_endpoint: Option<String>,
     /// Logs every realtime step to the console, like `Pusher.logToConsole`. `?debug=1` in
-    /// the page's URL turns it on too.
+    /// the address the app was opened at turns it on too.
     #[serde(default)]
     pub debug: bool,
 }
@@ -119,9 +119,12 @@ impl Config {
             Some(text) => text,
             None => fetch_config().await?,
         };
-        let config: Config = serde_json::from_str(&text)
+        let mut config: Config = serde_json::from_str(&text)
             .map_err(|e| ApiError::Decode(format!("/config.json is not a valid configuration: {e}")))?;
         config.check().map_err(|problem| ApiError::Decode(format!("/config.json: {problem}")))?;
+        // Read from the address the app was opened at: the realtime service starts later
+        // (after sign-in, `crate::services`), when a redirect may have dropped the query.
+        config.debug |= opened_with_debug();
         Ok(config)
     }
 
@@ -173,13 +176,11 @@ impl Config {
         channels.push(fill(&self.channels.user));
         channels
     }
+}
 
-    pub fn debug_enabled(&self) -> bool {
-        self.debug
-            || web_sys::window()
-                .and_then(|w| w.location().search().ok())
-                .is_some_and(|q| q.contains("debug=1"))
-    }
+/// Whether the page's address asks for the debug log (`?debug=1`).
+fn opened_with_debug() -> bool {
+    web_sys::window().and_then(|w| w.location().search().ok()).is_some_and(|q| q.contains("debug=1"))
 }
 
 /// `window.heraldConfig`, the text of `/config.json` that `public/start.js` fetched, taken

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use herald::components::toaster::{ToastDurations, Toaster, toast_duration};
 use herald::notifications::Notifications;
-use herald::router::Router;
 use herald_notifications::Severity;
 use leptos::prelude::*;
+use leptos_router::components::Router;
 use serde_json::json;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -29,9 +29,12 @@ fn mount_toaster_with(durations: ToastDurations) -> (HtmlElement, Notifications,
     let store = RwSignal::new(None::<Notifications>);
     let handle = leptos::mount::mount_to(parent.clone(), move || {
         let notifications = Notifications::provide();
-        Router::provide();
         store.set(Some(notifications));
-        view! { <Toaster durations /> }
+        view! {
+            <Router>
+                <Toaster durations />
+            </Router>
+        }
     });
     let notifications = store.get_untracked().expect("the toaster provided its store");
     (parent, notifications, Unmount(Some(handle)))

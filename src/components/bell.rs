@@ -1,9 +1,9 @@
 //! The notification bell: the unread count, and a dropdown with the newest notifications,
 //! "Mark all as read" and a link to the whole history.
 
-use crate::router::Link;
 use herald_notifications::Filter;
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 use crate::components::feed::Feed;
 use crate::notifications::Notifications;
@@ -62,7 +62,7 @@ pub fn Bell() -> impl IntoView {
                         >
                             "Mark all as read"
                         </button>
-                        <Link href="/notifications" on:click=move |_| close()>"See all notifications"</Link>
+                        <A href="/notifications" on:click=move |_| close()>"See all notifications"</A>
                     </div>
                     <Feed entries=newest empty="No notifications yet." opens=true />
                 </section>

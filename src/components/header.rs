@@ -1,8 +1,8 @@
 //! The header every signed-in page shares: where to go, who is signed in, the connection,
 //! the notification bell and sign-out.
 
-use crate::router::Link;
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 use crate::api::Role;
 use crate::auth::Auth;
@@ -25,15 +25,15 @@ pub fn Header() -> impl IntoView {
     };
     view! {
         <header class="header">
-            <Link href="/" attr:class="header__brand">"Herald"</Link>
+            <A href="/" exact=true attr:class="header__brand">"Herald"</A>
             <nav class="header__nav" aria-label="Main">
                 <Show when=move || role() == Some(Role::SystemAdmin)>
-                    <Link href="/approvals">"Approvals"</Link>
+                    <A href="/approvals">"Approvals"</A>
                 </Show>
                 <Show when=move || role() == Some(Role::TenantAdmin)>
-                    <Link href="/tenant">"Tenant"</Link>
+                    <A href="/tenant">"Tenant"</A>
                 </Show>
-                <Link href="/account">"Account"</Link>
+                <A href="/account">"Account"</A>
             </nav>
             <ConnectionBadge />
             <div class="header__end">

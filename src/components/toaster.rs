@@ -7,9 +7,10 @@
 
 use std::time::Duration;
 
-use crate::router::{Link, Router};
 use herald_notifications::{Severity, Toast};
 use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
@@ -52,11 +53,11 @@ pub fn Toaster(#[prop(optional)] durations: Option<ToastDurations>) -> impl Into
     }));
 
     // A desktop notification that was clicked asks to open a page; the router is here.
-    let router = Router::expect();
+    let navigate = use_navigate();
     let navigation = notifications.navigation();
     Effect::new(move || {
         if let Some(path) = navigation.get() {
-            router.navigate(&path);
+            navigate(&path, Default::default());
             notifications.navigated();
         }
     });
@@ -145,9 +146,9 @@ fn ToastView(toast: Toast, durations: ToastDurations, page_hidden: Signal<bool>)
     let action = notification.action.clone().map(|link| {
         let dismiss = dismiss.clone();
         view! {
-            <Link href=link.href attr:class="toast__action" on:click=move |_| dismiss()>
+            <A href=link.href attr:class="toast__action" on:click=move |_| dismiss()>
                 {link.label}
-            </Link>
+            </A>
         }
     });
     let title = {

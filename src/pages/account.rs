@@ -12,7 +12,6 @@ use crate::notifications::Notifications;
 use crate::pages::approvals::StatusBadge;
 use crate::pages::{after_failure, caller, signed_out};
 use crate::realtime::Realtime;
-use crate::request::Submit;
 
 /// How many notifications the account page lists.
 const RECENT: usize = 10;
@@ -80,7 +79,7 @@ fn EditProfile() -> impl IntoView {
     let current = auth.user();
     let name = RwSignal::new(current.as_ref().map(|u| u.name.clone()).unwrap_or_default());
     let email = RwSignal::new(current.map(|u| u.email).unwrap_or_default());
-    let save = Submit::new(move |(name, email): &(String, String)| {
+    let save = Action::new_local(move |(name, email): &(String, String)| {
         let (name, email, api) = (name.clone(), email.clone(), api.clone());
         async move {
             let caller = caller(auth, realtime).ok_or_else(signed_out)?;
@@ -122,7 +121,7 @@ fn ChangePassword() -> impl IntoView {
     let current = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let confirmation = RwSignal::new(String::new());
-    let change = Submit::new(move |(current, password, confirmation): &(String, String, String)| {
+    let change = Action::new_local(move |(current, password, confirmation): &(String, String, String)| {
         let (current, password, confirmation, api) =
             (current.clone(), password.clone(), confirmation.clone(), api.clone());
         async move {

@@ -16,7 +16,7 @@ use crate::live::Live;
 use crate::notifications::Notifications;
 use crate::pages::{after_failure, caller, edit_roster, list_shape, row_record, show_loaded, signed_out};
 use crate::realtime::Realtime;
-use crate::request::{Load, Submit};
+use crate::request::Load;
 
 /// How many admin events the alerts feed lists.
 const RECENT: usize = 20;
@@ -75,7 +75,7 @@ pub fn ApprovalsPage() -> impl IntoView {
     });
 
     let failure = RwSignal::new(None::<String>);
-    let decide = Submit::new(move |(tenant, decision): &(Tenant, Decision)| {
+    let decide = Action::new_local(move |(tenant, decision): &(Tenant, Decision)| {
         let (tenant, decision, api) = (tenant.clone(), decision.clone(), api.clone());
         failure.set(None);
         let decided = Tenant { status: decision.status().to_owned(), ..tenant.clone() };
@@ -185,7 +185,7 @@ pub fn ApprovalsPage() -> impl IntoView {
 }
 
 #[component]
-fn PendingRow(tenant: Tenant, decide: Submit<(Tenant, Decision), ()>, busy: Signal<bool>) -> impl IntoView {
+fn PendingRow(tenant: Tenant, decide: Action<(Tenant, Decision), ()>, busy: Signal<bool>) -> impl IntoView {
     let approve_label = format!("Approve {}", tenant.name);
     let for_approve = tenant.clone();
     let for_suspend = tenant.clone();

@@ -1,12 +1,15 @@
 //! The sign-in page. It also says why the last session ended, when it did not end by the
 //! person's own choice.
 
-use crate::router::Redirect;
 use leptos::prelude::*;
+use leptos_router::components::Redirect;
 
 use crate::api::ApiError;
 use crate::auth::{Auth, Session};
-use crate::request::Submit;
+use crate::routes::replacing;
+
+/// The window event that says the sign-in form is usable (see `public/start.js`).
+pub const SIGN_IN_READY: &str = "herald:signin-ready";
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -15,7 +18,7 @@ pub fn LoginPage() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let remember = RwSignal::new(false);
-    let sign_in = Submit::new(move |(email, password, remember): &(String, String, bool)| {
+    let sign_in = Action::new_local(move |(email, password, remember): &(String, String, bool)| {
         let (email, password, remember) = (email.clone(), password.clone(), *remember);
         async move { auth.sign_in(email, password, remember).await }
     });
@@ -39,10 +42,17 @@ pub fn LoginPage() -> impl IntoView {
         sign_in.dispatch((email.get_untracked(), password.get_untracked(), remember.get_untracked()));
     };
     let signed_in = move || matches!(session.get(), Session::SignedIn(_));
+    // The form is usable once this page is on screen: `public/start.js` then fetches the
+    // signed-in pages' chunks while the person types, so signing in waits for none of them.
+    Effect::new(|| {
+        if let Ok(event) = web_sys::Event::new(SIGN_IN_READY) {
+            let _ = window().dispatch_event(&event);
+        }
+    });
 
     view! {
         <Show when=signed_in>
-            <Redirect path="/" />
+            <Redirect path="/" options=replacing() />
         </Show>
         <main class="login">
             <form class="card login__card" on:submit=on_submit novalidate>

@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use crate::api::{ApiError, Caller, Role};
 use crate::auth::Auth;
 use crate::realtime::Realtime;
-use crate::router::{Link, Redirect};
+use leptos_router::components::A;
 
 /// Where each role lands after signing in.
 pub fn home_path(role: Role) -> &'static str {
@@ -95,13 +95,6 @@ pub fn after_failure(auth: Auth, error: &ApiError) {
     }
 }
 
-/// `/`: sends the signed-in person to their role's home.
-#[component]
-pub fn RoleHome() -> impl IntoView {
-    let auth = Auth::expect();
-    move || auth.user().map(|user| view! { <Redirect path=home_path(user.role) /> })
-}
-
 /// Shows `children` only to `role`; anyone else gets a clear "not allowed" page and never
 /// the page's data (its component is not even created).
 #[component]
@@ -119,7 +112,7 @@ fn NotAllowed() -> impl IntoView {
             <section class="card empty">
                 <h1>"Not allowed"</h1>
                 <p>"Your account cannot see this page."</p>
-                <Link href="/">"Go to your home page"</Link>
+                <A href="/">"Go to your home page"</A>
             </section>
         </main>
     }

@@ -1,5 +1,5 @@
-use crate::router::Link;
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
@@ -8,7 +8,7 @@ pub fn NotFoundPage() -> impl IntoView {
             <section class="card empty">
                 <h1>"Page not found"</h1>
                 <p>"There is nothing at this address."</p>
-                <Link href="/">"Go to your home page"</Link>
+                <A href="/">"Go to your home page"</A>
             </section>
         </main>
     }

@@ -18,7 +18,7 @@ use crate::live::Live;
 use crate::pages::approvals::StatusBadge;
 use crate::pages::{after_failure, caller, edit_roster, list_shape, row_record, show_loaded, signed_out};
 use crate::realtime::Realtime;
-use crate::request::{Load, Submit};
+use crate::request::Load;
 
 /// How many entries the activity feed keeps.
 const ACTIVITY: usize = 50;
@@ -80,7 +80,7 @@ fn Members(tenant_id: u64) -> impl IntoView {
 
     let failure = RwSignal::new(None::<String>);
     let status_api = api.clone();
-    let change_status = Submit::new(move |(member, change): &(Member, StatusChange)| {
+    let change_status = Action::new_local(move |(member, change): &(Member, StatusChange)| {
         let (member, change, api) = (member.clone(), change.clone(), status_api.clone());
         failure.set(None);
         let status = if matches!(change, StatusChange::Activate) { "active" } else { "suspended" };
@@ -149,7 +149,7 @@ fn Members(tenant_id: u64) -> impl IntoView {
 fn MemberRow(
     member: Member,
     is_me: bool,
-    change_status: Submit<(Member, StatusChange), ()>,
+    change_status: Action<(Member, StatusChange), ()>,
     busy: Signal<bool>,
 ) -> impl IntoView {
     let role = match member.role.as_str() {
@@ -211,7 +211,7 @@ fn CreateMember(tenant_id: u64, on_created: impl Fn(Member) + Send + Sync + 'sta
     let confirmation = RwSignal::new(String::new());
     let admin = RwSignal::new(false);
     let created = RwSignal::new(None::<String>);
-    let create = Submit::new(move |member: &NewMember| {
+    let create = Action::new_local(move |member: &NewMember| {
         let (member, api) = (member.clone(), api.clone());
         async move {
             let caller = caller(auth, realtime).ok_or_else(signed_out)?;

@@ -72,7 +72,7 @@ impl Driver {
                 socket: None,
                 api,
                 token: None,
-                debug: config.debug_enabled(),
+                debug: config.debug,
                 state,
                 subscribed,
                 sink,

@@ -1,0 +1,152 @@
+//! The route table: which page each address shows, who may see it, and which pages come in
+//! a chunk of their own.
+//!
+//! `/login` is the only page in the main wasm. Every page a signed-in person sees, and the
+//! header around them, is a lazy route: with the `split` feature (the release build) each is a
+//! split point, and `xtask/src/app_build.rs` moves its code into a chunk fetched after sign-in
+//! (or at once when a reload finds a stored session: `public/start.js`). Without it (Trunk's
+//! development build, the browser unit tests) the same routes are plain async routes in one
+//! wasm. A chunk that cannot be fetched is waited for, with a Retry banner
+//! ([`crate::components::chunk_retry`]).
+
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, ParentRoute, ProtectedParentRoute, Redirect, Route, Routes};
+use leptos_router::{Lazy, NavigateOptions, path};
+
+use crate::api::Role;
+use crate::auth::{Auth, Session};
+use crate::pages::login::LoginPage;
+use crate::pages::{ForRole, home_path};
+
+/// Herald's pages, inside the app's `<Router>`. The session decides access to everything but
+/// `/login`: while a stored session is being checked a splash shows (never the sign-in form),
+/// and a signed-out person is sent to `/login`.
+#[component]
+pub fn AppRoutes() -> impl IntoView {
+    let session = Auth::expect().session();
+    // A memo, so the pages are not rebuilt (losing their state) when the session changes
+    // without changing access, as when the person edits their profile.
+    let access = Memo::new(move |_| match session.get() {
+        Session::Restoring => None,
+        Session::SignedOut { .. } => Some(false),
+        Session::SignedIn(_) => Some(true),
+    });
+    view! {
+            // Every address matches a route (`*any` once signed in), so the fallback never shows.
+            <Routes fallback=|| ()>
+                <Route path=path!("/login") view=LoginPage />
+                <ProtectedParentRoute
+                    path=path!("")
+                    condition=move || access.get()
+                    redirect_path=|| "/login"
+                    fallback=|| view! { <p class="splash">"Restoring your session…"</p> }
+                    view=Outlet
+                >
+                    <ParentRoute path=path!("") view={Lazy::<SignedInShell>::new()}>
+                        <Route path=path!("") view=RoleHome />
+                        <Route path=path!("approvals") view={Lazy::<ApprovalsRoute>::new()} />
+                        <Route path=path!("tenant") view={Lazy::<TenantRoute>::new()} />
+                        <Route path=path!("account") view={Lazy::<AccountRoute>::new()} />
+                        <Route path=path!("notifications") view={Lazy::<NotificationsRoute>::new()} />
+                        <Route path=path!("*any") view={Lazy::<NotFoundRoute>::new()} />
+                    </ParentRoute>
+                </ProtectedParentRoute>
+            </Routes>
+    }
+}
+
+/// Navigation that takes the place of the current history entry, for redirects: Back does not
+/// return to a page that only sent the person on (a sign-in page once signed in, `/` before a
+/// role's home).
+pub fn replacing() -> NavigateOptions {
+    NavigateOptions { replace: true, ..NavigateOptions::default() }
+}
+
+/// `/`: sends the signed-in person to their role's home.
+#[component]
+fn RoleHome() -> impl IntoView {
+    let auth = Auth::expect();
+    move || auth.user().map(|user| view! { <Redirect path=home_path(user.role) options=replacing() /> })
+}
+
+/// Declares a lazy route whose view is `$view`. With the `split` feature it is
+/// `#[lazy_route]`, as leptos_router's documentation writes it; without, the same view is an
+/// ordinary async one, since a split point only links once the release build's split step has
+/// run.
+macro_rules! lazy_page {
+    ($(#[$doc:meta])* $route:ident => $view:expr) => {
+        $(#[$doc])*
+        pub struct $route;
+
+        #[cfg(feature = "split")]
+        #[leptos_router::lazy_route]
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(this: Self) -> AnyView {
+                let _ = this;
+                $view.into_any()
+            }
+        }
+
+        #[cfg(not(feature = "split"))]
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            async fn view(this: Self) -> AnyView {
+                let _ = this;
+                $view.into_any()
+            }
+        }
+    };
+}
+
+lazy_page! {
+    /// What every signed-in page shares: the header, then the page, once the services they
+    /// read are there (`crate::services`, loaded beside this chunk).
+    SignedInShell => {
+        let ready = crate::services::ServicesReady::expect();
+        view! {
+            <Show
+                when=move || ready.get()
+                fallback=|| view! { <p class="splash">"Restoring your session…"</p> }
+            >
+                <crate::components::header::Header />
+                <Outlet />
+            </Show>
+        }
+    }
+}
+
+lazy_page! {
+    /// `/approvals`, for system admins.
+    ApprovalsRoute => view! {
+        <ForRole role=Role::SystemAdmin><crate::pages::approvals::ApprovalsPage /></ForRole>
+    }
+}
+
+lazy_page! {
+    /// `/tenant`, for tenant admins.
+    TenantRoute => view! {
+        <ForRole role=Role::TenantAdmin><crate::pages::tenant::TenantPage /></ForRole>
+    }
+}
+
+lazy_page! {
+    /// `/account`, for everyone signed in.
+    AccountRoute => view! { <crate::pages::account::AccountPage /> }
+}
+
+lazy_page! {
+    /// `/notifications`: the history, for everyone signed in.
+    NotificationsRoute => view! { <crate::pages::notifications::NotificationsPage /> }
+}
+
+lazy_page! {
+    /// Any other address, once signed in.
+    NotFoundRoute => view! { <crate::pages::not_found::NotFoundPage /> }
+}
