@@ -1,12 +1,13 @@
 //! Herald's developer commands, run as `cargo xtask <command>` (an alias in `.cargo/config.toml`).
 //!
-//! Both commands install what they need on first use ([`tools`]) and cost only a few file
+//! Every command installs what it needs on first use ([`tools`]) and costs only a few file
 //! checks once it is there, so a second run starts at once.
 
 mod app_build;
 mod bench;
 mod channels_server;
 mod demo;
+mod dist;
 mod process;
 mod test;
 mod tools;
@@ -26,6 +27,8 @@ commands:
                 `channels`: the Django Channels server too, the app at http://127.0.0.1:8000
   test [ARGS]   run every test suite as CI does: native, browser unit, build, end-to-end;
                 ARGS go to `playwright test` (for example a spec file name)
+  build         build the release app, split into chunks, into dist/ (what `test`, `bench`
+                and a deployment serve)
   bench [--runs N] [--smoke]
                 measure Herald against the Vue + Echo reference client (bench/README.md);
                 N runs (default 5); --smoke: one tiny run that checks the bench works
@@ -46,6 +49,8 @@ fn main() -> ExitCode {
         Some((command, demo_args)) if command == "demo" => demo::run(&root, demo_args),
         Some((command, playwright_args)) if command == "test" => test::run_all(&root, playwright_args),
         Some((command, bench_args)) if command == "bench" => bench::run(&root, bench_args),
+        Some((command, [])) if command == "build" => tools::Tools::ensure(&root, &mut tools::Apt::default())
+            .and_then(|tools| app_build::build(&root, &tools)),
         Some((command, fire_args)) if command == "fire" => fire(&root, fire_args),
         _ => Err(format!("cannot run `cargo xtask {}`\n\n{USAGE}", args.join(" "))),
     };

@@ -3,7 +3,8 @@
 //! Each tool lives in `$HERALD_TOOLS/<tool>-<version>` (default `~/.cache/herald/tools`),
 //! outside the checkout, so every clone on the machine, CI's included, reuses it instead of
 //! spending 25 minutes rebuilding it. The recipes and their traps are in TOOLCHAIN.md.
-//! Checking that the tools are there costs a few file lookups and one `rustc --print`.
+//! Checking that the tools are there costs a few file lookups, `rustup toolchain list` and two
+//! `rustc --print`s.
 
 use std::ffi::OsString;
 use std::fs;
@@ -22,6 +23,13 @@ pub const BINARYEN_VERSION: &str = "132.0.0";
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
+/// The splitter of the release wasm: `wasm-split-cli` from the Rust registry (the one
+/// cargo-leptos uses; `wasm-split-cli` 0.8 is Dioxus's, a different tool).
+pub const WASM_SPLIT_VERSION: &str = "0.2.4";
+/// The nightly the release wasm is built with, compiling its standard library with the app
+/// (`-Zbuild-std`). Pinned: a nightly's flags and output change from day to day.
+pub const RELEASE_NIGHTLY: &str = "nightly-2026-05-19";
+
 /// Paths to the installed tools.
 pub struct Tools {
     pub trunk: PathBuf,
@@ -30,18 +38,20 @@ pub struct Tools {
     pub wasm_bindgen_bin: PathBuf,
     /// Holds `wasm-opt`.
     pub wasm_opt_bin: PathBuf,
+    /// `wasm-split-cli`, which splits the release wasm at the app's `#[lazy]` split points.
+    pub wasm_split: PathBuf,
     /// The toolchain the release wasm is built with.
     pub release_rust: ReleaseRust,
 }
 
 impl Tools {
     /// Installs whatever is missing: the wasm32 target, Trunk, wasm-bindgen (the version in
-    /// Cargo.lock), wasm-opt, Sockudo and the release build's toolchain.
+    /// Cargo.lock), wasm-opt, wasm-split, Sockudo and the release build's nightly.
     pub fn ensure(root: &Path, apt: &mut Apt) -> Result<Tools> {
         let dir = tools_dir()?;
         let wasm_bindgen_version = wasm_bindgen_version(root)?;
         check_trunk_pins(root, &wasm_bindgen_version)?;
-        let rustup = RustupToolchain::ensure_wasm_target()?;
+        ensure_wasm_target()?;
 
         let trunk = cargo_install(
             &dir.join(format!("trunk-{TRUNK_VERSION}")),
@@ -57,6 +67,13 @@ impl Tools {
             &wasm_bindgen_version,
             &[],
             "wasm-bindgen",
+        )?;
+        let wasm_split = cargo_install(
+            &dir.join(format!("wasm-split-{WASM_SPLIT_VERSION}")),
+            "wasm_split_cli_support",
+            WASM_SPLIT_VERSION,
+            &["--locked", "--features", "build-binary"],
+            "wasm-split-cli",
         )?;
         let sockudo_dir = dir.join(format!("sockudo-{SOCKUDO_VERSION}"));
         if !binary(&sockudo_dir, "sockudo").is_file() {
@@ -76,13 +93,14 @@ impl Tools {
             "sockudo",
         )?;
         let wasm_opt_bin = npm_install_binaryen(&dir.join(format!("binaryen-{BINARYEN_VERSION}")))?;
-        let release_rust = ReleaseRust::ensure(&dir, &rustup, apt)?;
+        let release_rust = ReleaseRust::ensure();
 
         Ok(Tools {
             trunk,
             sockudo,
             wasm_bindgen_bin: wasm_bindgen.parent().expect("a binary is in a folder").to_path_buf(),
             wasm_opt_bin,
+            wasm_split,
             release_rust,
         })
     }
@@ -90,106 +108,150 @@ impl Tools {
     /// `PATH` with wasm-bindgen and wasm-opt in front: with the versions pinned in Trunk.toml
     /// and `--offline`, Trunk then uses them instead of trying to download its own.
     pub fn path_for_trunk(&self) -> OsString {
-        self.path_with(&[])
-    }
-
-    /// A `trunk build --release` that builds with [`ReleaseRust`] into `target_dir`.
-    pub fn release_trunk_command(&self, root: &Path, target_dir: &Path) -> Command {
-        let mut command = Command::new(&self.trunk);
-        command
-            .args(["build", "--release", "--offline"])
-            .current_dir(root)
-            // Trunk runs the `cargo` it finds first on `PATH`.
-            .env("PATH", self.path_with(&[&self.release_rust.bin]));
-        self.release_rust.configure(&mut command, target_dir);
-        command
-    }
-
-    fn path_with(&self, first: &[&Path]) -> OsString {
         let current = std::env::var_os("PATH").unwrap_or_default();
-        let dirs = first
-            .iter()
-            .map(|dir| dir.to_path_buf())
-            .chain([self.wasm_bindgen_bin.clone(), self.wasm_opt_bin.clone()])
+        let dirs = [self.wasm_bindgen_bin.clone(), self.wasm_opt_bin.clone()]
+            .into_iter()
             .chain(std::env::split_paths(&current));
         std::env::join_paths(dirs).expect("tool folders contain no path separator")
+    }
+
+    pub fn wasm_bindgen(&self) -> PathBuf {
+        self.wasm_bindgen_bin.join("wasm-bindgen")
     }
 
     pub fn wasm_bindgen_test_runner(&self) -> PathBuf {
         self.wasm_bindgen_bin.join("wasm-bindgen-test-runner")
     }
+
+    pub fn wasm_opt(&self) -> PathBuf {
+        self.wasm_opt_bin.join("wasm-opt")
+    }
 }
 
-/// Debian's `rustc-web` and `cargo-web` with `rust-web-src`, the source of their standard
-/// library. The release wasm is built with them so that the standard library is compiled with
-/// the app, with `panic = immediate-abort` (`-Zbuild-std`): no panic message, location or
-/// formatting code is left in the wasm. Rustup's stable toolchain here has no `rust-src` and
-/// cannot download it. What it saves is measured in issue 9; the tests run this build.
-pub struct ReleaseRust {
-    /// Holds `cargo`, a link to Debian's, for Trunk, which runs the `cargo` on its `PATH`.
-    bin: PathBuf,
-    /// rustup's `rust-lld`: Debian's compiler comes without a wasm linker.
-    linker: PathBuf,
+/// The toolchain the release wasm is built with: rustup's [`RELEASE_NIGHTLY`], which compiles
+/// the standard library with the app (`-Zbuild-std`, its `optimize_for_size` variants, and
+/// `-Cpanic=immediate-abort`: no panic message, location or formatting code is left in the
+/// wasm), or, where that nightly cannot be installed, rustup's stable with its prebuilt
+/// standard library: about 30 KB more gzipped wasm (measured in issue 9). Both link with
+/// `--emit-relocs`, which `wasm-split-cli` needs to split the wasm.
+pub enum ReleaseRust {
+    Nightly,
+    Stable,
 }
-
-/// Where Debian's `rustc-web`, `cargo-web` and `rust-web-src` install.
-const RELEASE_RUSTC: &str = "/usr/bin/rustc";
-const RELEASE_CARGO: &str = "/usr/bin/cargo";
-const RELEASE_STD_SOURCE: &str = "/usr/lib/rustlib/src/rust/library";
 
 impl ReleaseRust {
-    fn ensure(tools_dir: &Path, rustup: &RustupToolchain, apt: &mut Apt) -> Result<ReleaseRust> {
-        let installed =
-            [RELEASE_RUSTC, RELEASE_CARGO, RELEASE_STD_SOURCE].iter().all(|path| Path::new(path).exists());
-        if !installed {
-            apt.install(
-                &["rustc-web", "cargo-web", "rust-web-src"],
-                "to build the release wasm together with its standard library",
-            )?;
+    /// The nightly, installed with its standard library's source when missing; stable, with
+    /// one line saying so, when that fails.
+    fn ensure() -> ReleaseRust {
+        match ensure_nightly() {
+            Ok(()) => ReleaseRust::Nightly,
+            Err(why) => {
+                println!(
+                    "xtask: {why}; building the release wasm with stable Rust instead, without \
+                     -Zbuild-std: about 30 KB more gzipped wasm (issue 9)"
+                );
+                ReleaseRust::Stable
+            }
         }
-        let bin = tools_dir.join("release-rust/bin");
-        let cargo = bin.join("cargo");
-        if fs::read_link(&cargo).ok().as_deref() != Some(Path::new(RELEASE_CARGO)) {
-            fs::create_dir_all(&bin).map_err(|error| format!("{}: {error}", bin.display()))?;
-            let _ = fs::remove_file(&cargo);
-            std::os::unix::fs::symlink(RELEASE_CARGO, &cargo)
-                .map_err(|error| format!("{}: {error}", cargo.display()))?;
-        }
-        let linker = rustup.sysroot.join(format!("lib/rustlib/{}/bin/rust-lld", rustup.host));
-        if !linker.is_file() {
-            return Err(format!(
-                "{} is missing: the release build links with rustup's rust-lld",
-                linker.display()
-            ));
-        }
-        Ok(ReleaseRust { bin, linker })
     }
 
-    /// A `cargo` that builds with this toolchain into `target_dir`.
-    pub fn cargo_command(&self, root: &Path, target_dir: &Path) -> Command {
-        let mut command = Command::new(self.bin.join("cargo"));
-        command.current_dir(root);
-        self.configure(&mut command, target_dir);
-        command
-    }
-
-    /// Points `command`'s cargo at this toolchain, with the standard library built from source.
-    fn configure(&self, command: &mut Command, target_dir: &Path) {
-        // Cargo adds these to .cargo/config.toml's flags for the target.
-        let mut rustflags = OsString::from("-Zunstable-options -Cpanic=immediate-abort -Clinker=");
-        rustflags.push(&self.linker);
-        command
-            .env("RUSTC", RELEASE_RUSTC)
-            // Lets this stable compiler and cargo take `-Z` flags.
-            .env("RUSTC_BOOTSTRAP", "1")
-            .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
+    /// `cargo build --release` of the app for wasm32 with the `split` feature, into its own
+    /// target folder under `target_root`: each toolchain's standard library and flags would
+    /// otherwise make the other builds rebuild everything, and the other way round.
+    pub fn build_command(&self, root: &Path, target_root: &Path) -> Command {
+        let mut command = match self {
+            ReleaseRust::Nightly => {
+                // rustup's `cargo` runs the toolchain named after `+`.
+                let mut command = Command::new("cargo");
+                command.arg(format!("+{RELEASE_NIGHTLY}"));
+                command
+            }
+            ReleaseRust::Stable => Command::new(cargo()),
+        };
+        command.current_dir(root).args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--package",
+            "herald",
+            "--features",
+            "split",
+        ]);
+        if let ReleaseRust::Nightly = self {
             // The standard library's smaller variants of its algorithms (sorting, formatting).
-            .env("CARGO_UNSTABLE_BUILD_STD_FEATURES", "optimize_for_size")
-            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", rustflags)
-            // Its own folder: the other builds' compiler would otherwise rebuild everything
-            // this one built, and the other way round.
-            .env("CARGO_TARGET_DIR", target_dir);
+            command.args(["-Zbuild-std=std,panic_abort", "-Zbuild-std-features=optimize_for_size"]);
+        }
+        command
+            // Cargo adds these to .cargo/config.toml's flags for the target (`-v` shows both);
+            // a RUSTFLAGS from the environment would replace them all, so it is left out.
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", self.rustflags())
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            // The compiler is the toolchain's own, whatever the caller's environment says.
+            .env_remove("RUSTC")
+            .env("CARGO_TARGET_DIR", self.target_dir(target_root));
+        command
     }
+
+    /// The target folder of this toolchain's build: `target/release-wasm` for the nightly.
+    pub fn target_dir(&self, target_root: &Path) -> PathBuf {
+        target_root.join(match self {
+            ReleaseRust::Nightly => "release-wasm",
+            ReleaseRust::Stable => "release-wasm-stable",
+        })
+    }
+
+    /// The flags added to .cargo/config.toml's for the wasm32 target.
+    pub fn rustflags(&self) -> &'static str {
+        match self {
+            ReleaseRust::Nightly => "-Zunstable-options -Cpanic=immediate-abort -Clink-args=--emit-relocs",
+            ReleaseRust::Stable => "-Clink-args=--emit-relocs",
+        }
+    }
+}
+
+/// Installs [`RELEASE_NIGHTLY`] (rustup's minimal profile) and its `rust-src` when missing.
+/// Its prebuilt wasm32 standard library is not published (`rustup target add` fails);
+/// `-Zbuild-std` compiles it from `rust-src` instead. The toolchain brings its own `rust-lld`.
+fn ensure_nightly() -> Result {
+    let listed = output(Command::new("rustup").args(["toolchain", "list"]))?;
+    let installed_prefix = format!("{RELEASE_NIGHTLY}-");
+    if !listed.lines().any(|line| line.starts_with(&installed_prefix)) {
+        println!("xtask: installing Rust {RELEASE_NIGHTLY} with rustup (once per machine)");
+        output(Command::new("rustup").args([
+            "toolchain",
+            "install",
+            RELEASE_NIGHTLY,
+            "--profile",
+            "minimal",
+        ]))?;
+    }
+    let sysroot =
+        output(Command::new("rustc").arg(format!("+{RELEASE_NIGHTLY}")).args(["--print", "sysroot"]))?;
+    if !Path::new(sysroot.trim()).join("lib/rustlib/src/rust/library/std").is_dir() {
+        println!("xtask: adding the standard library's source (rust-src) to Rust {RELEASE_NIGHTLY}");
+        output(Command::new("rustup").args([
+            "component",
+            "add",
+            "rust-src",
+            "--toolchain",
+            RELEASE_NIGHTLY,
+        ]))?;
+    }
+    Ok(())
+}
+
+/// What `command` printed, or why it failed in one line (the last line of its errors).
+fn output(command: &mut Command) -> Result<String> {
+    let shown = crate::process::display(command);
+    let output = command.output().map_err(|error| format!("could not run `{shown}`: {error}"))?;
+    if output.status.success() {
+        return Ok(String::from_utf8_lossy(&output.stdout).into_owned());
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let last = stderr.lines().map(str::trim).rfind(|line| !line.is_empty()).unwrap_or("no message");
+    Err(format!("`{shown}` failed ({}): {last}", output.status))
 }
 
 /// Installs Debian packages, running `apt-get update` at most once per command.
@@ -309,29 +371,14 @@ fn npm_install_binaryen(root: &Path) -> Result<PathBuf> {
     Ok(bin)
 }
 
-/// Where rustup's toolchain is, and the machine's own target, which names its host tools' folder.
-struct RustupToolchain {
-    sysroot: PathBuf,
-    host: String,
-}
-
-impl RustupToolchain {
-    /// Adds the wasm32 target to rustup's toolchain when it lacks it.
-    fn ensure_wasm_target() -> Result<RustupToolchain> {
-        let output = Command::new("rustc")
-            .args(["--print", "sysroot", "--print", "host-tuple"])
-            .output()
-            .map_err(|error| format!("cannot run rustc: {error}"))?;
-        let printed = String::from_utf8_lossy(&output.stdout);
-        let Some((sysroot, host)) = printed.trim().split_once('\n') else {
-            return Err(format!("`rustc --print sysroot --print host-tuple` printed {printed:?}"));
-        };
-        let toolchain = RustupToolchain { sysroot: PathBuf::from(sysroot), host: host.to_owned() };
-        if !toolchain.sysroot.join("lib/rustlib/wasm32-unknown-unknown").is_dir() {
-            run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
-        }
-        Ok(toolchain)
+/// Adds the wasm32 target to rustup's stable toolchain, the one `cargo` runs for xtask, when
+/// it lacks it: the browser unit tests and Trunk's development build use it.
+fn ensure_wasm_target() -> Result {
+    let sysroot = output(Command::new("rustc").args(["--print", "sysroot"]))?;
+    if !Path::new(sysroot.trim()).join("lib/rustlib/wasm32-unknown-unknown").is_dir() {
+        run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     }
+    Ok(())
 }
 
 /// The wasm-bindgen version in Cargo.lock: the CLI must be exactly the library's version.
@@ -413,7 +460,38 @@ fn openssl_dev_present() -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::tools::{locked_versions, string_value};
+    use std::ffi::OsStr;
+    use std::path::Path;
+
+    use crate::tools::{RELEASE_NIGHTLY, ReleaseRust, locked_versions, string_value};
+
+    #[test]
+    fn the_release_build_is_split_and_keeps_its_relocations() {
+        let env = |command: &std::process::Command, key: &str| {
+            command
+                .get_envs()
+                .find(|(name, _)| *name == OsStr::new(key))
+                .and_then(|(_, value)| value)
+                .map(|value| value.to_string_lossy().into_owned())
+        };
+        let nightly = ReleaseRust::Nightly.build_command(Path::new("/repo"), Path::new("/repo/target"));
+        let args: Vec<_> = nightly.get_args().map(|arg| arg.to_string_lossy().into_owned()).collect();
+        assert_eq!(args[0], format!("+{RELEASE_NIGHTLY}"));
+        for arg in ["split", "-Zbuild-std=std,panic_abort", "-Zbuild-std-features=optimize_for_size"] {
+            assert!(args.iter().any(|given| given == arg), "{arg} in {args:?}");
+        }
+        let flags = env(&nightly, "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS").unwrap();
+        assert_eq!(flags, "-Zunstable-options -Cpanic=immediate-abort -Clink-args=--emit-relocs");
+        assert_eq!(env(&nightly, "CARGO_TARGET_DIR").as_deref(), Some("/repo/target/release-wasm"));
+
+        let stable = ReleaseRust::Stable.build_command(Path::new("/repo"), Path::new("/repo/target"));
+        let args: Vec<_> = stable.get_args().map(|arg| arg.to_string_lossy().into_owned()).collect();
+        assert!(args.iter().all(|arg| !arg.starts_with('+') && !arg.starts_with("-Z")), "{args:?}");
+        assert!(args.iter().any(|arg| arg == "split"), "{args:?}");
+        let flags = env(&stable, "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS").unwrap();
+        assert_eq!(flags, "-Clink-args=--emit-relocs");
+        assert_eq!(env(&stable, "CARGO_TARGET_DIR").as_deref(), Some("/repo/target/release-wasm-stable"));
+    }
 
     #[test]
     fn locked_versions_reads_only_the_named_package() {

@@ -1,4 +1,4 @@
-//! Serving the built app (Trunk's `dist/`) from the devserver itself, for `--serve-app`.
+//! Serving the built app (`dist/`, made by `cargo xtask`) from the devserver itself, for `--serve-app`.
 //!
 //! End-to-end tests run everything on random ports. Serving the app from the API's own origin
 //! avoids a proxy and CORS; rewriting `config.json`'s `ws_host`/`ws_port` to the Sockudo this
@@ -237,8 +237,9 @@ async fn read_inside(root: &Path, file: &Path) -> Option<Response> {
         // it (and Chromium its compiled wasm) without asking again.
         "public, max-age=31536000, immutable"
     } else {
-        // index.html names one build's hashed files, and config.json, start.js and the icon keep
-        // their names across builds: never reuse an old one unasked.
+        // index.html names one build's hashed files, and config.json, the icon (and start.js in
+        // Trunk's development build) keep their names across builds: never reuse an old one
+        // unasked.
         "no-cache"
     };
     headers.insert(CACHE_CONTROL, HeaderValue::from_static(caching));
@@ -246,12 +247,13 @@ async fn read_inside(root: &Path, file: &Path) -> Option<Response> {
 }
 
 /// Whether a file's name carries a hash of its content, as build tools name their output:
-/// Trunk's `herald-8f910049d79f1218_bg.wasm`, esbuild's `main-UNVB4Q5L.js`. That is, the part
-/// after the stem's last `-` (up to a `_` suffix) is at least 8 letters and digits with a digit
+/// xtask's release build `herald_bg.8f910049d79f1218.wasm`, Trunk's
+/// `herald-8f910049d79f1218_bg.wasm`, esbuild's `main-UNVB4Q5L.js`. That is, the part after the
+/// stem's last `.` or `-` (up to a `_` suffix) is at least 8 letters and digits with a digit
 /// among them.
 fn is_content_hashed(file: &Path) -> bool {
     let Some(stem) = file.file_stem().and_then(|stem| stem.to_str()) else { return false };
-    let Some((_, tail)) = stem.rsplit_once('-') else { return false };
+    let Some((_, tail)) = stem.rsplit_once(['.', '-']) else { return false };
     let hash = tail.split('_').next().unwrap_or_default();
     hash.len() >= 8
         && hash.chars().all(|c| c.is_ascii_alphanumeric())
@@ -301,6 +303,15 @@ mod tests {
     #[test]
     fn only_files_named_by_their_content_are_cached_for_good() {
         for hashed in [
+            // xtask's release build (xtask/src/dist.rs).
+            "herald_bg.8f910049d79f1218.wasm",
+            "herald.8f910049d79f1218.js",
+            "__wasm_split.8f910049d79f1218.js",
+            "split_herald_pages_account.0c4be9f4635aa781.wasm",
+            "chunk_0.7cc4be9f4635aa78.wasm",
+            "main.7cc4be9f4635aa78.css",
+            "start.7cc4be9f4635aa78.js",
+            // Trunk's and esbuild's.
             "herald-8f910049d79f1218_bg.wasm",
             "herald-8f910049d79f1218.js",
             "main-7cc4be9f4635aa78.css",
@@ -316,6 +327,9 @@ mod tests {
             "vue3-notification.css",
             "main-abcdefgh.js",
             "x-1234.js",
+            "jquery.min.js",
+            "app.bundle.js",
+            "herald_bg.wasm",
         ] {
             assert!(!is_content_hashed(Path::new(plain)), "{plain}");
         }
