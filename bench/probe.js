@@ -3,6 +3,7 @@
 // wall-clock milliseconds (performance.timeOrigin + performance.now()):
 //
 // - when the sign-in form became usable, and every change of the connection badge's text;
+// - when the page was last clicked (the sign-in click, for the throttled figures);
 // - every frame the page's WebSockets receive: connection established, each channel
 //   subscribed, and each application event (with its bench sequence number, if it has one);
 // - when each bench event first shows in a toast (a MutationObserver on the document);
@@ -17,6 +18,8 @@
   const now = () => performance.timeOrigin + performance.now();
   const probe = {
     formUsableAt: 0,
+    /** The last click anywhere in the page (seen before the app's own handlers). */
+    clickedAt: 0,
     /** `{t, text}` for every change of the badge's text. */
     badge: [],
     /** When each `pusher:connection_established` arrived. */
@@ -172,6 +175,9 @@
     return Boolean(email && password && submit && !submit.disabled && email.getClientRects().length > 0);
   }
 
+  // Capturing at the window: the first listener of any click, before the app's handlers.
+  window.addEventListener('click', () => (probe.clickedAt = now()), true);
+
   let badgeText = null;
   new MutationObserver((records) => {
     const t = now();
@@ -204,7 +210,8 @@
     const instance = result instanceof WebAssembly.Instance ? result : result && result.instance;
     if (instance) {
       for (const value of Object.values(instance.exports)) {
-        if (value instanceof WebAssembly.Memory) probe.wasmMemories.push(value);
+        // A split build's chunks share the main module's memory: count each memory once.
+        if (value instanceof WebAssembly.Memory && !probe.wasmMemories.includes(value)) probe.wasmMemories.push(value);
       }
     }
     return result;

@@ -10,6 +10,24 @@ export interface Figure {
   unit: string;
   /** Decimal places shown. */
   digits: number;
+  /** A target Herald's median should be at or below, shown as a line of its own under the row. */
+  target?: Target;
+}
+
+export interface Target {
+  /** The bound, in the figure's unit. */
+  max: number;
+  /** What it is, for the table: e.g. "the split build's target". */
+  name: string;
+}
+
+/** Whether Herald meets a row's target. */
+export interface Verdict {
+  met: boolean;
+  /** For the table's Herald cell: "met, 3.2 KB under" or "not met, 87.0 KB over". */
+  cell: string;
+  /** A sentence, for a failure's message. */
+  text: string;
 }
 
 export interface Spread {
@@ -63,7 +81,30 @@ export function summarize(figures: Figure[], runs: RunPair[]): SummaryRow[] {
   });
 }
 
-/** The summary as a Markdown table. */
+/**
+ * Herald's median against the row's target, with the gap either way; null for a row without
+ * one. Not met also when Herald's figure is missing, since then nothing shows it is met.
+ */
+export function verdict(row: SummaryRow): Verdict | null {
+  const target = row.target;
+  if (!target) return null;
+  const unit = row.unit ? ` ${row.unit}` : '';
+  const measured = row.herald?.median;
+  if (measured === undefined) {
+    return { met: false, cell: 'not measured', text: `${row.label}: not measured, so ${target.name} is not met` };
+  }
+  const met = measured <= target.max;
+  const gap = `${Math.abs(measured - target.max).toFixed(row.digits)}${unit} ${met ? 'under' : 'over'}`;
+  return {
+    met,
+    cell: `${met ? 'met' : '**not met**'}, ${gap}`,
+    text:
+      `${row.label}: Herald's ${measured.toFixed(row.digits)}${unit} ${met ? 'meets' : 'misses'} ` +
+      `${target.name} (at most ${target.max}${unit}): ${gap}`,
+  };
+}
+
+/** The summary as a Markdown table; a row's target, if it has one, is a line right under it. */
 export function markdownTable(rows: SummaryRow[]): string {
   const cell = (value: Spread | null, digits: number, unit: string) => {
     if (!value) return '—';
@@ -74,10 +115,14 @@ export function markdownTable(rows: SummaryRow[]): string {
   const lines = [
     '| figure | Herald | reference | Herald ÷ reference |',
     '| --- | ---: | ---: | ---: |',
-    ...rows.map(
-      (row) =>
-        `| ${row.label} | ${cell(row.herald, row.digits, row.unit)} | ${cell(row.reference, row.digits, row.unit)} | ${cell(row.ratio, 2, '')} |`,
-    ),
+    ...rows.flatMap((row) => {
+      const line = `| ${row.label} | ${cell(row.herald, row.digits, row.unit)} | ${cell(row.reference, row.digits, row.unit)} | ${cell(row.ratio, 2, '')} |`;
+      const judged = verdict(row);
+      if (!judged) return [line];
+      const bound = `${row.target!.max}${row.unit ? ' ' + row.unit : ''}`;
+      const name = row.target!.name.charAt(0).toUpperCase() + row.target!.name.slice(1);
+      return [line, `| ↳ ${name}: at most ${bound} | ${judged.cell} | | |`];
+    }),
   ];
   return lines.join('\n');
 }

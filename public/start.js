@@ -94,6 +94,8 @@
         link.rel = 'preload';
         link.as = 'fetch';
         link.crossOrigin = 'anonymous';
+        // After the main wasm, the glue and /config.json, which the first paint waits for.
+        link.fetchPriority = 'low';
         link.href = chunk;
         link.onload = link.onerror = function () {
           link.remove();

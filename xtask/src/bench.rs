@@ -6,9 +6,13 @@
 //! This builds what the measurement needs (the release app, the devserver, the reference's
 //! bundle), then runs `bench/run.ts` under Playwright, which starts the stacks itself with
 //! `e2e/support/stack.ts` and writes `bench/results/latest.{json,md}` (`smoke.*` for `--smoke`).
+//!
+//! With `HERALD_DIST=DIR` (the variable the end-to-end tests take), it measures the app already
+//! built in `DIR` and builds no app: an older build kept aside, or one made while the code in
+//! `src/` does not compile.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Instant, SystemTime};
 
@@ -38,9 +42,9 @@ pub fn run(root: &Path, args: &[String]) -> Result {
     let tools = Tools::ensure(root, &mut apt)?;
     tools::ensure_chromium(&mut apt)?;
     process::run(tools::cargo_command(root).args(["build", "--package", "herald-devserver"]))?;
-    app_build::build(root, &tools)?;
-    // A full run over the size budget fails once its results are written: print them anyway.
-    let measured = measure(root, &tools, &options);
+    let dist = app_to_measure(root, &tools)?;
+    // A full run that misses a size target fails once its results are written: print them anyway.
+    let measured = measure(root, &tools, &dist, &options);
     let table = root.join("bench/results").join(if options.smoke { "smoke.md" } else { "latest.md" });
     let written_now = fs::metadata(&table).and_then(|file| file.modified()).is_ok_and(|at| at >= began);
     if written_now && let Ok(text) = fs::read_to_string(&table) {
@@ -59,12 +63,28 @@ pub fn run(root: &Path, args: &[String]) -> Result {
 /// The smoke run `cargo xtask test` makes, once it has built the devserver and the app: one
 /// run with tiny counts, which fails if a figure could not be measured or Herald lost an event.
 pub fn smoke(root: &Path, tools: &Tools) -> Result {
-    measure(root, tools, &Options { runs: 1, smoke: true })
+    measure(root, tools, &root.join("dist"), &Options { runs: 1, smoke: true })
 }
 
-/// Measures the app in `dist/` and the reference side by side (the devserver and the app are
+/// The built app to measure: `HERALD_DIST` when set (checked, not built), else `dist/`, built
+/// now as `cargo xtask test` builds it.
+fn app_to_measure(root: &Path, tools: &Tools) -> Result<PathBuf> {
+    let Some(dir) = std::env::var_os("HERALD_DIST").filter(|dir| !dir.is_empty()) else {
+        app_build::build(root, tools)?;
+        return Ok(root.join("dist"));
+    };
+    // Absolute: Playwright runs in bench/, and a relative path means the caller's folder.
+    let dist = std::path::absolute(PathBuf::from(&dir)).map_err(|error| format!("HERALD_DIST: {error}"))?;
+    if !dist.join("index.html").is_file() {
+        return Err(format!("HERALD_DIST is {}: it has no index.html, so no built app", dist.display()));
+    }
+    println!("xtask: measuring the app built in {} (HERALD_DIST); not building dist/", dist.display());
+    Ok(dist)
+}
+
+/// Measures the app in `dist` and the reference side by side (the devserver and the app are
 /// built already), writing `bench/results/`.
-fn measure(root: &Path, tools: &Tools, options: &Options) -> Result {
+fn measure(root: &Path, tools: &Tools, dist: &Path, options: &Options) -> Result {
     let bench = root.join("bench");
     let reference = bench.join("reference");
     // `ensure_playwright` is `npm ci` from a folder's lockfile, skipped while node_modules
@@ -78,7 +98,7 @@ fn measure(root: &Path, tools: &Tools, options: &Options) -> Result {
             .current_dir(&bench)
             .env("HERALD_SOCKUDO_BIN", &tools.sockudo)
             .env("HERALD_DEVSERVER_BIN", crate::target_dir(root).join("debug/herald-devserver"))
-            .env("HERALD_DIST", root.join("dist"))
+            .env("HERALD_DIST", dist)
             .env("HERALD_BENCH_REFERENCE_DIST", reference.join("dist"))
             .env("HERALD_BENCH_RESULTS", bench.join("results"))
             .env("HERALD_BENCH_RUNS", options.runs.to_string())

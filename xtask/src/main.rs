@@ -31,7 +31,8 @@ commands:
                 and a deployment serve)
   bench [--runs N] [--smoke]
                 measure Herald against the Vue + Echo reference client (bench/README.md);
-                N runs (default 5); --smoke: one tiny run that checks the bench works
+                N runs (default 5); --smoke: one tiny run that checks the bench works;
+                with HERALD_DIST=<folder>, that built app is measured instead of building dist/
   fire EVENT [--tenant N] [--user N] [--count N] [--rate R]
                 cause contract events through the running demo backend, for demos and load
 
