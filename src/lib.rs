@@ -52,17 +52,17 @@ fn Herald(config: Config) -> impl IntoView {
     provide_context(ServicesReady(ready));
     let owner = Owner::current().expect("a component runs under an owner");
     let session = auth.session();
-    let loading = StoredValue::new(false);
-    Effect::new(move || {
-        let needed = !matches!(session.get(), Session::SignedOut { .. });
-        if needed && !loading.get_value() {
-            loading.set_value(true);
-            let (owner, config, api) = (owner.clone(), config.clone(), api.clone());
-            leptos::task::spawn_local(async move {
-                services::load(owner, config, api, auth).await;
-                set_ready.set(true);
-            });
+    // Returns whether the services have been asked for: once they have, nothing more to do.
+    Effect::new(move |asked: Option<bool>| {
+        if asked == Some(true) || matches!(session.get(), Session::SignedOut { .. }) {
+            return asked.unwrap_or(false);
         }
+        let (owner, config, api) = (owner.clone(), config.clone(), api.clone());
+        leptos::task::spawn_local(async move {
+            services::load(owner, config, api, auth).await;
+            set_ready.set(true);
+        });
+        true
     });
     view! {
         <Router>

@@ -132,7 +132,7 @@ impl Tools {
 /// the standard library with the app (`-Zbuild-std`, its `optimize_for_size` variants, and
 /// `-Cpanic=immediate-abort`: no panic message, location or formatting code is left in the
 /// wasm), or, where that nightly cannot be installed, rustup's stable with its prebuilt
-/// standard library: about 30 KB more gzipped wasm (measured in issue 9). Both link with
+/// standard library: about 35 KB more gzipped wasm, 20 KB of it in the first load (issue 18). Both link with
 /// `--emit-relocs`, which `wasm-split-cli` needs to split the wasm.
 pub enum ReleaseRust {
     Nightly,
@@ -148,7 +148,7 @@ impl ReleaseRust {
             Err(why) => {
                 println!(
                     "xtask: {why}; building the release wasm with stable Rust instead, without \
-                     -Zbuild-std: about 30 KB more gzipped wasm (issue 9)"
+                     -Zbuild-std: about 35 KB more gzipped wasm, 20 KB of it in the first load (issue 18)"
                 );
                 ReleaseRust::Stable
             }
