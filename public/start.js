@@ -114,14 +114,22 @@
       );
     }
   }
+  // Once every chunk is in, it says `herald:chunks-cached` (the app then instantiates the
+  // services' chunk); when one fails it says nothing, and signing in fetches what is missing.
   function prefetchChunks() {
-    chunks.forEach(function (chunk) {
-      fetch(chunk, { priority: 'low' })
-        .then(function (response) {
+    Promise.all(
+      chunks.map(function (chunk) {
+        return fetch(chunk, { priority: 'low' }).then(function (response) {
+          if (!response.ok) throw new Error(chunk + ': ' + response.status);
           return response.arrayBuffer();
-        })
-        .catch(function () {});
-    });
+        });
+      }),
+    ).then(
+      function () {
+        notify('herald:chunks-cached');
+      },
+      function () {},
+    );
   }
   function storedSession() {
     try {

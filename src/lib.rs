@@ -31,6 +31,9 @@ use crate::request::Load;
 use crate::routes::AppRoutes;
 use crate::services::ServicesReady;
 
+/// What `public/start.js` says once the chunks it fetched at idle are all in the HTTP cache.
+pub const CHUNKS_CACHED: &str = "herald:chunks-cached";
+
 #[component]
 pub fn App() -> impl IntoView {
     let config = Load::new(Config::load);
@@ -64,6 +67,10 @@ fn Herald(config: Config) -> impl IntoView {
         });
         true
     });
+    // On the sign-in page, once `start.js` has put the chunks in the HTTP cache, the services'
+    // chunk is instantiated too: signing in then opens the socket without waiting for it.
+    let cached = window_event_listener_untyped(CHUNKS_CACHED, |_| leptos::task::spawn_local(services::preload()));
+    on_cleanup(move || cached.remove());
     view! {
         <Router>
             <AppRoutes />

@@ -48,6 +48,14 @@ pub async fn load(owner: Owner, config: Config, api: Api, auth: Auth) {
     owner.with(|| start(config, api, auth));
 }
 
+/// Fetches and instantiates the services' chunk without starting them, so that signing in
+/// does not wait for it (`Herald` asks once the sign-in page has the chunks in the HTTP
+/// cache). Without the `split` feature there is nothing to fetch.
+pub async fn preload() {
+    #[cfg(feature = "split")]
+    __preload_load().await;
+}
+
 /// Creates the stores and the realtime service, provides them as context, and follows the
 /// session with them.
 fn start(config: Config, api: Api, auth: Auth) {

@@ -178,7 +178,7 @@ fn write_dist(root: &Path, template: &str, links: &[TrunkLink], mut pieces: Piec
                     and nothing else can start the app under its Content-Security-Policy"
             .into());
     }
-    let assembled = dist::assemble(pieces)?;
+    let assembled = dist::assemble(pieces, &dist::NEEDED_FIRST)?;
     let index = dist::render_index(template, &assembled.page)?;
 
     let dist = root.join("dist");

@@ -54,7 +54,7 @@ pub struct PageNames {
     pub glue: String,
     pub main_wasm: String,
     pub loader: String,
-    /// Sorted.
+    /// In the order the app needs them: see [`load_order`].
     pub chunks: Vec<String>,
     /// Each stylesheet's href in index.html, with its hashed name.
     pub stylesheets: Vec<(String, String)>,
@@ -62,8 +62,15 @@ pub struct PageNames {
     pub glue_imports_loader: bool,
 }
 
-/// Names every piece after its content and rewrites the references between them.
-pub fn assemble(pieces: Pieces) -> Result<Dist> {
+/// The split points a signed-in page waits for, in the order it does: the services
+/// (`src/services.rs`'s `load`: the socket opens once they are in) and the signed-in shell
+/// (`src/routes.rs`'s `SignedInShell`: the header with the connection badge). Their pieces come
+/// first in `data-chunks`, so that a reload with a stored session fetches them first.
+pub const NEEDED_FIRST: [&str; 2] = ["load", "__signed_in_shell_view"];
+
+/// Names every piece after its content and rewrites the references between them; the chunks
+/// of the split points `needed_first` names come first in [`PageNames::chunks`].
+pub fn assemble(pieces: Pieces, needed_first: &[&str]) -> Result<Dist> {
     let mut files = Vec::new();
     let mut chunk_names = Vec::new();
     for (name, bytes) in pieces.chunks {
@@ -72,6 +79,7 @@ pub fn assemble(pieces: Pieces) -> Result<Dist> {
         files.push((hashed, bytes));
     }
     chunk_names.sort();
+    let order = load_order(&pieces.loader, needed_first)?;
 
     let main_wasm = hashed_name(&format!("{APP_NAME}_bg.wasm"), &pieces.main_wasm);
     files.push((main_wasm.clone(), pieces.main_wasm));
@@ -106,11 +114,65 @@ pub fn assemble(pieces: Pieces) -> Result<Dist> {
         glue: glue_name,
         main_wasm,
         loader: loader_name,
-        chunks: chunk_names.into_iter().map(|(_, hashed)| hashed).collect(),
+        chunks: order
+            .iter()
+            .filter_map(|name| chunk_names.iter().find(|(chunk, _)| chunk == name))
+            .map(|(_, hashed)| hashed.clone())
+            .collect(),
         stylesheets,
         glue_imports_loader,
     };
     Ok(Dist { files, page })
+}
+
+/// The loader's chunk files in the order they are needed: for each split point of
+/// `needed_first`, the shared chunks it imports (in the loader's order), then its own; then every
+/// other chunk, by name. A split point of `needed_first` the loader does not have fails the
+/// build: a renamed function would otherwise quietly lose its place.
+///
+/// wasm-split writes each split point as `export const __wasm_split_load_<point>_<digits> =
+/// wrapAsyncCb(makeLoad(() => { … new URL("./<file>", … }, [__chunk_<n>, …]));`.
+pub fn load_order(loader: &str, needed_first: &[&str]) -> Result<Vec<String>> {
+    const EXPORT: &str = "export const __wasm_split_load_";
+    let mut points = Vec::new();
+    for part in loader.split(EXPORT).skip(1) {
+        // The statement ends with the list of chunks it imports.
+        let part = part.split_once("]));").map_or(part, |(statement, _)| statement);
+        let point = part.split(" =").next().unwrap_or_default();
+        let file = part.split_once("new URL(\"./").and_then(|(_, rest)| rest.split_once('"')).map(|(file, _)| file);
+        let deps = part
+            .rfind('[')
+            .map_or("", |start| &part[start + 1..])
+            .split(',')
+            .filter_map(|dep| dep.trim().strip_prefix("__chunk_"))
+            .map(|n| format!("chunk_{n}.wasm"));
+        points.push((point, file, deps.collect::<Vec<_>>()));
+    }
+    let mut order: Vec<String> = Vec::new();
+    for wanted in needed_first {
+        let is_it = |point: &str| {
+            point.strip_prefix(wanted).and_then(|rest| rest.strip_prefix('_')).is_some_and(|digits| {
+                !digits.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit())
+            })
+        };
+        let (_, file, deps) = points.iter().find(|(point, ..)| is_it(point)).ok_or_else(|| {
+            format!("{LOADER} has no split point `{wanted}`, which xtask/src/dist.rs's NEEDED_FIRST names")
+        })?;
+        for name in deps.iter().cloned().chain(file.map(str::to_owned)) {
+            if !order.contains(&name) {
+                order.push(name);
+            }
+        }
+    }
+    let mut rest: Vec<String> = loader
+        .split("new URL(\"./")
+        .skip(1)
+        .filter_map(|part| part.split_once('"').map(|(file, _)| file.to_owned()))
+        .filter(|file| !order.contains(file))
+        .collect();
+    rest.sort();
+    order.extend(rest);
+    Ok(order)
 }
 
 /// The first 16 hex digits of the content's SHA-256: 64 bits, plenty to tell builds apart.
@@ -342,7 +404,7 @@ pub fn render_index(template: &str, page: &PageNames) -> Result<String> {
 mod tests {
     use crate::dist::{
         PageNames, Pieces, TrunkLink, assemble, content_hash, hashed_name, render_index,
-        rewrite_loader_chunks, trunk_links,
+        load_order, rewrite_loader_chunks, trunk_links,
     };
 
     /// What wasm-split-cli 0.2.4 writes for `--out-name herald --target web` (shortened).
@@ -365,13 +427,13 @@ const __chunk_1 = makeLoad(() => {
     return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , []);
-export const __wasm_split_load_b = wrapAsyncCb(makeLoad(() => {
+export const __wasm_split_load_b_17 = wrapAsyncCb(makeLoad(() => {
     const src = fetch(new URL("./split_b.wasm", import.meta.url));
     src.catch(() => {});
     return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , [__chunk_1]));
-export const __wasm_split_load_a = wrapAsyncCb(makeLoad(() => async (_imp) => ({}), [__chunk_1]));
+export const __wasm_split_load_a_42 = wrapAsyncCb(makeLoad(() => async (_imp) => ({}), [__chunk_1]));
 "#;
 
     /// The parts of wasm-bindgen 0.2.130's `--target web` glue that name other files.
@@ -448,9 +510,36 @@ export { initSync, __wbg_init as default };
     }
 
     #[test]
+    fn the_chunks_a_signed_in_page_waits_for_come_first() {
+        let loader = format!(
+            "{LOADER}{}",
+            r#"const __chunk_2 = makeLoad(() => {
+    const src = fetch(new URL("./chunk_2.wasm", import.meta.url));
+}
+, []);
+export const __wasm_split_load_c_99 = wrapAsyncCb(makeLoad(() => {
+    const src = fetch(new URL("./split_c.wasm", import.meta.url));
+}
+, [__chunk_2, __chunk_1]));
+"#
+        );
+        let all = ["chunk_1.wasm", "chunk_2.wasm", "split_b.wasm", "split_c.wasm"];
+        assert_eq!(load_order(&loader, &[]).unwrap(), all, "by name when nothing comes first");
+        assert_eq!(
+            load_order(&loader, &["c", "b"]).unwrap(),
+            ["chunk_2.wasm", "chunk_1.wasm", "split_c.wasm", "split_b.wasm"],
+            "each split point after what it imports, each file once"
+        );
+        assert_eq!(load_order(&loader, &["a"]).unwrap(), all, "a split point with no code of its own");
+        let error = load_order(&loader, &["load"]).unwrap_err();
+        assert!(error.contains("no split point `load`"), "{error}");
+        assert!(load_order(&loader, &["b_1"]).is_err(), "a name is matched whole, up to its digits");
+    }
+
+    #[test]
     fn the_glue_and_the_loader_name_each_other_by_one_shared_hash() {
         let dist =
-            assemble(pieces(LOADER, GLUE, &[("chunk_1.wasm", b"one"), ("split_b.wasm", b"bee")])).unwrap();
+            assemble(pieces(LOADER, GLUE, &[("chunk_1.wasm", b"one"), ("split_b.wasm", b"bee")]), &["b"]).unwrap();
         let page = &dist.page;
         let file = |name: &str| {
             let (_, bytes) =
@@ -478,7 +567,7 @@ export { initSync, __wbg_init as default };
 
         // A change in a chunk renames the loader that names it, and the glue that imports that.
         let changed =
-            assemble(pieces(LOADER, GLUE, &[("chunk_1.wasm", b"two"), ("split_b.wasm", b"bee")])).unwrap();
+            assemble(pieces(LOADER, GLUE, &[("chunk_1.wasm", b"two"), ("split_b.wasm", b"bee")]), &["b"]).unwrap();
         assert_ne!(changed.page.loader, page.loader);
         assert_ne!(changed.page.glue, page.glue);
         assert_eq!(changed.page.main_wasm, page.main_wasm);
@@ -496,13 +585,13 @@ export { initSync, __wbg_init as default };
         ] {
             glue = glue.replace(line, "");
         }
-        let dist = assemble(pieces(loader, &glue, &[])).unwrap();
+        let dist = assemble(pieces(loader, &glue, &[]), &[]).unwrap();
         assert!(!dist.page.glue_imports_loader);
         assert!(dist.page.chunks.is_empty());
         assert_eq!(dist.files.len(), 5);
         // A glue that names the loader some other way is refused.
         let odd = glue.replace("export {", "import \"./__wasm_split.js\";\nexport {");
-        assert!(assemble(pieces(loader, &odd, &[])).is_err());
+        assert!(assemble(pieces(loader, &odd, &[]), &[]).is_err());
     }
 
     const INDEX: &str = r#"<!DOCTYPE html>
