@@ -9,9 +9,8 @@ import { expect, test } from './support/fixtures';
 
 test.use({ freshStack: true });
 
-test('a token the server no longer accepts is closed with 4001, and the person is signed out', async ({ page, stack, channels, trackSockets }) => {
+test('a token the server no longer accepts is closed with 4001, and the person is signed out', async ({ page, shell, stack, channels, trackSockets }) => {
   const sockets = trackSockets(page);
-  const shell = new Shell(page);
   await new LoginPage(page).signInConnected('user@acme.test', shell);
   await expect.poll(channels).toContain('private-user.4');
 

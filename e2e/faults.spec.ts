@@ -103,9 +103,8 @@ async function expectHistoryEqualsRecord(page: Page, stack: Stack): Promise<void
     .toEqual([...record].sort());
 }
 
-test('Sockudo crashing ten times during 500 events loses none: the history equals the backend record', async ({ page, stack, fire, channels }) => {
+test('Sockudo crashing ten times during 500 events loses none: the history equals the backend record', async ({ page, shell, stack, fire, channels }) => {
   test.setTimeout(180_000);
-  const shell = new Shell(page);
   await signInWithPosition(page, shell, channels, fire);
   const toasts = await recordToasts(page);
 
@@ -126,9 +125,8 @@ test('Sockudo crashing ten times during 500 events loses none: the history equal
   expect(summaries.length, 'missed events are announced in summary, not replayed').toBeGreaterThan(0);
 });
 
-test('going offline and online during a stream loses nothing', async ({ page, stack, fire, channels }) => {
+test('going offline and online during a stream loses nothing', async ({ page, shell, stack, fire, channels }) => {
   test.setTimeout(120_000);
-  const shell = new Shell(page);
   await signInWithPosition(page, shell, channels, fire);
 
   const outages = (async () => {
@@ -145,9 +143,8 @@ test('going offline and online during a stream loses nothing', async ({ page, st
   await expectHistoryEqualsRecord(page, stack);
 });
 
-test('with the backend down under an open socket, channel auth backs off, then everything resumes', async ({ page, stack, fire, channels }) => {
+test('with the backend down under an open socket, channel auth backs off, then everything resumes', async ({ page, shell, stack, fire, channels }) => {
   test.setTimeout(120_000);
-  const shell = new Shell(page);
   await new LoginPage(page).signInConnected('user@acme.test', shell);
   await expect.poll(channels).toContain('private-user.4');
   // When each channel's authorization was asked for, by channel.
@@ -227,7 +224,7 @@ test.describe('a channel the person may not join', () => {
   });
 });
 
-test('malformed and oversized frames are logged and the connection carries on', async ({ page, fire, channels }) => {
+test('malformed and oversized frames are logged and the connection carries on', async ({ page, shell, fire, channels }) => {
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   const logged: string[] = [];
@@ -238,7 +235,6 @@ test('malformed and oversized frames are logged and the connection carries on', 
     ws.connectToServer();
     inject = (text) => ws.send(text);
   });
-  const shell = new Shell(page);
   await page.goto('/login?debug=1');
   await new LoginPage(page).signIn('user@acme.test', 'password');
   await expect(shell.connection).toHaveText('Connected');

@@ -1,14 +1,10 @@
-import { LoginPage } from './pages/LoginPage';
-import { Shell } from './pages/Shell';
 import { expect, test } from './support/fixtures';
 
 // leptos_router (src/routes.rs): links, Back and Forward move between pages in place,
 // with one page load and one socket for the whole visit, and the header says where you are.
 
-test('links, Back and Forward move between pages without reloading, and the current page is marked', async ({ page, trackSockets }) => {
+test('links, Back and Forward move between pages without reloading, and the current page is marked', async ({ page, login, shell, trackSockets }) => {
   const sockets = trackSockets(page);
-  const login = new LoginPage(page);
-  const shell = new Shell(page);
   await login.goto();
   await login.signIn('owner@acme.test', 'password');
   await expect(page).toHaveURL(/\/tenant$/);
@@ -41,8 +37,7 @@ test('links, Back and Forward move between pages without reloading, and the curr
   expect(sockets.opened).toBe(1);
 });
 
-test('the sign-in page is not kept in the history once signed in, and a Ctrl-click is left to the browser', async ({ page, context }) => {
-  const login = new LoginPage(page);
+test('the sign-in page is not kept in the history once signed in, and a Ctrl-click is left to the browser', async ({ page, login, context }) => {
   await page.goto('/account');
   await expect(page).toHaveURL(/\/login$/);
   await login.signIn('user@acme.test', 'password');

@@ -2,27 +2,10 @@ import type { Page } from '@playwright/test';
 
 import { LoginPage } from './pages/LoginPage';
 import { NotificationsPage } from './pages/NotificationsPage';
-import { Shell } from './pages/Shell';
-import { expect, test } from './support/fixtures';
+import { expect, subscription, test } from './support/fixtures';
 
 // owner@acme.test is Acme's tenant admin; events fired with tenant_id 1 reach its tenant channel.
 const TENANT_CHANNEL = 'private-tenant.1';
-
-/**
- * Resolves once a socket of `page` is subscribed to `channel`. Sockudo's channel list is not
- * enough here: on the worker's shared stack, the previous test's page may still be listed as
- * a subscriber while it disconnects. Call it before the page connects.
- */
-function subscription(page: Page, channel: string): Promise<void> {
-  return new Promise((resolve) => {
-    page.on('websocket', (socket) => {
-      socket.on('framereceived', ({ payload }) => {
-        const text = String(payload);
-        if (text.includes('pusher_internal:subscription_succeeded') && text.includes(`"${channel}"`)) resolve();
-      });
-    });
-  });
-}
 
 /** Signs in as Acme's owner and resolves once its page is subscribed to the tenant channel. */
 async function signInAsAcmeOwner(page: Page) {
@@ -35,9 +18,9 @@ async function signInAsAcmeOwner(page: Page) {
 
 test('a burst of 20 users created folds into one counting toast, and all 20 enter the history', async ({
   page,
+  shell,
   fire,
 }) => {
-  const shell = new Shell(page);
   const history = new NotificationsPage(page);
   // Records the most toasts ever on screen at once, however briefly.
   await page.addInitScript(() => {
@@ -58,8 +41,7 @@ test('a burst of 20 users created folds into one counting toast, and all 20 ente
   await expect(history.entries).toHaveCount(20);
 });
 
-test('a reload keeps the history, what was read, and the unread count', async ({ page, fire }) => {
-  const shell = new Shell(page);
+test('a reload keeps the history, what was read, and the unread count', async ({ page, shell, fire }) => {
   const history = new NotificationsPage(page);
   await signInAsAcmeOwner(page);
 
@@ -88,9 +70,8 @@ test('a reload keeps the history, what was read, and the unread count', async ({
   await expect(shell.bell).toHaveAccessibleName('Notifications, none unread');
 });
 
-test('the history filters by channel and severity', async ({ page, fire }) => {
+test('the history filters by channel and severity', async ({ page, shell, fire }) => {
   const history = new NotificationsPage(page);
-  const shell = new Shell(page);
   const userChannel = subscription(page, 'private-user.2');
   await signInAsAcmeOwner(page);
   await userChannel;
@@ -115,9 +96,9 @@ test('the history filters by channel and severity', async ({ page, fire }) => {
 
 test('a muted event type enters the history without a toast, and stays muted after a reload', async ({
   page,
+  shell,
   fire,
 }) => {
-  const shell = new Shell(page);
   const history = new NotificationsPage(page);
   await signInAsAcmeOwner(page);
 
@@ -139,8 +120,7 @@ test('a muted event type enters the history without a toast, and stays muted aft
   await expect(history.entry('Muted Update')).toBeVisible();
 });
 
-test('a name full of markup shows as text: no dialog, no request, no element', async ({ page, fire }) => {
-  const shell = new Shell(page);
+test('a name full of markup shows as text: no dialog, no request, no element', async ({ page, shell, fire }) => {
   const history = new NotificationsPage(page);
   const dialogs: string[] = [];
   page.on('dialog', (dialog) => {
@@ -166,10 +146,10 @@ test('a name full of markup shows as text: no dialog, no request, no element', a
 
 test('desktop notifications are asked for only on request, raised while the tab is hidden, and a click opens the history', async ({
   page,
+  shell,
   context,
   fire,
 }) => {
-  const shell = new Shell(page);
   const history = new NotificationsPage(page);
   await context.grantPermissions(['notifications']);
   // The desktop is outside the page, so a spy around the browser's real Notification API
@@ -227,9 +207,7 @@ test('desktop notifications are asked for only on request, raised while the tab 
   await expect(history.entry('While Away')).toBeVisible();
 });
 
-test("each person gets their own history back, and never another's", async ({ page, fire }) => {
-  const shell = new Shell(page);
-  const login = new LoginPage(page);
+test("each person gets their own history back, and never another's", async ({ page, shell, login, fire }) => {
   const history = new NotificationsPage(page);
   await signInAsAcmeOwner(page);
   await fire('UserCreated', { tenant_id: 1, fields: { user: { name: 'Owner Only' } } });
@@ -251,8 +229,7 @@ test("each person gets their own history back, and never another's", async ({ pa
   await expect(history.entry('Owner Only')).toBeVisible();
 });
 
-test('the bell opens a dropdown of the newest notifications that can mark them all read', async ({ page, fire }) => {
-  const shell = new Shell(page);
+test('the bell opens a dropdown of the newest notifications that can mark them all read', async ({ page, shell, fire }) => {
   await signInAsAcmeOwner(page);
   await fire('PaymentCompleted', { tenant_id: 1, fields: { payment: { payer: 'Dropdown Payer' } } });
   await expect(shell.bell).toHaveAccessibleName('Notifications, 1 unread');

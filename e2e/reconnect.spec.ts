@@ -1,5 +1,3 @@
-import { LoginPage } from './pages/LoginPage';
-import { Shell } from './pages/Shell';
 import { TenantPage } from './pages/TenantPage';
 import { expect, test, tokenOf } from './support/fixtures';
 
@@ -9,14 +7,14 @@ test.use({ freshStack: true });
 
 test('the badge shows Reconnecting while the realtime server is down, Connected after it returns, and events flow again', async ({
   page,
+  login,
+  shell,
   stack,
   fire,
   channels,
   trackSockets,
 }) => {
   const sockets = trackSockets(page);
-  const login = new LoginPage(page);
-  const shell = new Shell(page);
   await login.signInConnected('user@acme.test', shell);
   await expect.poll(channels).toContain('private-user.4');
 
@@ -36,12 +34,12 @@ test('the badge shows Reconnecting while the realtime server is down, Connected 
 
 test('rapid sign-in and sign-out leaves exactly one socket, carrying only the last person', async ({
   page,
+  login,
+  shell,
   channels,
   trackSockets,
 }) => {
   const sockets = trackSockets(page);
-  const login = new LoginPage(page);
-  const shell = new Shell(page);
   await login.goto();
   for (const email of ['user@acme.test', 'owner@globex.test', 'user@acme.test']) {
     await login.signIn(email, 'password');
@@ -60,10 +58,10 @@ test('rapid sign-in and sign-out leaves exactly one socket, carrying only the la
 
 test('changes made while the realtime server was down are on the tenant page after it returns, each row showing its own user', async ({
   page,
+  login,
+  shell,
   stack,
 }) => {
-  const login = new LoginPage(page);
-  const shell = new Shell(page);
   const tenant = new TenantPage(page);
   await login.signInConnected('owner@acme.test', shell);
   await expect(tenant.users.getByRole('listitem')).toHaveCount(2);

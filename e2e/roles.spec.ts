@@ -24,8 +24,7 @@ for (const account of ACCOUNTS) {
   });
 }
 
-test('a page for another role shows Not allowed, never its data', async ({ page }) => {
-  const login = new LoginPage(page);
+test('a page for another role shows Not allowed, never its data', async ({ page, login }) => {
   await login.goto();
   await login.signIn('user@acme.test', 'password');
   await expect(page).toHaveURL(/\/account$/);

@@ -6,8 +6,6 @@ import path from 'node:path';
 
 import type { Page } from '@playwright/test';
 
-import { LoginPage } from './pages/LoginPage';
-import { Shell } from './pages/Shell';
 import { expect, test } from './support/fixtures';
 
 test.use({ freshStack: true });
@@ -29,9 +27,7 @@ async function shoot(page: Page, name: string, heading: string): Promise<void> {
   }
 }
 
-test('every page, light and dark, narrow and wide', async ({ page, fire, channels }) => {
-  const login = new LoginPage(page);
-  const shell = new Shell(page);
+test('every page, light and dark, narrow and wide', async ({ page, login, shell, fire, channels }) => {
   await login.goto();
   await shoot(page, 'login', 'Sign in to Herald');
 

@@ -8,10 +8,8 @@ import path from 'node:path';
 
 import type { Page } from '@playwright/test';
 
-import { LoginPage } from './pages/LoginPage';
 import { NotificationsPage } from './pages/NotificationsPage';
-import { Shell } from './pages/Shell';
-import { expect, test } from './support/fixtures';
+import { expect, subscription, test } from './support/fixtures';
 
 /**
  * The secrets of the stack the tests run: the devserver's default JWT key (stack.ts passes no
@@ -52,18 +50,6 @@ async function watchReports(page: Page): Promise<Reports> {
   };
 }
 
-/** Resolves once a socket of `page` is subscribed to `channel`; call it before the page connects. */
-function subscription(page: Page, channel: string): Promise<void> {
-  return new Promise((resolve) => {
-    page.on('websocket', (socket) => {
-      socket.on('framereceived', ({ payload }) => {
-        const text = String(payload);
-        if (text.includes('pusher_internal:subscription_succeeded') && text.includes(`"${channel}"`)) resolve();
-      });
-    });
-  });
-}
-
 /** A policy header as a map from directive name to its sources. */
 function directives(policy: string): Map<string, string[]> {
   const map = new Map<string, string[]>();
@@ -76,12 +62,12 @@ function directives(policy: string): Map<string, string[]> {
 
 test('the page is served with a strict Content-Security-Policy, and signs in, connects and toasts under it', async ({
   page,
+  login,
+  shell,
   stack,
   fire,
 }) => {
   const reports = await watchReports(page);
-  const login = new LoginPage(page);
-  const shell = new Shell(page);
 
   const response = await page.goto('/login');
   const policy = response?.headers()['content-security-policy'];
@@ -191,11 +177,11 @@ test('neither the JWT secret nor the Sockudo app secret is in the built app', as
 
 test('the token is never in a URL, a frame or a console line, and no secret reaches the browser, even in debug mode', async ({
   page,
+  shell,
+  login,
   fire,
 }) => {
   const reports = await watchReports(page);
-  const shell = new Shell(page);
-  const login = new LoginPage(page);
   // Debug mode logs every realtime step to the console: the most there is to leak into.
   await page.route('**/config.json', async (route) => {
     const response = await route.fetch();

@@ -2,9 +2,7 @@ import { LoginPage } from './pages/LoginPage';
 import { Shell } from './pages/Shell';
 import { expect, holdRequests, test } from './support/fixtures';
 
-test('a reload keeps the session and reconnects without showing the sign-in page', async ({ page, channels }) => {
-  const login = new LoginPage(page);
-  const shell = new Shell(page);
+test('a reload keeps the session and reconnects without showing the sign-in page', async ({ page, login, shell, channels }) => {
   await login.signInConnected('owner@acme.test', shell);
 
   // Records whether the sign-in form (the only one with "Keep me signed in") ever appears
@@ -21,9 +19,7 @@ test('a reload keeps the session and reconnects without showing the sign-in page
   await expect.poll(channels).toEqual(expect.arrayContaining(['private-tenant.1', 'private-user.2']));
 });
 
-test('a reload opens the socket while the stored session is still being checked, and subscribes once it is', async ({ page, channels }) => {
-  const login = new LoginPage(page);
-  const shell = new Shell(page);
+test('a reload opens the socket while the stored session is still being checked, and subscribes once it is', async ({ page, login, shell, channels }) => {
   await login.signInConnected('owner@acme.test', shell);
 
   // GET /api/me is held until the new socket has been welcomed by the server.
@@ -66,9 +62,7 @@ test.describe('with 5-second tokens', () => {
   });
 });
 
-test('a token revoked on the server signs out at the next 401', async ({ page, stack, trackSockets }) => {
-  const login = new LoginPage(page);
-  const shell = new Shell(page);
+test('a token revoked on the server signs out at the next 401', async ({ page, login, shell, stack, trackSockets }) => {
   await login.signInConnected('user@acme.test', shell);
   // Revoke the token behind the page's back, as an admin or another device would.
   const token = await page.evaluate(() => sessionStorage.getItem('herald.token') ?? localStorage.getItem('herald.token'));
@@ -84,9 +78,7 @@ test('a token revoked on the server signs out at the next 401', async ({ page, s
   await sockets.allClosed();
 });
 
-test('signing out locally works even when the sign-out request fails', async ({ page }) => {
-  const login = new LoginPage(page);
-  const shell = new Shell(page);
+test('signing out locally works even when the sign-out request fails', async ({ page, login, shell }) => {
   await login.signInConnected('user@acme.test', shell);
   // The network drops exactly this request.
   await page.route('**/api/logout', (route) => route.abort('internetdisconnected'));
@@ -97,11 +89,11 @@ test('signing out locally works even when the sign-out request fails', async ({ 
 
 test("Acme's admin never sees Globex's events, and switching tenants in one tab leaves nothing of Acme", async ({
   page,
+  login,
+  shell,
   fire,
   channels,
 }) => {
-  const login = new LoginPage(page);
-  const shell = new Shell(page);
   await login.goto();
   await login.signIn('owner@acme.test', 'password');
   await expect.poll(channels).toEqual(expect.arrayContaining(['private-tenant.1', 'private-user.2']));

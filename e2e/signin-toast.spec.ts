@@ -1,5 +1,3 @@
-import { LoginPage } from './pages/LoginPage';
-import { Shell } from './pages/Shell';
 import { expect, test } from './support/fixtures';
 
 // user@acme.test is user 4 in the devserver's seed; PasswordChanged goes to private-user.{id}.
@@ -7,13 +5,13 @@ const USER_CHANNEL = 'private-user.4';
 
 test('an event on the user channel toasts while signed in, and nothing reaches the page after sign-out', async ({
   page,
+  login,
+  shell,
   fire,
   channels,
   trackSockets,
 }) => {
   const sockets = trackSockets(page);
-  const login = new LoginPage(page);
-  const shell = new Shell(page);
 
   await login.goto();
   await login.signIn('user@acme.test', 'password');

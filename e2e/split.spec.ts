@@ -3,8 +3,6 @@ import { join } from 'node:path';
 
 import type { Page, Request } from '@playwright/test';
 
-import { LoginPage } from './pages/LoginPage';
-import { Shell } from './pages/Shell';
 import { expect, test } from './support/fixtures';
 
 // The split release build (issue 18): a first visit to /login carries only the sign-in page's
@@ -29,11 +27,10 @@ function recordRequests(page: Page): Request[] {
   return requests;
 }
 
-test('a first visit to /login fetches no signed-in chunk before the form is usable, then fetches them at idle', async ({ page }) => {
+test('a first visit to /login fetches no signed-in chunk before the form is usable, then fetches them at idle', async ({ page, login }) => {
   const chunks = builtChunks();
   expect(chunks.length, 'the release build is split into chunks').toBeGreaterThan(0);
   const requests = recordRequests(page);
-  const login = new LoginPage(page);
   await login.goto();
   await expect(login.signInButton).toBeEnabled();
   await expect(login.email).toBeEditable();
@@ -46,7 +43,7 @@ test('a first visit to /login fetches no signed-in chunk before the form is usab
     .toBeGreaterThanOrEqual(chunks.length);
 });
 
-test('a chunk that cannot be fetched shows Retry, and Retry brings the page', async ({ page }) => {
+test('a chunk that cannot be fetched shows Retry, and Retry brings the page', async ({ page, login, shell }) => {
   const chunks = builtChunks();
   const chunk = isChunk(chunks);
   let failing = true;
@@ -54,8 +51,6 @@ test('a chunk that cannot be fetched shows Retry, and Retry brings the page', as
     (url) => chunk(url.toString()),
     (route) => (failing ? route.abort('internetdisconnected') : route.continue()),
   );
-  const login = new LoginPage(page);
-  const shell = new Shell(page);
   await login.goto();
   await login.signIn('user@acme.test', 'password');
 

@@ -1,9 +1,7 @@
-import { LoginPage } from './pages/LoginPage';
 import { expect, test } from './support/fixtures';
 
-test('a wrong password shows the error and never opens a WebSocket', async ({ page, trackSockets }) => {
+test('a wrong password shows the error and never opens a WebSocket', async ({ page, login, trackSockets }) => {
   const sockets = trackSockets(page);
-  const login = new LoginPage(page);
 
   await login.goto();
   await login.signIn('user@acme.test', 'wrong');

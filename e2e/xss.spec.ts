@@ -16,7 +16,7 @@ import { LoginPage } from './pages/LoginPage';
 import { NotificationsPage } from './pages/NotificationsPage';
 import { Shell } from './pages/Shell';
 import { TenantPage } from './pages/TenantPage';
-import { expect, test, type FireOptions, type StackFixtures } from './support/fixtures';
+import { expect, subscription, test, type FireOptions, type StackFixtures } from './support/fixtures';
 import type { Stack } from './support/stack';
 import { PAYLOAD_TAGS, XSS_CORPUS } from './support/xss-corpus';
 
@@ -359,18 +359,6 @@ async function api(stack: Stack, path: string, token: string, body: unknown): Pr
     body: JSON.stringify(body),
   });
   return response.status;
-}
-
-/** Resolves once a socket of `page` is subscribed to `channel`; call it before the page connects. */
-function subscription(page: Page, channel: string): Promise<void> {
-  return new Promise((resolve) => {
-    page.on('websocket', (socket) => {
-      socket.on('framereceived', ({ payload }) => {
-        const text = String(payload);
-        if (text.includes('pusher_internal:subscription_succeeded') && text.includes(`"${channel}"`)) resolve();
-      });
-    });
-  });
 }
 
 /** The entries of `expected` (texts one history entry must all show) that no entry shows. */

@@ -5,6 +5,8 @@ import { rm, writeFile } from 'node:fs/promises';
 
 import { expect, test as base, type Page, type WebSocket } from '@playwright/test';
 
+import { LoginPage } from '../pages/LoginPage';
+import { Shell } from '../pages/Shell';
 import { Stack, defaultTransport, type Transport } from './stack';
 
 export { expect } from '@playwright/test';
@@ -46,6 +48,10 @@ export interface StackFixtures {
   channels: () => Promise<string[]>;
   /** Starts recording every WebSocket `page` opens; call it before the page navigates. */
   trackSockets: (page: Page) => SocketTracker;
+  /** The sign-in form of the test's page. */
+  login: LoginPage;
+  /** The signed-in header and toaster of the test's page. */
+  shell: Shell;
 }
 
 interface WorkerFixtures {
@@ -115,7 +121,31 @@ export const test = base.extend<StackFixtures, WorkerFixtures>({
   trackSockets: async ({}, use) => {
     await use((page) => new SocketTracker(page));
   },
+
+  login: async ({ page }, use) => {
+    await use(new LoginPage(page));
+  },
+
+  shell: async ({ page }, use) => {
+    await use(new Shell(page));
+  },
 });
+
+/**
+ * Resolves once a socket of `page` is subscribed to `channel`; call it before the page
+ * connects. Sockudo's channel list is not enough for this: on the worker's shared stack, the
+ * previous test's page may still be listed as a subscriber while it disconnects.
+ */
+export function subscription(page: Page, channel: string): Promise<void> {
+  return new Promise((resolve) => {
+    page.on('websocket', (socket) => {
+      socket.on('framereceived', ({ payload }) => {
+        const text = String(payload);
+        if (text.includes('pusher_internal:subscription_succeeded') && text.includes(`"${channel}"`)) resolve();
+      });
+    });
+  });
+}
 
 /**
  * Holds every request of `page` to `url` (a glob) until the returned function is called, then
