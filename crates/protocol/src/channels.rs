@@ -1,100 +1,36 @@
-//! The Django Channels transport: the same inputs and outputs as the Pusher [`Connection`],
-//! for a backend that is not a Pusher server.
+//! The Django Channels protocol: its messages and subscription rules, for the lifecycle in
+//! [`crate::connection`], for a backend that is not a Pusher server.
 //!
 //! Such a backend (Daphne serving a Channels consumer) authenticates the WebSocket by the
-//! JWT in its query string — the only place a browser WebSocket can carry it — and speaks
-//! JSON messages with a `type`:
+//! JWT in its query string — the only place a browser WebSocket can carry it — so a new token
+//! means a new socket, and nothing is opened without one. It speaks JSON messages with a
+//! `type`:
 //!
 //! | direction | message | meaning |
 //! | --- | --- | --- |
-//! | client → server | `{"type":"subscribe","channels":[…]}` | join these groups (the contract's channel names) |
+//! | client → server | `{"type":"subscribe","channels":[…]}` | join these groups (the contract's channel names), all or none |
 //! | server → client | `{"type":"subscribed","channels":[…]}` | joined |
+//! | client → server | `{"type":"unsubscribe","channels":[…]}` | leave them; answered `unsubscribed` |
 //! | client → server | `{"type":"ping"}` | after silence; the server answers `{"type":"pong"}` |
 //! | server → client | `{"type":"<EventName>","channel":"<channel>","data":{…}}` | an event, as a Pusher frame carries it |
 //! | server → client | `{"type":"error","message":"…"}` | a client message the server could not use |
 //!
-//! Close codes, as such backends send them: 4001 authentication failed (the session is over:
-//! reported as `SubscriptionError::Unauthorized`, so the app signs out); 4003 permission denied
-//! and 4004 not found (reported once as a rejection, never retried until the app asks for
-//! other channels or another person); 4000 server error and every abnormal close reconnect
-//! with backoff.
-//!
-//! [`Connection`]: crate::Connection
+//! Close codes, as such backends send them ([`channels_close`]): 4001 authentication failed
+//! (the session is over: reported as `SubscriptionError::Unauthorized`, so the app signs
+//! out); 4003 permission denied and 4004 not found (reported once as a rejection, not tried
+//! again until the app asks for other channels or another person); 4000 server error and
+//! every abnormal close reconnect with backoff.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 
-use crate::backoff::{Backoff, BackoffConfig};
-use crate::connection::{Action, ConnectionState, Event, SubscriptionError};
-use crate::event_name::short_event_name;
-use crate::frame::{DEFAULT_MAX_FRAME_BYTES, FrameError};
-use crate::time::Millis;
+use crate::connection::SubscriptionError;
+use crate::frame::{FrameError, decode_data, parse_object};
+use crate::protocol::{Closed, Inbound, Protocol};
 
-/// Tuning of a [`ChannelsConnection`]. Every field but the URL has a default.
-#[derive(Debug, Clone)]
-pub struct ChannelsConfig {
-    /// The WebSocket URL without the token, such as `ws://127.0.0.1:8001/ws/notifications/`.
-    /// The token is added as `?token=` (or `&token=`) when the socket opens.
-    pub url: String,
-    /// Silence after which the client pings. Default: 30 s (Channels has no server-side
-    /// keep-alive of its own to learn from).
-    pub activity_timeout: Millis,
-    /// How long to wait for any message after a ping. Default: 10 s.
-    pub pong_timeout: Millis,
-    /// How long opening the socket may take. Default: 10 s.
-    pub connect_timeout: Millis,
-    /// Delays between reconnection attempts.
-    pub backoff: BackoffConfig,
-    /// Messages longer than this are refused unparsed. Default: 256 KiB.
-    pub max_frame_bytes: usize,
-}
-
-impl ChannelsConfig {
-    pub fn new(url: String) -> Self {
-        ChannelsConfig {
-            url,
-            activity_timeout: Millis::from_secs(30),
-            pong_timeout: Millis::from_secs(10),
-            connect_timeout: Millis::from_secs(10),
-            backoff: BackoffConfig::default(),
-            max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
-        }
-    }
-}
-
-/// A Django Channels client connection. Driven like [`crate::Connection`].
-#[derive(Debug)]
-pub struct ChannelsConnection {
-    config: ChannelsConfig,
-    state: ConnectionState,
-    backoff: Backoff,
-    token: Option<String>,
-    desired: BTreeSet<String>,
-    link: Option<Link>,
-    /// Failed attempts since the server last confirmed a subscription.
-    attempt: u32,
-    reconnect_at: Option<Millis>,
-    online: bool,
-    actions: VecDeque<Action>,
-    events: VecDeque<Event>,
-}
-
-/// The current socket.
-#[derive(Debug)]
-struct Link {
-    opened_at: Millis,
-    open: bool,
-    last_received: Millis,
-    ping_sent_at: Option<Millis>,
-    /// The channels asked for on this socket.
-    requested: BTreeSet<String>,
-    subscribed: BTreeSet<String>,
-    settled: bool,
-}
-
-/// What a close code means for this transport.
+/// What a close code means for this protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChannelsClose {
     /// 4001: the token was refused; retrying with it cannot help.
@@ -114,367 +50,127 @@ pub fn channels_close(code: u16) -> ChannelsClose {
     }
 }
 
-impl ChannelsConnection {
-    /// `seed` feeds the backoff's jitter.
-    pub fn new(config: ChannelsConfig, seed: u64) -> Self {
-        ChannelsConnection {
-            backoff: Backoff::new(config.backoff, seed),
-            config,
-            state: ConnectionState::Initialized,
-            token: None,
-            desired: BTreeSet::new(),
-            link: None,
-            attempt: 0,
-            reconnect_at: None,
-            online: true,
-            actions: VecDeque::new(),
-            events: VecDeque::new(),
-        }
+#[derive(Debug)]
+pub(crate) struct Channels {
+    /// The WebSocket URL without the token, such as `ws://127.0.0.1:8001/ws/notifications/`.
+    url: String,
+    token: Option<String>,
+}
+
+impl Channels {
+    pub(crate) fn new(url: String) -> Channels {
+        Channels { url, token: None }
+    }
+}
+
+impl Protocol for Channels {
+    /// The URL with the token added as `?token=` (or `&token=`).
+    fn url(&self) -> Option<String> {
+        let token = self.token.as_deref()?;
+        let separator = if self.url.contains('?') { '&' } else { '?' };
+        Some(format!("{}{separator}token={}", self.url, encode_query_value(token)))
     }
 
-    pub fn state(&self) -> &ConnectionState {
-        &self.state
-    }
-
-    /// The wanted channels the server has confirmed on the current socket.
-    pub fn subscribed_channels(&self) -> impl Iterator<Item = &str> {
-        self.link.iter().flat_map(|link| link.subscribed.iter().map(String::as_str))
-    }
-
-    /// The bearer token the socket is opened with. A different token on an open socket
-    /// reconnects with the new one.
-    pub fn set_token(&mut self, token: Option<String>) {
-        if self.token == token {
-            return;
-        }
+    fn set_token(&mut self, token: Option<String>) -> bool {
+        let changed = self.token != token;
         self.token = token;
-        if self.link.is_some() {
-            self.close_socket();
-            self.open_socket_after_change();
-        } else if matches!(self.state, ConnectionState::Failed { .. }) {
-            // A refusal was about the old token; a new one deserves a try.
-            self.set_state(ConnectionState::Disconnected);
-        }
+        changed
     }
 
-    /// Opens a socket unless one is open or opening. Without a token there is nothing to
-    /// open with, and after a refusal (4001, 4003, 4004) nothing is tried again until the
-    /// token or the channels change.
-    pub fn connect(&mut self, now: Millis) {
-        let refused = matches!(self.state, ConnectionState::Failed { .. });
-        if self.link.is_some() || self.token.is_none() || refused {
-            return;
-        }
-        self.reconnect_at = None;
-        self.open_socket(now);
+    /// The consumer accepts the socket only once the token is read; it has no socket id to
+    /// give. It may still close with 4001 at once.
+    fn established_on_open(&self) -> Option<String> {
+        Some(String::new())
     }
 
-    pub fn disconnect(&mut self) {
-        self.reconnect_at = None;
-        self.close_socket();
-        self.set_state(ConnectionState::Disconnected);
-    }
-
-    pub fn retry_now(&mut self, now: Millis) {
-        let refused = matches!(self.state, ConnectionState::Failed { .. });
-        if self.link.is_none() && self.token.is_some() && !refused {
-            self.reconnect_at = None;
-            self.open_socket(now);
-        }
-    }
-
-    /// The channels the app wants. There is no unsubscribe message, so a change on an open
-    /// socket opens a new one with the new set.
-    pub fn set_channels<I, S>(&mut self, channels: I)
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        let wanted: BTreeSet<String> = channels.into_iter().map(Into::into).collect();
-        if wanted == self.desired {
-            return;
-        }
-        self.desired = wanted;
-        if self.link.is_some() {
-            self.close_socket();
-            self.open_socket_after_change();
-        } else if matches!(self.state, ConnectionState::Failed { .. }) {
-            // A refusal was about the old set; the new one deserves a try.
-            self.set_state(ConnectionState::Disconnected);
-        }
-    }
-
-    pub fn handle_network(&mut self, online: bool, now: Millis) {
-        self.online = online;
-        if !online {
-            if self.link.is_none() && matches!(self.state, ConnectionState::Reconnecting { .. }) {
-                self.reconnect_at = None;
-                self.set_state(ConnectionState::Unavailable);
-            }
-            return;
-        }
-        match self.state {
-            ConnectionState::Reconnecting { .. } | ConnectionState::Unavailable => self.retry_now(now),
-            ConnectionState::Connected { .. } => self.ping(now),
-            _ => {}
-        }
-    }
-
-    pub fn handle_visibility(&mut self, visible: bool, now: Millis) {
-        if !visible {
-            return;
-        }
-        match &self.state {
-            ConnectionState::Reconnecting { .. } => self.retry_now(now),
-            ConnectionState::Connected { .. } => {
-                let stale = self
-                    .link
-                    .as_ref()
-                    .is_some_and(|link| now.since(link.last_received) >= self.config.activity_timeout);
-                if stale {
-                    self.ping(now);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// The socket opened: the consumer accepted it. It may still close with 4001 at once.
-    pub fn handle_open(&mut self, now: Millis) {
-        let Some(link) = &mut self.link else { return };
-        link.open = true;
-        link.last_received = now;
-        self.set_state(ConnectionState::Connected { socket_id: String::new() });
-        self.subscribe();
-    }
-
-    pub fn handle_frame(&mut self, text: &str, now: Millis) {
-        let Some(link) = &mut self.link else { return };
-        link.last_received = now;
-        link.ping_sent_at = None;
-        if text.len() > self.config.max_frame_bytes {
-            let error = FrameError::TooLarge { len: text.len(), max: self.config.max_frame_bytes };
-            self.events.push_back(Event::FrameRejected(error));
-            return;
-        }
-        let message = match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(message)) => message,
-            Ok(_) => return self.events.push_back(Event::FrameRejected(FrameError::NotAnObject)),
-            Err(error) => {
-                let error = FrameError::NotJson { detail: error.to_string() };
-                return self.events.push_back(Event::FrameRejected(error));
-            }
+    fn decode(&self, text: &str, max_bytes: usize) -> Result<Inbound, FrameError> {
+        let mut message = parse_object(text, max_bytes)?;
+        let Some(Value::String(kind)) = message.remove("type") else {
+            return Err(FrameError::MissingEvent);
         };
-        let Some(kind) = message.get("type").and_then(Value::as_str) else {
-            return self.events.push_back(Event::FrameRejected(FrameError::MissingEvent));
-        };
-        match kind {
-            "pong" => {}
-            "ping" => self.actions.push_back(Action::Send(json!({ "type": "pong" }).to_string())),
-            "subscribed" => {
-                let confirmed: Vec<String> = message
+        let channel = message.get("channel").and_then(Value::as_str).map(str::to_owned);
+        Ok(match kind.as_str() {
+            "pong" => Inbound::Pong,
+            "ping" => Inbound::Ping,
+            "subscribed" => Inbound::Confirmed {
+                event: "subscribed",
+                channels: message
                     .get("channels")
                     .and_then(Value::as_array)
                     .map(|channels| channels.iter().filter_map(Value::as_str).map(str::to_owned).collect())
-                    .unwrap_or_default();
-                self.confirm(confirmed);
+                    .unwrap_or_default(),
+            },
+            "unsubscribed" => {
+                Inbound::Ignored { event: kind, channel, reason: "leaving needs no confirmation" }
             }
-            "error" => {
-                let message = message.get("message").and_then(Value::as_str).unwrap_or("").to_owned();
-                self.events.push_back(Event::ServerError { code: None, message });
-            }
-            name => {
-                let channel = message.get("channel").and_then(Value::as_str).map(str::to_owned);
-                let wanted = channel.as_ref().is_some_and(|channel| {
-                    self.link.as_ref().is_some_and(|link| link.subscribed.contains(channel))
-                });
-                if !wanted {
-                    let event = name.to_owned();
-                    let reason = "not on a subscribed channel";
-                    return self.events.push_back(Event::Ignored { event, channel, reason });
-                }
-                let data = match message.get("data") {
-                    // Like Pusher's, data may arrive as a JSON string.
-                    Some(Value::String(text)) => {
-                        serde_json::from_str(text).unwrap_or(Value::String(text.clone()))
-                    }
-                    Some(data) => data.clone(),
-                    None => Value::Null,
-                };
-                self.events.push_back(Event::Message {
-                    channel,
-                    name: short_event_name(name).to_owned(),
-                    raw_name: name.to_owned(),
-                    data,
-                });
-            }
-        }
-    }
-
-    /// The socket closed with `code` (1006 when the browser gives none); `reason` may name
-    /// the refused channel.
-    pub fn handle_close(&mut self, code: u16, reason: &str, now: Millis) {
-        if self.link.take().is_none() {
-            return;
-        }
-        match channels_close(code) {
-            ChannelsClose::AuthenticationFailed => {
-                let channel = self.desired.iter().next().cloned().unwrap_or_default();
-                self.events
-                    .push_back(Event::SubscriptionFailed { channel, error: SubscriptionError::Unauthorized });
-                self.set_state(ConnectionState::Failed { reason: "authentication failed (4001)".into() });
-            }
-            ChannelsClose::Refused => {
-                let what = if code == 4003 { "permission denied" } else { "not found" };
-                let channel = if self.desired.contains(reason) {
-                    reason.to_owned()
-                } else {
-                    self.desired.iter().cloned().collect::<Vec<_>>().join(", ")
-                };
-                let message = format!("{what} ({code})");
-                let error = SubscriptionError::Rejected { code: Some(code), message: message.clone() };
-                self.events.push_back(Event::SubscriptionFailed { channel, error });
-                self.set_state(ConnectionState::Failed { reason: message });
-            }
-            ChannelsClose::Reconnect => self.schedule_reconnect(now),
-        }
-    }
-
-    pub fn handle_timeout(&mut self, now: Millis) {
-        if self.reconnect_at.is_some_and(|at| at <= now) {
-            self.reconnect_at = None;
-            self.open_socket(now);
-            return;
-        }
-        let Some(link) = &mut self.link else { return };
-        if !link.open {
-            if now.since(link.opened_at) >= self.config.connect_timeout {
-                self.close_socket();
-                self.schedule_reconnect(now);
-            }
-            return;
-        }
-        match link.ping_sent_at {
-            Some(sent) if now.since(sent) >= self.config.pong_timeout => {
-                self.close_socket();
-                self.schedule_reconnect(now);
-            }
-            None if now.since(link.last_received) >= self.config.activity_timeout => self.ping(now),
-            _ => {}
-        }
-    }
-
-    pub fn poll_action(&mut self) -> Option<Action> {
-        self.actions.pop_front()
-    }
-
-    pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
-    }
-
-    /// When [`ChannelsConnection::handle_timeout`] next has something to do.
-    pub fn poll_timeout(&self) -> Option<Millis> {
-        if let Some(at) = self.reconnect_at {
-            return Some(at);
-        }
-        let link = self.link.as_ref()?;
-        Some(if !link.open {
-            link.opened_at + self.config.connect_timeout
-        } else if let Some(sent) = link.ping_sent_at {
-            sent + self.config.pong_timeout
-        } else {
-            link.last_received + self.config.activity_timeout
+            "error" => Inbound::Error {
+                code: None,
+                message: message.get("message").and_then(Value::as_str).unwrap_or("").to_owned(),
+                channel: None,
+            },
+            // Like Pusher's, data may arrive as a JSON string.
+            _ => Inbound::Message {
+                event: kind,
+                channel,
+                data: decode_data(message.remove("data").unwrap_or(Value::Null)),
+            },
         })
     }
 
-    fn open_socket(&mut self, now: Millis) {
-        let Some(token) = &self.token else { return };
-        if !self.online {
-            self.set_state(ConnectionState::Unavailable);
-            return;
-        }
-        let separator = if self.config.url.contains('?') { '&' } else { '?' };
-        let url = format!("{}{separator}token={}", self.config.url, encode_query_value(token));
-        self.actions.push_back(Action::Open { url });
-        self.link = Some(Link {
-            opened_at: now,
-            open: false,
-            last_received: now,
-            ping_sent_at: None,
-            requested: BTreeSet::new(),
-            subscribed: BTreeSet::new(),
-            settled: false,
-        });
-        self.set_state(ConnectionState::Connecting);
+    fn ping(&self) -> String {
+        json!({ "type": "ping" }).to_string()
     }
 
-    /// After a change of token or channels: a new socket at once, with no backoff.
-    fn open_socket_after_change(&mut self) {
-        let opened_at = Millis::ZERO;
-        self.attempt = 0;
-        self.reconnect_at = Some(opened_at);
-        self.set_state(ConnectionState::Reconnecting { attempt: 0, retry_at: opened_at });
+    fn pong(&self) -> String {
+        json!({ "type": "pong" }).to_string()
     }
 
-    fn close_socket(&mut self) {
-        if self.link.take().is_some() {
-            self.actions.push_back(Action::Close);
-        }
+    /// The token in the URL authorizes every channel.
+    fn needs_authorization(&self, _channel: &str) -> bool {
+        false
     }
 
-    fn schedule_reconnect(&mut self, now: Millis) {
-        self.attempt += 1;
-        let retry_at = now + self.backoff.delay(self.attempt);
-        if self.online {
-            self.reconnect_at = Some(retry_at);
-            self.set_state(ConnectionState::Reconnecting { attempt: self.attempt, retry_at });
-        } else {
-            self.reconnect_at = None;
-            self.set_state(ConnectionState::Unavailable);
-        }
+    fn subscribe(&self, channels: &[String]) -> Vec<String> {
+        vec![json!({ "type": "subscribe", "channels": channels }).to_string()]
     }
 
-    fn subscribe(&mut self) {
-        let Some(link) = &mut self.link else { return };
-        if self.desired.is_empty() {
-            return;
-        }
-        link.requested = self.desired.clone();
-        let channels: Vec<&String> = self.desired.iter().collect();
-        self.actions
-            .push_back(Action::Send(json!({ "type": "subscribe", "channels": channels }).to_string()));
+    /// Not asked while no channel needs a signature; were one given, the token in the URL
+    /// already authorizes the channel, so it is subscribed as any other.
+    fn subscribe_authorized(&self, channel: &str, _auth: &str, _channel_data: Option<&str>) -> String {
+        json!({ "type": "subscribe", "channels": [channel] }).to_string()
     }
 
-    fn confirm(&mut self, confirmed: Vec<String>) {
-        let desired = &self.desired;
-        let Some(link) = &mut self.link else { return };
-        for channel in confirmed {
-            if desired.contains(&channel) && link.subscribed.insert(channel.clone()) {
-                self.events.push_back(Event::Subscribed { channel });
+    fn unsubscribe(&self, channels: &[String]) -> Vec<String> {
+        vec![json!({ "type": "unsubscribe", "channels": channels }).to_string()]
+    }
+
+    /// `reason` may name the refused channel; without it, every wanted channel is named.
+    fn closed(&self, code: u16, reason: &str, wanted: &BTreeSet<String>) -> Closed {
+        match channels_close(code) {
+            ChannelsClose::AuthenticationFailed => Closed::Refused {
+                reason: "authentication failed (4001)".into(),
+                channel: Some((
+                    wanted.iter().next().cloned().unwrap_or_default(),
+                    SubscriptionError::Unauthorized,
+                )),
+            },
+            ChannelsClose::Refused => {
+                let what = if code == 4003 { "permission denied" } else { "not found" };
+                let channel = if wanted.contains(reason) {
+                    reason.to_owned()
+                } else {
+                    wanted.iter().cloned().collect::<Vec<_>>().join(", ")
+                };
+                let message = format!("{what} ({code})");
+                let error = SubscriptionError::Rejected { code: Some(code), message: message.clone() };
+                Closed::Refused { reason: message, channel: Some((channel, error)) }
             }
+            ChannelsClose::Reconnect => Closed::ReconnectAfterBackoff,
         }
-        self.attempt = 0;
-        let settled = !desired.is_empty() && desired.iter().all(|channel| link.subscribed.contains(channel));
-        if settled && !link.settled {
-            self.events.push_back(Event::Settled);
-        }
-        link.settled = settled;
     }
 
-    fn ping(&mut self, now: Millis) {
-        let Some(link) = &mut self.link else { return };
-        if !link.open || link.ping_sent_at.is_some() {
-            return;
-        }
-        link.ping_sent_at = Some(now);
-        self.actions.push_back(Action::Send(json!({ "type": "ping" }).to_string()));
-    }
-
-    fn set_state(&mut self, state: ConnectionState) {
-        if self.state != state {
-            self.state = state.clone();
-            self.events.push_back(Event::StateChanged(state));
-        }
+    fn unnamed_error_is_for_oldest_subscribe(&self, _code: Option<u16>) -> bool {
+        false
     }
 }
 

@@ -1,39 +1,66 @@
-//! The connection state machine: one socket at a time, the desired channels reconciled onto
-//! it, reconnection with backoff, and ping/pong liveness.
+//! The one connection lifecycle: one socket at a time, the wanted channels reconciled onto
+//! it, reconnection with backoff, ping/pong liveness, the network and the page's visibility,
+//! every deadline in one timer table. What is said on the wire is a [`Protocol`]'s: Pusher
+//! ([`crate::pusher`]) or Django Channels ([`crate::channels`]); the rules below hold for
+//! both, and `tests/lifecycle.rs` runs them against both.
+//!
+//! Where the two protocols' old state machines disagreed, one rule was chosen:
+//! - **A close while offline is not a failed attempt.** The backoff counts the server's
+//!   failures, and losing the network is not one: the connection waits `Unavailable`, tries
+//!   at once when the network returns, and if that try fails its delay is the one the
+//!   server's own failures had reached (the Channels client used to count the attempt first,
+//!   so each offline spell made the next wait longer).
+//! - **An event reaches the app exactly when the app wants its channel.** The server sends
+//!   only on channels this socket asked for; what the client must enforce is that a channel
+//!   the app no longer wants (signed out, another person) never delivers, and that a wanted
+//!   channel's event is not lost because it overtook the server's confirmation (the Channels
+//!   client used to drop those, leaving them to catch-up). An event naming no channel is
+//!   for nobody and is dropped.
+//! - **A dead socket (no pong) is replaced at once**, once, then with backoff, as a close
+//!   asking for an immediate reconnect is: the server was fine a moment ago.
+//! - **A refusal is not retried on its own**: after a close that refuses the connection
+//!   (Pusher 4000–4099, Channels 4001/4003/4004) nothing reconnects, not even `connect`,
+//!   until the token or the channels change, or the person asks with `retry_now`.
+//! - **Both change channels on the open socket**: Channels subscribes and unsubscribes there
+//!   as Pusher does, instead of replacing the socket; only a new token replaces it.
+//! - **The backoff resets when the server accepts the client**: its handshake message, or
+//!   a confirmed subscription (a Channels socket opens before its token is judged).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde_json::Value;
 
 use crate::backoff::{Backoff, BackoffConfig};
-use crate::close::{CloseAction, close_action};
+use crate::channels::Channels;
 use crate::event_name::short_event_name;
-use crate::frame::{self, DEFAULT_MAX_FRAME_BYTES, Frame, FrameError};
+use crate::frame::{DEFAULT_MAX_FRAME_BYTES, FrameError};
+use crate::protocol::{Closed, Inbound, Protocol};
+use crate::pusher::Pusher;
 use crate::time::Millis;
+use crate::timers::{Timer, TimerTable};
 
-/// Tuning of a [`Connection`]. Every field has a default that suits a browser.
+/// Tuning of a [`Connection`]. [`ConnectionConfig::pusher`] and [`ConnectionConfig::channels`]
+/// give each protocol's defaults.
 #[derive(Debug, Clone)]
 pub struct ConnectionConfig {
-    /// The WebSocket URL, as [`socket_url`] builds it. No default: it names the server.
-    pub url: String,
-    /// Silence after which we ping the server. The server's own `activity_timeout`, if
-    /// shorter, wins. Default: 120 s (pusher-js's).
+    /// Silence after which the client pings. A Pusher server's own `activity_timeout`, if
+    /// shorter, wins. Default: 120 s for Pusher (pusher-js's), 30 s for Channels (which has
+    /// no server-side keep-alive to learn from).
     pub activity_timeout: Millis,
-    /// How long to wait for any frame after a ping before the socket counts as dead.
-    /// Default: 30 s (pusher-js's).
+    /// How long to wait for any message after a ping before the socket counts as dead.
+    /// Default: 30 s for Pusher (pusher-js's), 10 s for Channels.
     pub pong_timeout: Millis,
     /// How long opening the socket and the handshake may take. Default: 10 s.
     pub connect_timeout: Millis,
     /// Delays between reconnection attempts, and between retries of a failed authorization.
     pub backoff: BackoffConfig,
-    /// Frames longer than this are refused unparsed. Default: 256 KiB.
+    /// Messages longer than this are refused unparsed. Default: 256 KiB.
     pub max_frame_bytes: usize,
 }
 
 impl ConnectionConfig {
-    pub fn new(url: String) -> Self {
+    pub fn pusher() -> Self {
         ConnectionConfig {
-            url,
             activity_timeout: Millis::from_secs(120),
             pong_timeout: Millis::from_secs(30),
             connect_timeout: Millis::from_secs(10),
@@ -41,12 +68,14 @@ impl ConnectionConfig {
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
         }
     }
-}
 
-/// The URL of a Pusher server's WebSocket endpoint for an app key.
-pub fn socket_url(host: &str, port: u16, tls: bool, key: &str, client_version: &str) -> String {
-    let scheme = if tls { "wss" } else { "ws" };
-    format!("{scheme}://{host}:{port}/app/{key}?protocol=7&client=herald&version={client_version}")
+    pub fn channels() -> Self {
+        ConnectionConfig {
+            activity_timeout: Millis::from_secs(30),
+            pong_timeout: Millis::from_secs(10),
+            ..ConnectionConfig::pusher()
+        }
+    }
 }
 
 /// Where the connection stands, as the app shows it.
@@ -78,7 +107,8 @@ pub enum Action {
     /// Close the current socket. The driver reports no `handle_close` for it.
     Close,
     /// Ask the backend's channel authorizer for a signature, then call
-    /// [`Connection::handle_auth`] with the same channel and socket id.
+    /// [`Connection::handle_auth`] with the same channel and socket id. Pusher only: a
+    /// Channels socket is authorized by its token.
     Authorize { channel: String, socket_id: String },
 }
 
@@ -101,7 +131,8 @@ pub enum AuthResult {
 pub enum SubscriptionError {
     Unauthorized,
     Forbidden,
-    /// The Pusher server refused the subscribe (e.g. Sockudo's 4009 for a bad signature).
+    /// The server refused the subscribe (Sockudo's 4009 for a bad signature, a Channels
+    /// server's 4003 or 4004).
     Rejected {
         code: Option<u16>,
         message: String,
@@ -112,6 +143,10 @@ pub enum SubscriptionError {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     StateChanged(ConnectionState),
+    /// The socket that was connected is not any more (it follows the `StateChanged` away
+    /// from `Connected`): events may be missed until the next `Settled`, whose catch-up
+    /// reads them back.
+    Interrupted,
     Subscribed {
         channel: String,
     },
@@ -153,33 +188,37 @@ pub enum Event {
     },
 }
 
-/// A Pusher protocol 7 client connection. See the crate docs for how it is driven.
+/// A realtime client connection over one of the two protocols. See the crate docs for how
+/// it is driven.
 #[derive(Debug)]
 pub struct Connection {
+    protocol: Box<dyn Protocol>,
     config: ConnectionConfig,
     state: ConnectionState,
     backoff: Backoff,
     /// The channels the app wants, whatever the socket is doing.
-    desired: BTreeSet<String>,
-    /// Desired channels the server or authorizer refused; not tried again until the app
+    wanted: BTreeSet<String>,
+    /// Wanted channels the server or authorizer refused; not tried again until the app
     /// stops and starts wanting them, so a 403 never becomes a retry loop.
     refused: BTreeSet<String>,
+    /// The server refused the connection itself: nothing reopens it on its own until the
+    /// token or the channels change, or `retry_now`.
+    connection_refused: bool,
     link: Option<Link>,
-    /// Failed connection attempts since the last successful handshake.
+    /// Failed connection attempts since the server last accepted the client.
     attempt: u32,
-    reconnect_at: Option<Millis>,
     online: bool,
+    timers: TimerTable,
     actions: VecDeque<Action>,
     events: VecDeque<Event>,
 }
 
-/// The current socket and everything that dies with it.
+/// The current socket and what dies with it (its timers are in the table, under
+/// [`Timer::SOCKET`]).
 #[derive(Debug)]
 struct Link {
-    opened_at: Millis,
+    /// Set once the connection is established.
     socket_id: Option<String>,
-    last_received: Millis,
-    ping_sent_at: Option<Millis>,
     activity_timeout: Millis,
     subscriptions: BTreeMap<String, Subscription>,
     /// Channels whose subscribe was sent and not yet answered, oldest first: Sockudo's 4009
@@ -199,18 +238,31 @@ enum Subscription {
 }
 
 impl Connection {
-    /// `seed` feeds the backoff's jitter; give each client a different one.
-    pub fn new(config: ConnectionConfig, seed: u64) -> Self {
+    /// A Pusher protocol 7 connection to `url` (as [`crate::socket_url`] builds it). `seed`
+    /// feeds the backoff's jitter; give each client a different one.
+    pub fn pusher(url: String, config: ConnectionConfig, seed: u64) -> Connection {
+        Connection::new(Box::new(Pusher::new(url)), config, seed)
+    }
+
+    /// A Django Channels connection to `url` (without the token, which [`Connection::set_token`]
+    /// gives and the socket's URL carries).
+    pub fn channels(url: String, config: ConnectionConfig, seed: u64) -> Connection {
+        Connection::new(Box::new(Channels::new(url)), config, seed)
+    }
+
+    fn new(protocol: Box<dyn Protocol>, config: ConnectionConfig, seed: u64) -> Connection {
         Connection {
+            protocol,
             backoff: Backoff::new(config.backoff, seed),
             config,
             state: ConnectionState::Initialized,
-            desired: BTreeSet::new(),
+            wanted: BTreeSet::new(),
             refused: BTreeSet::new(),
+            connection_refused: false,
             link: None,
             attempt: 0,
-            reconnect_at: None,
             online: true,
+            timers: TimerTable::default(),
             actions: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -220,7 +272,7 @@ impl Connection {
         &self.state
     }
 
-    /// The desired channels that the server has confirmed on the current socket.
+    /// The wanted channels that the server has confirmed on the current socket.
     pub fn subscribed_channels(&self) -> impl Iterator<Item = &str> {
         self.link.iter().flat_map(|link| {
             link.subscriptions
@@ -232,10 +284,22 @@ impl Connection {
 
     // ----- Commands from the app -----
 
-    /// Opens a socket unless one is open or opening.
+    /// The person's token. Pusher hands it to the channel authorizer, not to the connection,
+    /// and ignores it here; Channels opens its socket with it, so a different token on an
+    /// open socket replaces the socket.
+    pub fn set_token(&mut self, token: Option<String>) {
+        if self.protocol.set_token(token) {
+            self.forget_refusal();
+            if self.link.is_some() {
+                self.close_socket();
+                self.reopen_soon();
+            }
+        }
+    }
+
+    /// Opens a socket unless one is open or opening, or the server refused the last one.
     pub fn connect(&mut self, now: Millis) {
-        if self.link.is_none() {
-            self.reconnect_at = None;
+        if self.link.is_none() && !self.connection_refused {
             self.open_socket(now);
         }
     }
@@ -243,15 +307,15 @@ impl Connection {
     /// Closes the socket for good (until the next `connect`).
     pub fn disconnect(&mut self) {
         self.close_socket();
-        self.reconnect_at = None;
+        self.timers.stop(Timer::Reconnect);
         self.attempt = 0;
+        self.connection_refused = false;
         self.set_state(ConnectionState::Disconnected);
     }
 
-    /// Tries at once while waiting to reconnect, offline or failed.
+    /// Tries at once while waiting to reconnect, offline or failed: the person asked.
     pub fn retry_now(&mut self, now: Millis) {
         if self.link.is_none() && self.state != ConnectionState::Initialized {
-            self.reconnect_at = None;
             self.open_socket(now);
         }
     }
@@ -264,35 +328,18 @@ impl Connection {
         S: Into<String>,
     {
         let wanted: BTreeSet<String> = channels.into_iter().map(Into::into).collect();
-        let gone: Vec<String> = self.desired.difference(&wanted).cloned().collect();
-        let new: Vec<String> = wanted.difference(&self.desired).cloned().collect();
-        self.desired = wanted;
-        for channel in gone {
-            self.refused.remove(&channel);
-            self.leave(&channel);
+        if wanted == self.wanted {
+            return;
         }
-        for channel in new {
-            self.join(channel);
+        let gone: Vec<String> = self.wanted.difference(&wanted).cloned().collect();
+        self.wanted = wanted;
+        self.forget_refusal();
+        for channel in &gone {
+            self.refused.remove(channel);
         }
+        self.leave(&gone);
+        self.join_wanted();
         self.check_settled();
-    }
-
-    /// Reports `Event::Settled` when every wanted channel has its answer on this socket.
-    fn check_settled(&mut self) {
-        let (desired, refused) = (&self.desired, &self.refused);
-        let Some(link) = self.link.as_mut() else { return };
-        let settled = !desired.is_empty()
-            && desired.iter().all(|channel| {
-                refused.contains(channel)
-                    || matches!(
-                        link.subscriptions.get(channel),
-                        Some(Subscription::Subscribed | Subscription::Failed)
-                    )
-            });
-        if settled && !link.settled {
-            self.events.push_back(Event::Settled);
-        }
-        link.settled = settled;
     }
 
     /// The browser's `online` / `offline` events.
@@ -300,7 +347,7 @@ impl Connection {
         self.online = online;
         if !online {
             if self.link.is_none() && matches!(self.state, ConnectionState::Reconnecting { .. }) {
-                self.reconnect_at = None;
+                self.timers.stop(Timer::Reconnect);
                 self.set_state(ConnectionState::Unavailable);
             }
             return;
@@ -321,13 +368,7 @@ impl Connection {
         }
         match &self.state {
             ConnectionState::Reconnecting { .. } => self.retry_now(now),
-            ConnectionState::Connected { .. } => {
-                let stale =
-                    self.link.as_ref().is_some_and(|l| now.since(l.last_received) >= l.activity_timeout);
-                if stale {
-                    self.ping(now);
-                }
-            }
+            ConnectionState::Connected { .. } if self.timers.is_due(Timer::Idle, now) => self.ping(now),
             _ => {}
         }
     }
@@ -335,31 +376,36 @@ impl Connection {
     // ----- Inputs from the socket -----
 
     pub fn handle_open(&mut self, now: Millis) {
-        if let Some(link) = &mut self.link {
-            link.last_received = now;
+        if self.link.as_ref().is_some_and(|link| link.socket_id.is_none())
+            && let Some(socket_id) = self.protocol.established_on_open()
+        {
+            self.establish(socket_id, None, now);
         }
     }
 
     pub fn handle_frame(&mut self, text: &str, now: Millis) {
-        let Some(link) = &mut self.link else { return };
-        // Any frame proves the socket alive, as in pusher-js.
-        link.last_received = now;
-        link.ping_sent_at = None;
-        match frame::decode(text, self.config.max_frame_bytes) {
-            Ok(frame) => self.handle_decoded(frame, now),
+        let Some(link) = &self.link else { return };
+        // Any message proves the socket alive, as in pusher-js.
+        self.timers.stop(Timer::Pong);
+        if link.socket_id.is_some() {
+            self.timers.set(Timer::Idle, now + link.activity_timeout);
+        }
+        match self.protocol.decode(text, self.config.max_frame_bytes) {
+            Ok(inbound) => self.handle_inbound(inbound, now),
             Err(error) => self.events.push_back(Event::FrameRejected(error)),
         }
     }
 
     /// The socket closed (or failed to open) with a WebSocket close code; 1006 when the
-    /// browser gives none.
+    /// browser gives none. `reason` may name a refused channel.
     pub fn handle_close(&mut self, code: u16, reason: &str, now: Millis) {
-        if self.link.take().is_none() {
-            return;
+        if self.drop_link() {
+            let closed = self.protocol.closed(code, reason, &self.wanted);
+            self.react(closed, now);
         }
-        self.react_to_code(code, reason, now);
     }
 
+    /// A channel authorizer's answer (Pusher only).
     pub fn handle_auth(&mut self, channel: &str, socket_id: &str, result: AuthResult, now: Millis) {
         let Some(link) = &mut self.link else { return };
         if link.socket_id.as_deref() != Some(socket_id) {
@@ -370,7 +416,7 @@ impl Connection {
         };
         match result {
             AuthResult::Authorized { auth, channel_data } => {
-                let frame = frame::encode_subscribe(channel, Some(&auth), channel_data.as_deref());
+                let frame = self.protocol.subscribe_authorized(channel, &auth, channel_data.as_deref());
                 link.subscriptions.insert(channel.to_owned(), Subscription::AwaitingAnswer);
                 link.awaiting_answer.push_back(channel.to_owned());
                 self.actions.push_back(Action::Send(frame));
@@ -388,47 +434,32 @@ impl Connection {
                     retry_at,
                     reason,
                 });
+                self.arm_authorization_timer();
             }
         }
     }
 
+    /// Runs every timer that is due at `now`.
     pub fn handle_timeout(&mut self, now: Millis) {
-        if self.reconnect_at.is_some_and(|at| at <= now) {
-            self.reconnect_at = None;
-            self.open_socket(now);
-            return;
-        }
-        let Some(link) = &mut self.link else { return };
-        let Some(socket_id) = link.socket_id.clone() else {
-            if now.since(link.opened_at) >= self.config.connect_timeout {
-                self.close_socket();
-                self.schedule_reconnect(now);
+        for timer in self.timers.due(now) {
+            // An earlier timer's work may have moved or stopped this one.
+            if !self.timers.is_due(timer, now) {
+                continue;
             }
-            return;
-        };
-        if let Some(sent) = link.ping_sent_at {
-            if now.since(sent) >= self.config.pong_timeout {
-                self.close_socket();
-                self.reconnect_soon(now);
-                return;
-            }
-        } else if now.since(link.last_received) >= link.activity_timeout {
-            self.ping(now);
-        }
-        let Some(link) = &mut self.link else { return };
-        let due: Vec<(String, u32)> = link
-            .subscriptions
-            .iter()
-            .filter_map(|(channel, s)| match *s {
-                Subscription::RetryAuthorization { attempt, at } if at <= now => {
-                    Some((channel.clone(), attempt))
+            self.timers.stop(timer);
+            match timer {
+                Timer::Reconnect => self.open_socket(now),
+                Timer::Handshake => {
+                    self.close_socket();
+                    self.schedule_reconnect(now);
                 }
-                _ => None,
-            })
-            .collect();
-        for (channel, attempt) in due {
-            link.subscriptions.insert(channel.clone(), Subscription::Authorizing { attempt });
-            self.actions.push_back(Action::Authorize { channel, socket_id: socket_id.clone() });
+                Timer::Idle => self.ping(now),
+                Timer::Pong => {
+                    self.close_socket();
+                    self.reconnect_soon(now);
+                }
+                Timer::Authorization => self.retry_authorizations(now),
+            }
         }
     }
 
@@ -444,65 +475,71 @@ impl Connection {
 
     /// When `handle_timeout` should next be called, if ever.
     pub fn poll_timeout(&self) -> Option<Millis> {
-        let mut earliest = self.reconnect_at;
-        let mut consider = |at: Millis| {
-            earliest = Some(earliest.map_or(at, |e| e.min(at)));
-        };
-        if let Some(link) = &self.link {
-            if link.socket_id.is_none() {
-                consider(link.opened_at + self.config.connect_timeout);
-            } else if let Some(sent) = link.ping_sent_at {
-                consider(sent + self.config.pong_timeout);
-            } else {
-                consider(link.last_received + link.activity_timeout);
-            }
-            for s in link.subscriptions.values() {
-                if let Subscription::RetryAuthorization { at, .. } = s {
-                    consider(*at);
-                }
-            }
-        }
-        earliest
+        self.timers.next()
     }
 
     // ----- Internals -----
 
-    fn handle_decoded(&mut self, frame: Frame, now: Millis) {
-        match frame {
-            Frame::ConnectionEstablished { socket_id, activity_timeout_s } => {
-                self.handle_established(socket_id, activity_timeout_s)
+    fn handle_inbound(&mut self, inbound: Inbound, now: Millis) {
+        match inbound {
+            Inbound::Established { socket_id, activity_timeout } => {
+                if self.link.as_ref().is_some_and(|link| link.socket_id.is_none()) {
+                    self.attempt = 0;
+                    self.establish(socket_id, activity_timeout, now);
+                }
+                // A second handshake on one socket means nothing new.
             }
-            Frame::Error { code, message, channel } => self.handle_error(code, message, channel, now),
-            Frame::Ping => self.actions.push_back(Action::Send(frame::encode_pong())),
-            Frame::Pong => {}
-            Frame::SubscriptionSucceeded { channel } => self.handle_subscribed(channel),
-            Frame::Message { event, channel, data } => self.handle_message(event, channel, data),
+            Inbound::Ping => self.actions.push_back(Action::Send(self.protocol.pong())),
+            Inbound::Pong => {}
+            Inbound::Confirmed { event, channels } => self.confirm(event, channels),
+            Inbound::Error { code, message, channel } => self.handle_error(code, message, channel, now),
+            Inbound::Message { event, channel, data } => self.deliver(event, channel, data),
+            Inbound::Ignored { event, channel, reason } => {
+                self.events.push_back(Event::Ignored { event, channel, reason })
+            }
         }
     }
 
-    fn handle_established(&mut self, socket_id: String, activity_timeout_s: Option<u64>) {
+    fn establish(&mut self, socket_id: String, server_activity_timeout: Option<Millis>, now: Millis) {
         let Some(link) = &mut self.link else { return };
-        if link.socket_id.is_some() {
-            return; // A second handshake on one socket means nothing new.
-        }
         link.socket_id = Some(socket_id.clone());
-        if let Some(server) = activity_timeout_s {
-            link.activity_timeout = link.activity_timeout.min(Millis::from_secs(server.max(1)));
+        if let Some(server) = server_activity_timeout {
+            link.activity_timeout = link.activity_timeout.min(server);
         }
-        self.attempt = 0;
+        self.timers.stop(Timer::Handshake);
+        self.timers.set(Timer::Idle, now + link.activity_timeout);
         self.set_state(ConnectionState::Connected { socket_id });
-        for channel in self.desired.clone() {
-            self.join(channel);
+        self.join_wanted();
+    }
+
+    fn confirm(&mut self, event: &'static str, channels: Vec<String>) {
+        let Some(link) = &mut self.link else { return };
+        for channel in channels {
+            if link.subscriptions.get(&channel) == Some(&Subscription::AwaitingAnswer) {
+                link.awaiting_answer.retain(|c| *c != channel);
+                link.subscriptions.insert(channel.clone(), Subscription::Subscribed);
+                // The server accepts this client: the next failure starts a fresh backoff.
+                self.attempt = 0;
+                self.events.push_back(Event::Subscribed { channel });
+            } else {
+                self.events.push_back(Event::Ignored {
+                    event: event.to_owned(),
+                    channel: Some(channel),
+                    reason: "no subscribe of this channel is awaiting an answer",
+                });
+            }
         }
+        self.check_settled();
     }
 
     fn handle_error(&mut self, code: Option<u16>, message: String, channel: Option<String>, now: Millis) {
-        let Some(link) = &mut self.link else { return };
+        let Some(link) = &self.link else { return };
         if link.socket_id.is_none() {
             // During the handshake an error code says whether to come back (pusher-js).
             if let Some(code) = code {
                 self.close_socket();
-                self.react_to_code(code, &message, now);
+                let closed = self.protocol.closed(code, &message, &self.wanted);
+                self.react(closed, now);
             } else {
                 self.events.push_back(Event::ServerError { code, message });
             }
@@ -511,7 +548,9 @@ impl Connection {
         let subscription_channel = match channel {
             Some(channel) if link.subscriptions.contains_key(&channel) => Some(channel),
             Some(_) => None,
-            None if code == Some(4009) => link.awaiting_answer.front().cloned(),
+            None if self.protocol.unnamed_error_is_for_oldest_subscribe(code) => {
+                link.awaiting_answer.front().cloned()
+            }
             None => None,
         };
         match subscription_channel {
@@ -520,33 +559,16 @@ impl Connection {
         }
     }
 
-    fn handle_subscribed(&mut self, channel: String) {
-        let Some(link) = &mut self.link else { return };
-        if link.subscriptions.get(&channel) == Some(&Subscription::AwaitingAnswer) {
-            link.awaiting_answer.retain(|c| *c != channel);
-            link.subscriptions.insert(channel.clone(), Subscription::Subscribed);
-            self.events.push_back(Event::Subscribed { channel });
-            self.check_settled();
-        } else {
-            self.events.push_back(Event::Ignored {
-                event: "pusher_internal:subscription_succeeded".into(),
-                channel: Some(channel),
-                reason: "no subscribe of this channel is awaiting an answer",
-            });
-        }
-    }
-
-    fn handle_message(&mut self, event: String, channel: Option<String>, data: Value) {
-        let ignore = |reason| Event::Ignored { event: event.clone(), channel: channel.clone(), reason };
-        if event.starts_with("pusher:") || event.starts_with("pusher_internal:") {
-            self.events.push_back(ignore("protocol event this client does not use"));
-            return;
-        }
-        if let Some(name) = &channel
-            && !self.desired.contains(name)
-        {
-            // A late event for a channel the app left (signed out, switched tenant).
-            self.events.push_back(ignore("channel is not subscribed"));
+    /// An application event reaches the app when the app wants its channel (see the module
+    /// docs for why this rule and not "once confirmed").
+    fn deliver(&mut self, event: String, channel: Option<String>, data: Value) {
+        let reason = match &channel {
+            None => Some("names no channel"),
+            Some(name) if !self.wanted.contains(name) => Some("channel is not wanted"),
+            Some(_) => None,
+        };
+        if let Some(reason) = reason {
+            self.events.push_back(Event::Ignored { event, channel, reason });
             return;
         }
         let name = short_event_name(&event).to_owned();
@@ -555,38 +577,51 @@ impl Connection {
 
     fn open_socket(&mut self, now: Millis) {
         self.close_socket();
+        self.timers.stop(Timer::Reconnect);
+        let Some(url) = self.protocol.url() else {
+            // Nothing to open it with (no token yet): not connected, and not waiting.
+            self.set_state(ConnectionState::Disconnected);
+            return;
+        };
+        self.connection_refused = false;
         self.link = Some(Link {
-            opened_at: now,
             socket_id: None,
-            last_received: now,
-            ping_sent_at: None,
             activity_timeout: self.config.activity_timeout,
             subscriptions: BTreeMap::new(),
             awaiting_answer: VecDeque::new(),
             settled: false,
         });
-        self.actions.push_back(Action::Open { url: self.config.url.clone() });
+        self.timers.set(Timer::Handshake, now + self.config.connect_timeout);
+        self.actions.push_back(Action::Open { url });
         self.set_state(ConnectionState::Connecting);
     }
 
+    /// Forgets the socket and stops its timers; false if there was none.
+    fn drop_link(&mut self) -> bool {
+        for timer in Timer::SOCKET {
+            self.timers.stop(timer);
+        }
+        self.link.take().is_some()
+    }
+
     fn close_socket(&mut self) {
-        if self.link.take().is_some() {
+        if self.drop_link() {
             self.actions.push_back(Action::Close);
         }
     }
 
-    fn react_to_code(&mut self, code: u16, reason: &str, now: Millis) {
-        match close_action(code) {
-            CloseAction::DoNotReconnect => {
-                let reason = if reason.is_empty() {
-                    format!("the server refused the connection (code {code})")
-                } else {
-                    format!("{reason} (code {code})")
-                };
+    fn react(&mut self, closed: Closed, now: Millis) {
+        match closed {
+            Closed::Refused { reason, channel } => {
+                if let Some((channel, error)) = channel {
+                    self.events.push_back(Event::SubscriptionFailed { channel, error });
+                }
+                self.connection_refused = true;
+                self.timers.stop(Timer::Reconnect);
                 self.set_state(ConnectionState::Failed { reason });
             }
-            CloseAction::ReconnectNow => self.reconnect_soon(now),
-            CloseAction::ReconnectAfterBackoff => self.schedule_reconnect(now),
+            Closed::ReconnectNow => self.reconnect_soon(now),
+            Closed::ReconnectAfterBackoff => self.schedule_reconnect(now),
         }
     }
 
@@ -601,52 +636,89 @@ impl Connection {
         }
     }
 
+    /// Waits for the next attempt: the network first (a failure while offline is not the
+    /// server's and is not counted), then the backoff.
     fn schedule_reconnect(&mut self, now: Millis) {
         if !self.online {
+            self.timers.stop(Timer::Reconnect);
             self.set_state(ConnectionState::Unavailable);
             return;
         }
         self.attempt = self.attempt.saturating_add(1);
         let retry_at = now + self.backoff.delay(self.attempt);
-        self.reconnect_at = Some(retry_at);
+        self.timers.set(Timer::Reconnect, retry_at);
         self.set_state(ConnectionState::Reconnecting { attempt: self.attempt, retry_at });
     }
 
-    fn ping(&mut self, now: Millis) {
-        let Some(link) = &mut self.link else { return };
-        if link.socket_id.is_some() && link.ping_sent_at.is_none() {
-            link.ping_sent_at = Some(now);
-            self.actions.push_back(Action::Send(frame::encode_ping()));
+    /// After a new token: a new socket at once, with no backoff, at the next timeout (the
+    /// commands take no time).
+    fn reopen_soon(&mut self) {
+        self.attempt = 0;
+        self.timers.set(Timer::Reconnect, Millis::ZERO);
+        self.set_state(ConnectionState::Reconnecting { attempt: 0, retry_at: Millis::ZERO });
+    }
+
+    /// A refusal was about the old token or channels; the new ones deserve a try.
+    fn forget_refusal(&mut self) {
+        if self.connection_refused {
+            self.connection_refused = false;
+            if self.link.is_none() && matches!(self.state, ConnectionState::Failed { .. }) {
+                self.set_state(ConnectionState::Disconnected);
+            }
         }
     }
 
-    /// Starts subscribing a desired channel on the current socket, if it is established.
-    fn join(&mut self, channel: String) {
-        if self.refused.contains(&channel) {
-            return;
+    fn ping(&mut self, now: Millis) {
+        let Some(link) = &self.link else { return };
+        if link.socket_id.is_some() && self.timers.get(Timer::Pong).is_none() {
+            self.timers.stop(Timer::Idle);
+            self.timers.set(Timer::Pong, now + self.config.pong_timeout);
+            self.actions.push_back(Action::Send(self.protocol.ping()));
         }
+    }
+
+    /// Starts subscribing every wanted channel the established socket does not carry yet.
+    fn join_wanted(&mut self) {
         let Some(link) = &mut self.link else { return };
         let Some(socket_id) = link.socket_id.clone() else { return };
-        if link.subscriptions.contains_key(&channel) {
+        let new: Vec<String> = self
+            .wanted
+            .iter()
+            .filter(|channel| !self.refused.contains(*channel) && !link.subscriptions.contains_key(*channel))
+            .cloned()
+            .collect();
+        let (signed, plain): (Vec<String>, Vec<String>) =
+            new.into_iter().partition(|channel| self.protocol.needs_authorization(channel));
+        for channel in signed {
+            link.subscriptions.insert(channel.clone(), Subscription::Authorizing { attempt: 0 });
+            self.actions.push_back(Action::Authorize { channel, socket_id: socket_id.clone() });
+        }
+        if plain.is_empty() {
             return;
         }
-        if channel.starts_with("private-") || channel.starts_with("presence-") {
-            link.subscriptions.insert(channel.clone(), Subscription::Authorizing { attempt: 0 });
-            self.actions.push_back(Action::Authorize { channel, socket_id });
-        } else {
-            self.actions.push_back(Action::Send(frame::encode_subscribe(&channel, None, None)));
+        for channel in &plain {
             link.subscriptions.insert(channel.clone(), Subscription::AwaitingAnswer);
-            link.awaiting_answer.push_back(channel);
+            link.awaiting_answer.push_back(channel.clone());
         }
+        self.actions.extend(self.protocol.subscribe(&plain).into_iter().map(Action::Send));
     }
 
-    fn leave(&mut self, channel: &str) {
+    /// Stops carrying `channels`: unsubscribes those the server was asked for, and drops
+    /// pending authorizations (their answers are then ignored).
+    fn leave(&mut self, channels: &[String]) {
         let Some(link) = &mut self.link else { return };
-        let Some(subscription) = link.subscriptions.remove(channel) else { return };
-        link.awaiting_answer.retain(|c| c != channel);
-        if matches!(subscription, Subscription::AwaitingAnswer | Subscription::Subscribed) {
-            self.actions.push_back(Action::Send(frame::encode_unsubscribe(channel)));
+        let mut asked = Vec::new();
+        for channel in channels {
+            let Some(subscription) = link.subscriptions.remove(channel) else { continue };
+            link.awaiting_answer.retain(|c| c != channel);
+            if matches!(subscription, Subscription::AwaitingAnswer | Subscription::Subscribed) {
+                asked.push(channel.clone());
+            }
         }
+        if !asked.is_empty() {
+            self.actions.extend(self.protocol.unsubscribe(&asked).into_iter().map(Action::Send));
+        }
+        self.arm_authorization_timer();
     }
 
     fn fail(&mut self, channel: &str, error: SubscriptionError) {
@@ -657,12 +729,68 @@ impl Connection {
         self.refused.insert(channel.to_owned());
         self.events.push_back(Event::SubscriptionFailed { channel: channel.to_owned(), error });
         self.check_settled();
+        self.arm_authorization_timer();
     }
 
+    /// Asks the authorizer again for every channel whose retry is due.
+    fn retry_authorizations(&mut self, now: Millis) {
+        let Some(link) = &mut self.link else { return };
+        let Some(socket_id) = link.socket_id.clone() else { return };
+        for (channel, subscription) in link.subscriptions.iter_mut() {
+            if let Subscription::RetryAuthorization { attempt, at } = *subscription
+                && at <= now
+            {
+                *subscription = Subscription::Authorizing { attempt };
+                self.actions
+                    .push_back(Action::Authorize { channel: channel.clone(), socket_id: socket_id.clone() });
+            }
+        }
+        self.arm_authorization_timer();
+    }
+
+    /// Sets the authorization timer to the earliest retry still waiting, if any.
+    fn arm_authorization_timer(&mut self) {
+        let earliest =
+            self.link.iter().flat_map(|link| link.subscriptions.values()).filter_map(|s| match s {
+                Subscription::RetryAuthorization { at, .. } => Some(*at),
+                _ => None,
+            });
+        match earliest.min() {
+            Some(at) => self.timers.set(Timer::Authorization, at),
+            None => self.timers.stop(Timer::Authorization),
+        }
+    }
+
+    /// Reports `Event::Settled` when every wanted channel has its answer on this socket.
+    fn check_settled(&mut self) {
+        let (wanted, refused) = (&self.wanted, &self.refused);
+        let Some(link) = self.link.as_mut() else { return };
+        let settled = !wanted.is_empty()
+            && wanted.iter().all(|channel| {
+                refused.contains(channel)
+                    || matches!(
+                        link.subscriptions.get(channel),
+                        Some(Subscription::Subscribed | Subscription::Failed)
+                    )
+            });
+        if settled && !link.settled {
+            self.events.push_back(Event::Settled);
+        }
+        link.settled = settled;
+    }
+
+    /// Changes the state, saying so, and saying `Interrupted` when a connected socket is
+    /// lost: the one place that decides it, for every driver.
     fn set_state(&mut self, state: ConnectionState) {
-        if self.state != state {
-            self.state = state.clone();
-            self.events.push_back(Event::StateChanged(state));
+        if self.state == state {
+            return;
+        }
+        let was_connected = matches!(self.state, ConnectionState::Connected { .. });
+        self.state = state.clone();
+        let connected = matches!(state, ConnectionState::Connected { .. });
+        self.events.push_back(Event::StateChanged(state));
+        if was_connected && !connected {
+            self.events.push_back(Event::Interrupted);
         }
     }
 }

@@ -68,16 +68,23 @@ impl std::fmt::Display for FrameError {
 
 impl std::error::Error for FrameError {}
 
-/// Decodes one text frame. Frames longer than `max_bytes` are refused unparsed.
-pub fn decode(text: &str, max_bytes: usize) -> Result<Frame, FrameError> {
+/// Parses one text message as a JSON object, the shape of every message of both protocols.
+/// Messages longer than `max_bytes` are refused unparsed.
+pub fn parse_object(text: &str, max_bytes: usize) -> Result<Map<String, Value>, FrameError> {
     if text.len() > max_bytes {
         return Err(FrameError::TooLarge { len: text.len(), max: max_bytes });
     }
     let value: Value =
         serde_json::from_str(text).map_err(|e| FrameError::NotJson { detail: e.to_string() })?;
-    let Value::Object(mut object) = value else {
-        return Err(FrameError::NotAnObject);
-    };
+    match value {
+        Value::Object(object) => Ok(object),
+        _ => Err(FrameError::NotAnObject),
+    }
+}
+
+/// Decodes one text frame. Frames longer than `max_bytes` are refused unparsed.
+pub fn decode(text: &str, max_bytes: usize) -> Result<Frame, FrameError> {
+    let mut object = parse_object(text, max_bytes)?;
     let Some(Value::String(event)) = object.remove("event") else {
         return Err(FrameError::MissingEvent);
     };

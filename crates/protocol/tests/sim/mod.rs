@@ -1,5 +1,6 @@
-//! A simulated server side for the connection state machine: a virtual clock, a record of
-//! what the client asked the driver to do, and helpers that answer like Sockudo would.
+//! A simulated server side for the connection lifecycle, on either wire protocol: a virtual
+//! clock, a record of what the client asked the driver to do, and helpers that answer like
+//! Sockudo or the Django Channels server would.
 
 #![allow(dead_code)]
 
@@ -7,36 +8,132 @@ use herald_protocol::{Action, AuthResult, Connection, ConnectionConfig, Connecti
 use serde_json::{Value, json};
 
 pub const URL: &str = "ws://127.0.0.1:6001/app/herald-key?protocol=7&client=herald&version=test";
+pub const CHANNELS_URL: &str = "ws://127.0.0.1:8001/ws/notifications/";
+pub const TOKEN: &str = "header.payload.sig";
+
+/// The wire protocol a simulation speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wire {
+    Pusher,
+    Channels,
+}
+
+/// Both protocols, for the rules that must hold the same way on each.
+pub const BOTH: [Wire; 2] = [Wire::Pusher, Wire::Channels];
+
+impl Wire {
+    pub fn connection(self, config: Option<ConnectionConfig>) -> Connection {
+        match self {
+            Wire::Pusher => {
+                Connection::pusher(URL.into(), config.unwrap_or_else(ConnectionConfig::pusher), 0x5EED)
+            }
+            Wire::Channels => Connection::channels(
+                CHANNELS_URL.into(),
+                config.unwrap_or_else(ConnectionConfig::channels),
+                0x5EED,
+            ),
+        }
+    }
+
+    /// The URL a socket of this protocol opens, with [`TOKEN`].
+    pub fn open_url(self) -> String {
+        match self {
+            Wire::Pusher => URL.into(),
+            Wire::Channels => format!("{CHANNELS_URL}?token={TOKEN}"),
+        }
+    }
+
+    pub fn open(self) -> Action {
+        Action::Open { url: self.open_url() }
+    }
+
+    /// The server's message confirming `channels`.
+    pub fn confirmations(self, channels: &[&str]) -> Vec<Value> {
+        match self {
+            Wire::Pusher => channels
+                .iter()
+                .map(|channel| {
+                    json!({ "event": "pusher_internal:subscription_succeeded", "channel": channel, "data": "{}" })
+                })
+                .collect(),
+            Wire::Channels => vec![json!({ "type": "subscribed", "channels": channels })],
+        }
+    }
+
+    /// An application event as this protocol's server sends it.
+    pub fn event(self, name: &str, channel: &str, data: Value) -> Value {
+        match self {
+            Wire::Pusher => json!({ "event": name, "channel": channel, "data": data.to_string() }),
+            Wire::Channels => json!({ "type": name, "channel": channel, "data": data }),
+        }
+    }
+
+    pub fn server_ping(self) -> Value {
+        match self {
+            Wire::Pusher => json!({ "event": "pusher:ping", "data": {} }),
+            Wire::Channels => json!({ "type": "ping" }),
+        }
+    }
+}
 
 pub struct Sim {
     pub conn: Connection,
+    pub wire: Wire,
     pub now: Millis,
     /// Everything the client asked for since the last `take_actions`.
     actions: Vec<Action>,
 }
 
 impl Sim {
+    /// A Pusher client.
     pub fn new() -> Sim {
-        Sim::with_config(ConnectionConfig::new(URL.into()))
+        Sim::on(Wire::Pusher)
+    }
+
+    /// A client of `wire`, with [`TOKEN`] as the person's token.
+    pub fn on(wire: Wire) -> Sim {
+        Sim::with(wire, None)
     }
 
     pub fn with_config(config: ConnectionConfig) -> Sim {
-        Sim { conn: Connection::new(config, 0x5EED), now: Millis::ZERO, actions: Vec::new() }
+        Sim::with(Wire::Pusher, Some(config))
     }
 
-    /// A client told to connect whose socket opened and finished the handshake.
+    fn with(wire: Wire, config: Option<ConnectionConfig>) -> Sim {
+        let mut conn = wire.connection(config);
+        conn.set_token(Some(TOKEN.into()));
+        Sim { conn, wire, now: Millis::ZERO, actions: Vec::new() }
+    }
+
+    /// A Pusher client told to connect whose socket opened and finished the handshake.
     pub fn connected(channels: &[&str]) -> Sim {
-        let mut sim = Sim::new();
+        Sim::connected_on(Wire::Pusher, channels)
+    }
+
+    /// A client of `wire` told to connect whose socket opened and finished the handshake.
+    pub fn connected_on(wire: Wire, channels: &[&str]) -> Sim {
+        let mut sim = Sim::on(wire);
         sim.conn.set_channels(channels.iter().copied());
         sim.conn.connect(sim.now);
         sim.establish("1.1");
         sim
     }
 
+    /// Opens the socket and, for Pusher, finishes the handshake with `socket_id`.
     pub fn establish(&mut self, socket_id: &str) {
         self.conn.handle_open(self.now);
-        let data = json!({ "socket_id": socket_id, "activity_timeout": 120 }).to_string();
-        self.frame(json!({ "event": "pusher:connection_established", "data": data }));
+        if self.wire == Wire::Pusher {
+            let data = json!({ "socket_id": socket_id, "activity_timeout": 120 }).to_string();
+            self.frame(json!({ "event": "pusher:connection_established", "data": data }));
+        }
+    }
+
+    /// The socket id the client uses on an established socket: Channels has none.
+    pub fn socket_id(&self, pusher_id: &str) -> String {
+        match self.wire {
+            Wire::Pusher => pusher_id.to_owned(),
+            Wire::Channels => String::new(),
+        }
     }
 
     pub fn frame(&mut self, frame: Value) {
@@ -48,9 +145,17 @@ impl Sim {
     }
 
     pub fn succeed(&mut self, channel: &str) {
-        self.frame(
-            json!({ "event": "pusher_internal:subscription_succeeded", "channel": channel, "data": "{}" }),
-        );
+        self.confirm(&[channel]);
+    }
+
+    pub fn confirm(&mut self, channels: &[&str]) {
+        for message in self.wire.confirmations(channels) {
+            self.frame(message);
+        }
+    }
+
+    pub fn event(&mut self, name: &str, channel: &str, data: Value) {
+        self.frame(self.wire.event(name, channel, data));
     }
 
     /// Moves the clock forward, firing every timeout that falls due on the way, in order.
@@ -82,6 +187,11 @@ impl Sim {
         std::iter::from_fn(|| self.conn.poll_event()).collect()
     }
 
+    /// The frames sent since the last `take_actions`, parsed.
+    pub fn sent(&mut self) -> Vec<Value> {
+        sent_frames(&self.take_actions()).iter().map(|text| serde_json::from_str(text).unwrap()).collect()
+    }
+
     /// Answers every pending authorization with a valid signature, then confirms every
     /// subscribe that was sent, as a healthy server would.
     pub fn authorize_and_confirm_all(&mut self) -> Vec<Action> {
@@ -101,8 +211,9 @@ impl Sim {
                         self.conn.handle_auth(channel, socket_id, auth, self.now);
                     }
                     Action::Send(text) => {
-                        if let Some(channel) = subscribed_channel(text) {
-                            self.succeed(&channel);
+                        let channels = subscribed_channels(text);
+                        if !channels.is_empty() {
+                            self.confirm(&channels.iter().map(String::as_str).collect::<Vec<_>>());
                         }
                     }
                     _ => {}
@@ -117,17 +228,31 @@ impl Sim {
     }
 }
 
+/// The channels a subscribe message asks for, in either protocol; none if `text` is not one.
+pub fn subscribed_channels(text: &str) -> Vec<String> {
+    let Ok(value) = serde_json::from_str::<Value>(text) else { return Vec::new() };
+    if value["type"] == "subscribe" {
+        return value["channels"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect();
+    }
+    frame_channel(&value, "pusher:subscribe").into_iter().collect()
+}
+
 /// The channel of a `pusher:subscribe` frame, if `text` is one.
 pub fn subscribed_channel(text: &str) -> Option<String> {
-    frame_channel(text, "pusher:subscribe")
+    frame_channel(&serde_json::from_str(text).ok()?, "pusher:subscribe")
 }
 
 pub fn unsubscribed_channel(text: &str) -> Option<String> {
-    frame_channel(text, "pusher:unsubscribe")
+    frame_channel(&serde_json::from_str(text).ok()?, "pusher:unsubscribe")
 }
 
-fn frame_channel(text: &str, event: &str) -> Option<String> {
-    let value: Value = serde_json::from_str(text).ok()?;
+fn frame_channel(value: &Value, event: &str) -> Option<String> {
     if value["event"] != event {
         return None;
     }
@@ -144,6 +269,12 @@ pub fn sent_frames(actions: &[Action]) -> Vec<String> {
         .collect()
 }
 
+/// Whether `text` is a client's ping, in either protocol.
 pub fn is_ping(text: &str) -> bool {
-    serde_json::from_str::<Value>(text).is_ok_and(|v| v["event"] == "pusher:ping")
+    serde_json::from_str::<Value>(text).is_ok_and(|v| v["event"] == "pusher:ping" || v["type"] == "ping")
+}
+
+/// How many `Settled` events `events` holds.
+pub fn settled(events: &[Event]) -> usize {
+    events.iter().filter(|e| matches!(e, Event::Settled)).count()
 }

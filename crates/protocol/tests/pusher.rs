@@ -1,8 +1,10 @@
-//! The connection state machine under a virtual clock: no sockets, no sleeps.
+//! What only the Pusher protocol does, under a virtual clock: the handshake, a signature per
+//! private channel, its close-code ranges, Sockudo's 4009. The rules it shares with Django
+//! Channels are in `tests/lifecycle.rs`.
 
 mod sim;
 
-use herald_protocol::{Action, AuthResult, ConnectionState, Event, FrameError, SubscriptionError};
+use herald_protocol::{Action, AuthResult, ConnectionState, Event, SubscriptionError};
 use serde_json::json;
 use sim::{Sim, URL, is_ping, sent_frames, subscribed_channel, unsubscribed_channel};
 
@@ -101,32 +103,6 @@ fn a_repeated_reconnect_now_backs_off_instead_of_hammering() {
 }
 
 #[test]
-fn ping_after_silence_and_reconnect_when_no_pong() {
-    let mut sim = Sim::connected(&[]);
-    sim.take_actions();
-    // The server said 120 s; ours is 120 s: ping after 120 s of silence, not before.
-    sim.advance(119_999);
-    assert!(sim.take_actions().is_empty());
-    sim.advance(1);
-    let frames = sent_frames(&sim.take_actions());
-    assert!(frames.len() == 1 && is_ping(&frames[0]), "{frames:?}");
-
-    // A pong (any frame) keeps the socket; the next ping comes after another silence.
-    sim.advance(5_000);
-    sim.frame(json!({"event": "pusher:pong", "data": {}}));
-    sim.advance(119_999);
-    assert!(sim.take_actions().is_empty());
-    sim.advance(1);
-    assert!(is_ping(&sent_frames(&sim.take_actions())[0]));
-
-    // No answer within the pong timeout: the socket is dead, replace it at once.
-    sim.advance(29_999);
-    assert!(sim.take_actions().is_empty());
-    sim.advance(1);
-    assert_eq!(sim.take_actions(), [Action::Close, Action::Open { url: URL.into() }]);
-}
-
-#[test]
 fn the_servers_shorter_activity_timeout_wins() {
     let mut sim = Sim::new();
     sim.conn.connect(sim.now);
@@ -135,50 +111,6 @@ fn the_servers_shorter_activity_timeout_wins() {
     sim.take_actions();
     sim.advance(30_000);
     assert!(is_ping(&sent_frames(&sim.take_actions())[0]));
-}
-
-#[test]
-fn the_server_ping_gets_a_pong() {
-    let mut sim = Sim::connected(&[]);
-    sim.take_actions();
-    sim.frame(json!({"event": "pusher:ping", "data": {}}));
-    let frames = sent_frames(&sim.take_actions());
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&frames[0]).unwrap()["event"], "pusher:pong");
-}
-
-#[test]
-fn backoff_grows_within_bounds_and_never_gives_up() {
-    let mut sim = Sim::connected(&[]);
-    let mut last_ceiling = 0;
-    for attempt in 1..=12u32 {
-        sim.conn.handle_close(1006, "", sim.now);
-        let ConnectionState::Reconnecting { attempt: seen, retry_at } = sim.state() else {
-            panic!("attempt {attempt}: {:?}", sim.state());
-        };
-        assert_eq!(seen, attempt);
-        let delay = retry_at.since(sim.now).0;
-        let ceiling = (1_000u64 << (attempt - 1).min(20)).min(30_000);
-        assert!((100..=ceiling).contains(&delay), "attempt {attempt}: {delay} ms");
-        assert!(ceiling >= last_ceiling);
-        last_ceiling = ceiling;
-        sim.take_actions();
-        sim.advance(delay);
-        assert_eq!(sim.take_actions(), [Action::Open { url: URL.into() }], "attempt {attempt}");
-    }
-    // A successful handshake resets the schedule.
-    sim.establish("9.9");
-    sim.conn.handle_close(1006, "", sim.now);
-    assert!(matches!(sim.state(), ConnectionState::Reconnecting { attempt: 1, .. }));
-}
-
-#[test]
-fn connect_timeout_counts_as_a_failed_attempt() {
-    let mut sim = Sim::new();
-    sim.conn.connect(sim.now);
-    sim.take_actions();
-    sim.advance(10_000);
-    assert_eq!(sim.take_actions(), [Action::Close]);
-    assert!(matches!(sim.state(), ConnectionState::Reconnecting { attempt: 1, .. }));
 }
 
 #[test]
@@ -208,7 +140,7 @@ fn every_channel_is_resubscribed_with_fresh_auth_after_a_reconnect() {
 /// Catch-up reads back what a socket missed once `Settled` says nothing more can be missed:
 /// it must come after the last channel's answer, once per socket, and again on the next one.
 #[test]
-fn settled_is_reported_once_every_wanted_channel_has_its_answer_on_each_socket() {
+fn a_refused_channel_counts_as_answered_and_settled_comes_once_per_socket() {
     let settled = |events: &[Event]| events.iter().filter(|e| matches!(e, Event::Settled)).count();
     let mut sim = Sim::connected(&[USER, TENANT]);
     for action in sim.take_actions() {
@@ -386,92 +318,4 @@ fn unsubscribe_while_authorizing_or_awaiting_the_answer() {
     // Events on the channel that was left never reach the app.
     sim.frame(json!({"event": "App\\Events\\PasswordChanged", "channel": USER, "data": "{}"}));
     assert!(matches!(sim.take_events()[..], [Event::Ignored { .. }]));
-}
-
-#[test]
-fn application_events_arrive_with_short_names_and_decoded_data() {
-    let mut sim = Sim::connected(&[USER]);
-    sim.authorize_and_confirm_all();
-    sim.take_events();
-    for raw in ["App\\Events\\PasswordChanged", ".PasswordChanged", "PasswordChanged"] {
-        sim.frame(json!({"event": raw, "channel": USER, "data": "{\"id\":\"e1\",\"user_id\":4}"}));
-        assert_eq!(
-            sim.take_events(),
-            [Event::Message {
-                channel: Some(USER.into()),
-                name: "PasswordChanged".into(),
-                raw_name: raw.into(),
-                data: json!({"id": "e1", "user_id": 4}),
-            }]
-        );
-    }
-}
-
-#[test]
-fn malformed_frames_are_reported_and_the_connection_carries_on() {
-    let mut sim = Sim::connected(&[]);
-    sim.take_events();
-    let huge = format!("{{\"event\":\"X\",\"data\":\"{}\"}}", "x".repeat(1 << 20));
-    for text in ["{oops", "[]", "null", "{\"data\":1}", "", huge.as_str()] {
-        sim.raw_frame(text);
-        let events = sim.take_events();
-        assert!(matches!(events[..], [Event::FrameRejected(_)]), "{text:.40}: {events:?}");
-    }
-    sim.raw_frame(&huge);
-    assert!(matches!(sim.take_events()[..], [Event::FrameRejected(FrameError::TooLarge { .. })]));
-    assert!(matches!(sim.state(), ConnectionState::Connected { .. }));
-}
-
-#[test]
-fn offline_waits_for_the_network_and_online_retries_at_once() {
-    let mut sim = Sim::connected(&[]);
-    sim.conn.handle_close(1006, "", sim.now);
-    sim.conn.handle_network(false, sim.now);
-    assert_eq!(sim.state(), ConnectionState::Unavailable);
-    sim.take_actions();
-    sim.advance(600_000);
-    assert!(sim.take_actions().is_empty(), "no attempts while offline");
-    sim.conn.handle_network(true, sim.now);
-    assert_eq!(sim.take_actions(), [Action::Open { url: URL.into() }]);
-}
-
-#[test]
-fn a_visible_tab_retries_at_once_and_checks_a_stale_socket() {
-    let mut sim = Sim::connected(&[]);
-    sim.conn.handle_close(1006, "", sim.now);
-    sim.take_actions();
-    sim.conn.handle_visibility(true, sim.now);
-    assert_eq!(sim.take_actions(), [Action::Open { url: URL.into() }]);
-
-    let mut sim = Sim::connected(&[]);
-    sim.take_actions();
-    // The tab slept: no timer fired, but the clock moved on.
-    sim.now = sim.now + herald_protocol::Millis(200_000);
-    sim.conn.handle_visibility(true, sim.now);
-    assert!(is_ping(&sent_frames(&sim.take_actions())[0]));
-}
-
-#[test]
-fn disconnect_closes_the_socket_and_stops_every_timer() {
-    let mut sim = Sim::connected(&[USER]);
-    sim.authorize_and_confirm_all();
-    sim.conn.set_channels(Vec::<String>::new());
-    sim.conn.disconnect();
-    let actions = sim.take_actions();
-    assert_eq!(actions.last(), Some(&Action::Close));
-    assert_eq!(sim.state(), ConnectionState::Disconnected);
-    assert_eq!(sim.conn.poll_timeout(), None);
-    // A close reported afterwards for the old socket changes nothing.
-    sim.conn.handle_close(1006, "", sim.now);
-    assert_eq!(sim.state(), ConnectionState::Disconnected);
-}
-
-#[test]
-fn retry_now_skips_the_wait() {
-    let mut sim = Sim::connected(&[]);
-    sim.conn.handle_close(1006, "", sim.now);
-    sim.take_actions();
-    sim.conn.retry_now(sim.now);
-    assert_eq!(sim.take_actions(), [Action::Open { url: URL.into() }]);
-    assert_eq!(sim.state(), ConnectionState::Connecting);
 }
