@@ -1,6 +1,7 @@
 //! The browser side of the realtime service: it owns the WebSocket, one timer and the
-//! window listeners, feeds what happens to `herald_protocol::Connection`, and carries out
-//! the actions it asks for. It makes no protocol decision of its own.
+//! window listeners, feeds what happens to `herald_protocol::Connection`, carries out the
+//! actions it asks for and passes its events on. It makes no decision of its own, not even
+//! when a lost socket counts as `Interrupted`: the connection says so.
 //!
 //! Every closure handed to the browser is owned by the thing it serves — the socket's by
 //! [`Socket`], dropped (after detaching) with it — so no closure is leaked per reconnect.
@@ -11,8 +12,7 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use herald_protocol::{
-    Action, AuthResult, ChannelsConfig, ChannelsConnection, Connection, ConnectionConfig, ConnectionState,
-    Event, Millis, Transport,
+    Action, AuthResult, Connection, ConnectionConfig, ConnectionState, Event, Millis, Output,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -25,7 +25,7 @@ use crate::config::{Config, TransportKind};
 use crate::realtime::{Incoming, Subscriber};
 
 pub(super) struct Driver {
-    conn: Transport,
+    conn: Connection,
     socket: Option<Socket>,
     api: Api,
     token: Option<String>,
@@ -49,20 +49,22 @@ impl Driver {
         let seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
         let conn = match config.transport {
             TransportKind::Pusher => {
-                let mut connection_config = ConnectionConfig::new(config.socket_url());
-                connection_config.activity_timeout = Millis::from_secs(config.pusher.activity_timeout_s);
-                Transport::Pusher(Connection::new(connection_config, seed))
+                let connection_config = ConnectionConfig {
+                    activity_timeout: Millis::from_secs(config.pusher.activity_timeout_s),
+                    ..ConnectionConfig::pusher()
+                };
+                Connection::pusher(config.socket_url(), connection_config, seed)
             }
             TransportKind::Channels => {
                 let url = config.ws_url.clone().unwrap_or_default();
-                Transport::Channels(ChannelsConnection::new(ChannelsConfig::new(url), seed))
+                Connection::channels(url, ConnectionConfig::channels(), seed)
             }
         };
         Rc::new_cyclic(|this: &Weak<RefCell<Driver>>| {
             let listeners = vec![
-                Listener::on_window("online", this, |d, now| d.conn.handle_network(true, now)),
-                Listener::on_window("offline", this, |d, now| d.conn.handle_network(false, now)),
-                Listener::on_document("visibilitychange", this, |d, now| {
+                Listener::new(window().into(), "online", this, |d, now| d.conn.handle_network(true, now)),
+                Listener::new(window().into(), "offline", this, |d, now| d.conn.handle_network(false, now)),
+                Listener::new(document().into(), "visibilitychange", this, |d, now| {
                     let visible = document().visibility_state() == web_sys::VisibilityState::Visible;
                     d.conn.handle_visibility(visible, now)
                 }),
@@ -192,22 +194,31 @@ impl Driver {
         }
     }
 
-    /// Turns a protocol event into signal updates and what the sink receives.
-    fn translate(&mut self, event: Event) -> Option<Incoming> {
+    /// Publishes the connection's state and confirmed channels to their signals, when changed.
+    fn publish(&self) {
+        let state = self.conn.state();
+        if self.state.with_untracked(|shown| shown != state) {
+            self.state.set(state.clone());
+        }
+        let subscribed: Vec<String> = self.conn.subscribed_channels().map(str::to_owned).collect();
+        if self.subscribed.with_untracked(|shown| *shown != subscribed) {
+            self.subscribed.set(subscribed);
+        }
+    }
+
+    /// What the sink receives for a protocol event, after logging it.
+    fn translate(&self, event: Event) -> Option<Incoming> {
         match event {
             Event::StateChanged(state) => {
                 self.log(format_args!("state {state:?}"));
-                let was_connected = matches!(self.state.get_untracked(), ConnectionState::Connected { .. });
-                let connected = matches!(state, ConnectionState::Connected { .. });
-                if !connected {
-                    self.subscribed.set(Vec::new());
-                }
-                self.state.set(state);
-                (was_connected && !connected).then_some(Incoming::Interrupted)
+                None
+            }
+            Event::Interrupted => {
+                self.log(format_args!("interrupted: events may be missed until the next catch-up"));
+                Some(Incoming::Interrupted)
             }
             Event::Subscribed { channel } => {
                 self.log(format_args!("subscribed {channel}"));
-                self.subscribed.set(self.conn.subscribed_channels().map(str::to_owned).collect());
                 None
             }
             Event::SubscriptionFailed { channel, error } => {
@@ -245,24 +256,22 @@ impl Driver {
     }
 }
 
-/// Runs the state machine's outputs until it has nothing more to say, then re-arms the
-/// timer. The sink is called with no borrow held, so it may call back into the service
-/// (a 401 signs out, which leaves every channel).
+/// Runs the state machine's outputs until it has nothing more to say, then publishes its
+/// state and re-arms the timer. The sink is called with no borrow held, so it may call back
+/// into the service (a 401 signs out, which leaves every channel).
 fn pump(this: &Rc<RefCell<Driver>>) {
     loop {
         let mut incoming = Vec::new();
         {
             let mut d = this.borrow_mut();
-            let mut progressed = false;
-            while let Some(action) = d.conn.poll_action() {
-                progressed = true;
-                d.perform(action);
+            while let Some(output) = d.conn.poll() {
+                match output {
+                    Output::Action(action) => d.perform(action),
+                    Output::Event(event) => incoming.extend(d.translate(event)),
+                }
             }
-            while let Some(event) = d.conn.poll_event() {
-                progressed = true;
-                incoming.extend(d.translate(event));
-            }
-            if !progressed {
+            d.publish();
+            if incoming.is_empty() {
                 let deadline = d.conn.poll_timeout();
                 d.timer.arm(deadline.map(|at| at.since(now())));
                 return;
@@ -399,22 +408,6 @@ struct Listener {
 }
 
 impl Listener {
-    fn on_window(
-        kind: &'static str,
-        driver: &Weak<RefCell<Driver>>,
-        input: fn(&mut Driver, Millis),
-    ) -> Listener {
-        Listener::new(window().into(), kind, driver, input)
-    }
-
-    fn on_document(
-        kind: &'static str,
-        driver: &Weak<RefCell<Driver>>,
-        input: fn(&mut Driver, Millis),
-    ) -> Listener {
-        Listener::new(document().into(), kind, driver, input)
-    }
-
     fn new(
         target: web_sys::EventTarget,
         kind: &'static str,

@@ -2,9 +2,10 @@
 //!
 //! It is a singleton provided as context. The app tells it who is signed in
 //! ([`Realtime::follow`]); it keeps the socket carrying exactly that person's channels,
-//! through reconnects, and hands every event to the sink it was given. All protocol
-//! decisions are made by `herald_protocol::Connection`; [`driver`] only runs the socket and
-//! the timer.
+//! through reconnects, and hands every event to the sink it was given. Every decision about
+//! the connection, `Interrupted` included, is made by `herald_protocol::Connection` (over
+//! Pusher or Django Channels, as configured); [`driver`] only runs the socket, the timer
+//! and the window listeners, and moves data between them and the connection.
 
 mod driver;
 
@@ -26,8 +27,8 @@ pub enum Incoming {
     Message { channel: Option<String>, name: String, data: Value },
     /// A channel could not be joined. `Unauthorized` means the session is gone.
     SubscriptionFailed { channel: String, error: SubscriptionError },
-    /// The socket that was connected is not any more: events may be missed until the next
-    /// `Settled` and its catch-up.
+    /// The socket that was connected is not any more (the connection's `Event::Interrupted`):
+    /// events may be missed until the next `Settled` and its catch-up.
     Interrupted,
     /// Every channel has its answer on this socket (the first, or one after a reconnect):
     /// from now on nothing is missed, so this is when to catch up on what was.

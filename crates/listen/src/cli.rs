@@ -196,7 +196,10 @@ pub fn render(event: &ClientEvent, now: Millis, debug: bool) -> Option<Line> {
             },
             Event::FrameRejected(error) => status(format!("frame rejected: {error}")),
             Event::Settled if debug => status("every channel answered".to_owned()),
-            Event::Settled => None,
+            Event::Interrupted if debug => {
+                status("interrupted: events may be missed until settled".to_owned())
+            }
+            Event::Settled | Event::Interrupted => None,
             Event::Ignored { event, channel, reason } if debug => {
                 let channel = channel.as_deref().unwrap_or("-");
                 status(format!("ignored {event} on {channel}: {reason}"))

@@ -15,7 +15,9 @@ use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
-use herald_protocol::{Action, AuthResult, Connection, ConnectionConfig, ConnectionState, Event, Millis};
+use herald_protocol::{
+    Action, AuthResult, Connection, ConnectionConfig, ConnectionState, Event, Millis, Output,
+};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -29,8 +31,9 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 /// How a [`Client`] is set up. Every field but the URL has a default.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
-    /// The state machine's tuning, with the WebSocket URL ([`crate::socket_url`] builds it).
-    /// Default: [`ConnectionConfig::new`]'s values for that URL.
+    /// The Pusher server's WebSocket URL ([`crate::socket_url`] builds it). No default.
+    pub url: String,
+    /// The state machine's tuning. Default: [`ConnectionConfig::pusher`].
     pub connection: ConnectionConfig,
     /// Signs private and presence channels. Default: none, and such channels then fail with
     /// `SubscriptionError::Unauthorized`, as they would for a signed-out person.
@@ -48,7 +51,8 @@ pub struct ClientConfig {
 impl ClientConfig {
     pub fn new(url: String) -> ClientConfig {
         ClientConfig {
-            connection: ConnectionConfig::new(url),
+            url,
+            connection: ConnectionConfig::pusher(),
             authorizer: None,
             channels: Vec::new(),
             trace_frames: false,
@@ -119,7 +123,7 @@ impl Client {
     pub fn start(config: ClientConfig) -> (Client, Events) {
         let origin = Instant::now();
         let seed = config.seed.unwrap_or_else(random_seed);
-        let mut conn = Connection::new(config.connection, seed);
+        let mut conn = Connection::pusher(config.url, config.connection, seed);
         conn.set_channels(config.channels);
         let (commands_tx, commands_rx) = mpsc::unbounded_channel();
         let (inputs_tx, inputs_rx) = mpsc::unbounded_channel();
@@ -262,18 +266,10 @@ impl Driver {
     /// Carries out the state machine's actions and forwards its events until it has nothing
     /// more to say, then publishes the status.
     fn pump(&mut self) {
-        loop {
-            let mut progressed = false;
-            while let Some(action) = self.conn.poll_action() {
-                progressed = true;
-                self.perform(action);
-            }
-            while let Some(event) = self.conn.poll_event() {
-                progressed = true;
-                self.emit(ClientEvent::Protocol(event));
-            }
-            if !progressed {
-                break;
+        while let Some(output) = self.conn.poll() {
+            match output {
+                Output::Action(action) => self.perform(action),
+                Output::Event(event) => self.emit(ClientEvent::Protocol(event)),
             }
         }
         let status = Status {

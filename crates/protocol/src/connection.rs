@@ -188,6 +188,13 @@ pub enum Event {
     },
 }
 
+/// What [`Connection::poll`] hands the driver.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    Action(Action),
+    Event(Event),
+}
+
 /// A realtime client connection over one of the two protocols. See the crate docs for how
 /// it is driven.
 #[derive(Debug)]
@@ -467,6 +474,12 @@ impl Connection {
 
     pub fn poll_action(&mut self) -> Option<Action> {
         self.actions.pop_front()
+    }
+
+    /// The next thing for the driver: every queued action, then every queued event. A driver
+    /// that polls until `None` after each input has carried out and passed on everything.
+    pub fn poll(&mut self) -> Option<Output> {
+        self.poll_action().map(Output::Action).or_else(|| self.poll_event().map(Output::Event))
     }
 
     pub fn poll_event(&mut self) -> Option<Event> {

@@ -31,7 +31,7 @@ pub use crate::backoff::{Backoff, BackoffConfig};
 pub use crate::channels::{ChannelsClose, channels_close};
 pub use crate::close::{CloseAction, close_action};
 pub use crate::connection::{
-    Action, AuthResult, Connection, ConnectionConfig, ConnectionState, Event, SubscriptionError,
+    Action, AuthResult, Connection, ConnectionConfig, ConnectionState, Event, Output, SubscriptionError,
 };
 pub use crate::event_name::short_event_name;
 pub use crate::frame::{Frame, FrameError};
