@@ -15,8 +15,8 @@ use crate::frame::FrameError;
 use crate::time::Millis;
 
 /// One wire protocol: Pusher protocol 7 ([`crate::pusher`]) or Django Channels
-/// ([`crate::channels`]).
-pub(crate) trait Protocol: Debug {
+/// ([`crate::channels`]). `Send`, so that a tokio task can own the connection.
+pub(crate) trait Protocol: Debug + Send {
     /// The URL to open a socket to, or `None` while there is nothing to open it with (a
     /// Channels socket carries the token, and there is none).
     fn url(&self) -> Option<String>;
