@@ -271,15 +271,24 @@ fn malformed_messages_are_reported_and_the_connection_carries_on() {
     }
 }
 
+/// The person's Retry and a tab coming back both skip the wait for the next attempt.
 #[test]
-fn a_visible_tab_retries_at_once_and_checks_a_stale_socket() {
-    for wire in BOTH {
+fn retry_now_and_a_visible_tab_skip_the_wait() {
+    let retries: [fn(&mut Sim); 2] =
+        [|sim| sim.conn.retry_now(sim.now), |sim| sim.conn.handle_visibility(true, sim.now)];
+    for (wire, retry) in BOTH.into_iter().flat_map(|wire| retries.map(|retry| (wire, retry))) {
         let mut sim = subscribed(wire, &[USER]);
         sim.conn.handle_close(1006, "", sim.now);
         sim.take_actions();
-        sim.conn.handle_visibility(true, sim.now);
+        retry(&mut sim);
         assert_eq!(sim.take_actions(), [wire.open()], "{wire:?}");
+        assert_eq!(sim.state(), ConnectionState::Connecting, "{wire:?}");
+    }
+}
 
+#[test]
+fn a_stale_socket_is_checked_when_the_tab_returns_and_any_when_the_network_does() {
+    for wire in BOTH {
         let mut sim = subscribed(wire, &[USER]);
         sim.conn.handle_visibility(true, sim.now);
         assert!(sim.take_actions().is_empty(), "{wire:?}: a fresh socket is not checked");
@@ -287,15 +296,11 @@ fn a_visible_tab_retries_at_once_and_checks_a_stale_socket() {
         sim.now = sim.now + Millis(200_000);
         sim.conn.handle_visibility(true, sim.now);
         assert!(is_ping(&sent_frames(&sim.take_actions())[0]), "{wire:?}");
-    }
-}
 
-#[test]
-fn the_network_coming_back_checks_an_open_socket() {
-    for wire in BOTH {
+        // The network changed under an open socket: it is checked whatever its age.
         let mut sim = subscribed(wire, &[USER]);
         sim.conn.handle_network(true, sim.now);
-        assert!(is_ping(&sent_frames(&sim.take_actions())[0]), "{wire:?}");
+        assert!(is_ping(&sent_frames(&sim.take_actions())[0]), "{wire:?}: network back");
     }
 }
 
@@ -311,18 +316,6 @@ fn disconnect_closes_the_socket_and_stops_every_timer() {
         // A close reported afterwards for the old socket changes nothing.
         sim.conn.handle_close(1006, "", sim.now);
         assert_eq!(sim.state(), ConnectionState::Disconnected, "{wire:?}");
-    }
-}
-
-#[test]
-fn retry_now_skips_the_wait() {
-    for wire in BOTH {
-        let mut sim = subscribed(wire, &[USER]);
-        sim.conn.handle_close(1006, "", sim.now);
-        sim.take_actions();
-        sim.conn.retry_now(sim.now);
-        assert_eq!(sim.take_actions(), [wire.open()], "{wire:?}");
-        assert_eq!(sim.state(), ConnectionState::Connecting, "{wire:?}");
     }
 }
 
