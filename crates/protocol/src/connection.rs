@@ -161,8 +161,9 @@ pub enum Event {
         retry_at: Millis,
         reason: String,
     },
-    /// An application event. `name` is the short name ([`short_event_name`]), `raw_name` as
-    /// sent, `data` decoded from its JSON string.
+    /// An application event on a channel the app wants (so `channel` is always `Some`; it
+    /// stays an `Option` for the callers that match on it). `name` is the short name
+    /// ([`short_event_name`]), `raw_name` as sent, `data` decoded from its JSON string.
     Message {
         channel: Option<String>,
         name: String,
