@@ -69,7 +69,8 @@ fn Herald(config: Config) -> impl IntoView {
     });
     // On the sign-in page, once `start.js` has put the chunks in the HTTP cache, the services'
     // chunk is instantiated too: signing in then opens the socket without waiting for it.
-    let cached = window_event_listener_untyped(CHUNKS_CACHED, |_| leptos::task::spawn_local(services::preload()));
+    let cached =
+        window_event_listener_untyped(CHUNKS_CACHED, |_| leptos::task::spawn_local(services::preload()));
     on_cleanup(move || cached.remove());
     view! {
         <Router>

@@ -139,7 +139,8 @@ pub fn load_order(loader: &str, needed_first: &[&str]) -> Result<Vec<String>> {
         // The statement ends with the list of chunks it imports.
         let part = part.split_once("]));").map_or(part, |(statement, _)| statement);
         let point = part.split(" =").next().unwrap_or_default();
-        let file = part.split_once("new URL(\"./").and_then(|(_, rest)| rest.split_once('"')).map(|(file, _)| file);
+        let file =
+            part.split_once("new URL(\"./").and_then(|(_, rest)| rest.split_once('"')).map(|(file, _)| file);
         let deps = part
             .rfind('[')
             .map_or("", |start| &part[start + 1..])
@@ -151,9 +152,10 @@ pub fn load_order(loader: &str, needed_first: &[&str]) -> Result<Vec<String>> {
     let mut order: Vec<String> = Vec::new();
     for wanted in needed_first {
         let is_it = |point: &str| {
-            point.strip_prefix(wanted).and_then(|rest| rest.strip_prefix('_')).is_some_and(|digits| {
-                !digits.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit())
-            })
+            point
+                .strip_prefix(wanted)
+                .and_then(|rest| rest.strip_prefix('_'))
+                .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit()))
         };
         let (_, file, deps) = points.iter().find(|(point, ..)| is_it(point)).ok_or_else(|| {
             format!("{LOADER} has no split point `{wanted}`, which xtask/src/dist.rs's NEEDED_FIRST names")
@@ -403,8 +405,8 @@ pub fn render_index(template: &str, page: &PageNames) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use crate::dist::{
-        PageNames, Pieces, TrunkLink, assemble, content_hash, hashed_name, render_index,
-        load_order, rewrite_loader_chunks, trunk_links,
+        PageNames, Pieces, TrunkLink, assemble, content_hash, hashed_name, load_order, render_index,
+        rewrite_loader_chunks, trunk_links,
     };
 
     /// What wasm-split-cli 0.2.4 writes for `--out-name herald --target web` (shortened).
@@ -539,7 +541,8 @@ export const __wasm_split_load_c_99 = wrapAsyncCb(makeLoad(() => {
     #[test]
     fn the_glue_and_the_loader_name_each_other_by_one_shared_hash() {
         let dist =
-            assemble(pieces(LOADER, GLUE, &[("chunk_1.wasm", b"one"), ("split_b.wasm", b"bee")]), &["b"]).unwrap();
+            assemble(pieces(LOADER, GLUE, &[("chunk_1.wasm", b"one"), ("split_b.wasm", b"bee")]), &["b"])
+                .unwrap();
         let page = &dist.page;
         let file = |name: &str| {
             let (_, bytes) =
@@ -567,7 +570,8 @@ export const __wasm_split_load_c_99 = wrapAsyncCb(makeLoad(() => {
 
         // A change in a chunk renames the loader that names it, and the glue that imports that.
         let changed =
-            assemble(pieces(LOADER, GLUE, &[("chunk_1.wasm", b"two"), ("split_b.wasm", b"bee")]), &["b"]).unwrap();
+            assemble(pieces(LOADER, GLUE, &[("chunk_1.wasm", b"two"), ("split_b.wasm", b"bee")]), &["b"])
+                .unwrap();
         assert_ne!(changed.page.loader, page.loader);
         assert_ne!(changed.page.glue, page.glue);
         assert_eq!(changed.page.main_wasm, page.main_wasm);
