@@ -15,66 +15,46 @@ use tokio::time::Instant;
 use crate::dev::MAX_COUNT;
 use crate::events::{Audience, EventKind};
 
-pub const FIRE_USAGE: &str = "\
-usage: herald-devserver fire <EVENT> [--tenant N] [--user N] [--count N] [--rate R] [--api URL]
-
-Causes EVENT (a contract event name such as PaymentCompleted) through a running devserver.
-
-  --tenant N   the tenant of a tenant event        default 1 (Acme)
-  --user N     the user of a user event            default 4 (user@acme.test)
-  --count N    how many events                     default 1
-  --rate R     events per second, spread evenly    default: all at once
-  --api URL    the devserver                       default http://127.0.0.1:8000
-";
-
-/// What to fire, from the command line.
-#[derive(Clone, Debug, PartialEq)]
+/// What to fire, from the command line: `herald-devserver fire <EVENT> [OPTIONS]`.
+#[derive(Clone, Debug, PartialEq, clap::Args)]
 pub struct FireOptions {
+    /// A contract event name, such as PaymentCompleted.
+    #[arg(value_name = "EVENT", value_parser = parse_event_kind)]
     pub kind: EventKind,
+    /// The tenant of a tenant event (1 is Acme).
+    #[arg(long, value_name = "N", default_value_t = 1)]
     pub tenant: u64,
+    /// The user of a user event (4 is user@acme.test).
+    #[arg(long, value_name = "N", default_value_t = 4)]
     pub user: u64,
+    /// How many events.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
     pub count: u64,
-    /// Events per second; `None` sends everything at once.
+    /// Events per second, spread evenly. Default: all at once.
+    #[arg(long, value_name = "R", value_parser = parse_rate)]
     pub rate: Option<f64>,
+    /// The devserver.
+    #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:8000", value_parser = parse_api)]
     pub api: String,
 }
 
-impl FireOptions {
-    /// Parses the arguments after `fire`. `Err` carries the message to print.
-    pub fn parse(args: &[String]) -> Result<FireOptions, String> {
-        let mut args = args.iter();
-        let name = args.next().ok_or("which event? Name one, such as PaymentCompleted")?;
-        let kind = EventKind::from_name(name).ok_or_else(|| {
-            let known: Vec<&str> = EventKind::ALL.iter().map(|kind| kind.name()).collect();
-            format!("unknown event `{name}`; the contract's events are: {}", known.join(", "))
-        })?;
-        let mut options = FireOptions {
-            kind,
-            tenant: 1,
-            user: 4,
-            count: 1,
-            rate: None,
-            api: "http://127.0.0.1:8000".to_owned(),
-        };
-        while let Some(flag) = args.next() {
-            let value = args.next().ok_or_else(|| format!("`{flag}` needs a value"))?;
-            let number = || value.parse::<u64>().map_err(|_| format!("`{flag} {value}`: not a whole number"));
-            match flag.as_str() {
-                "--tenant" => options.tenant = number()?,
-                "--user" => options.user = number()?,
-                "--count" => options.count = number()?.max(1),
-                "--rate" => {
-                    let rate = value.parse::<f64>().ok().filter(|rate| rate.is_finite() && *rate > 0.0);
-                    options.rate =
-                        Some(rate.ok_or_else(|| format!("`--rate {value}`: not a positive number"))?);
-                }
-                "--api" => options.api = value.trim_end_matches('/').to_owned(),
-                _ => return Err(format!("unknown option `{flag}`")),
-            }
-        }
-        Ok(options)
-    }
+fn parse_event_kind(name: &str) -> Result<EventKind, String> {
+    EventKind::from_name(name).ok_or_else(|| {
+        let known: Vec<&str> = EventKind::ALL.iter().map(|kind| kind.name()).collect();
+        format!("not a contract event; they are: {}", known.join(", "))
+    })
+}
 
+fn parse_rate(value: &str) -> Result<f64, String> {
+    let rate = value.parse::<f64>().ok().filter(|rate| rate.is_finite() && *rate > 0.0);
+    rate.ok_or_else(|| "not a positive number".to_owned())
+}
+
+fn parse_api(value: &str) -> Result<String, String> {
+    Ok(value.trim_end_matches('/').to_owned())
+}
+
+impl FireOptions {
     /// The request body for `count` events.
     fn request(&self, count: u64) -> Value {
         let mut request = json!({ "event": self.kind.name(), "count": count });
@@ -140,11 +120,22 @@ mod tests {
 
     use serde_json::json;
 
+    use clap::Parser;
+
     use crate::events::EventKind;
     use crate::fire::FireOptions;
 
+    /// The arguments after `fire`.
+    #[derive(Parser)]
+    struct Fire {
+        #[command(flatten)]
+        options: FireOptions,
+    }
+
+    /// The options, or clap's message for the mistake.
     fn parse(args: &[&str]) -> Result<FireOptions, String> {
-        FireOptions::parse(&args.iter().map(|arg| arg.to_string()).collect::<Vec<_>>())
+        let args = std::iter::once("fire").chain(args.iter().copied());
+        Fire::try_parse_from(args).map(|fire| fire.options).map_err(|error| error.to_string())
     }
 
     #[test]
@@ -162,12 +153,13 @@ mod tests {
 
     #[test]
     fn mistakes_are_named() {
-        assert!(parse(&[]).unwrap_err().contains("which event"));
+        assert!(parse(&[]).unwrap_err().contains("<EVENT>"));
         assert!(parse(&["Nope"]).unwrap_err().contains("PaymentCompleted"), "the known events are listed");
-        assert!(parse(&["UserCreated", "--count"]).unwrap_err().contains("needs a value"));
+        assert!(parse(&["UserCreated", "--count"]).unwrap_err().contains("a value is required"));
+        assert!(parse(&["UserCreated", "--count", "0"]).unwrap_err().contains("--count"));
         assert!(parse(&["UserCreated", "--rate", "0"]).unwrap_err().contains("positive"));
-        assert!(parse(&["UserCreated", "--tenant", "x"]).unwrap_err().contains("whole number"));
-        assert!(parse(&["UserCreated", "--colour", "red"]).unwrap_err().contains("unknown option"));
+        assert!(parse(&["UserCreated", "--tenant", "x"]).unwrap_err().contains("invalid digit"));
+        assert!(parse(&["UserCreated", "--colour", "red"]).unwrap_err().contains("--colour"));
     }
 
     #[test]

@@ -95,7 +95,7 @@ use axum::routing::{get, patch, post, put};
 
 use crate::channels::Channel;
 pub use crate::clock::Clock;
-pub use crate::config::{Config, ConfigError, USAGE};
+pub use crate::config::{Cli, Command, Config};
 use crate::django::ChannelsClient;
 use crate::error::ApiError;
 use crate::events::{Event, EventKind};

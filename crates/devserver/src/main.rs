@@ -3,62 +3,34 @@
 
 use std::process::ExitCode;
 
-use herald_devserver::fire::{FIRE_USAGE, FireOptions, fire};
-use herald_devserver::{Config, ConfigError, USAGE};
+use clap::Parser;
+use herald_devserver::fire::fire;
+use herald_devserver::{Cli, Command};
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().is_some_and(|command| command == "fire") {
-        return fire_command(&args[1..]);
-    }
-    let config = match Config::from_process() {
-        Ok(config) => config,
-        Err(ConfigError::HelpRequested) => {
-            print!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(error) => {
-            eprintln!("herald-devserver: {error}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    // clap prints help or the mistake with the usage, and exits with 2 on a mistake.
+    let cli = Cli::parse();
+    let runtime = match cli.command {
+        Some(_) => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+        None => tokio::runtime::Builder::new_multi_thread().enable_all().build(),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match runtime {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("herald-devserver: cannot start the async runtime: {error}");
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(herald_devserver::run(config)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("herald-devserver: {error}");
-            ExitCode::FAILURE
+    let outcome = match cli.command {
+        Some(Command::Fire(options)) => {
+            runtime.block_on(fire(&options)).map_err(|message| format!("fire: {message}"))
         }
-    }
-}
-
-fn fire_command(args: &[String]) -> ExitCode {
-    if args.iter().any(|arg| arg == "-h" || arg == "--help") {
-        print!("{FIRE_USAGE}");
-        return ExitCode::SUCCESS;
-    }
-    let options = match FireOptions::parse(args) {
-        Ok(options) => options,
-        Err(message) => {
-            eprintln!("herald-devserver fire: {message}\n\n{FIRE_USAGE}");
-            return ExitCode::from(2);
-        }
+        None => runtime.block_on(herald_devserver::run(cli.server)).map_err(|error| error.to_string()),
     };
-    let outcome = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| format!("cannot start the async runtime: {error}"))
-        .and_then(|runtime| runtime.block_on(fire(&options)));
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("herald-devserver fire: {message}");
+            eprintln!("herald-devserver: {message}");
             ExitCode::FAILURE
         }
     }

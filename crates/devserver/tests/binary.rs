@@ -82,10 +82,35 @@ fn help_and_bad_flags() {
 
     let bad = Command::new(BINARY).arg("--no-such-flag").output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown option `--no-such-flag`"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unexpected argument '--no-such-flag'"));
 
     let public = Command::new(BINARY).args(["--addr", "0.0.0.0:8000"]).output().unwrap();
     assert_eq!(public.status.code(), Some(2), "only loopback addresses are allowed");
+    assert!(String::from_utf8_lossy(&public.stderr).contains("only loopback addresses"));
+}
+
+#[test]
+fn a_variable_stands_in_for_its_flag_and_the_flag_wins() {
+    let from_variable = Command::new(BINARY).env("HERALD_ADDR", "0.0.0.0:8000").output().unwrap();
+    assert_eq!(from_variable.status.code(), Some(2), "HERALD_ADDR is read and checked like --addr");
+    assert!(String::from_utf8_lossy(&from_variable.stderr).contains("only loopback addresses"));
+
+    let reset = Command::new(BINARY).env("HERALD_RESET", "maybe").output().unwrap();
+    assert_eq!(reset.status.code(), Some(2), "HERALD_RESET takes 1 or 0");
+
+    // The flag wins: the server starts on the flag's address despite the variable's.
+    let mut child = Command::new(BINARY)
+        .args(["--addr", "127.0.0.1:0", "--pusher-url", "http://127.0.0.1:9", "--data-dir", ":memory:"])
+        .env("HERALD_ADDR", "0.0.0.0:8000")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(line.starts_with("herald-devserver listening on http://127.0.0.1:"), "{line:?}");
 }
 
 /// A running binary on a data folder, stopped with SIGTERM when dropped.

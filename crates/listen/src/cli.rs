@@ -1,58 +1,68 @@
 //! The `herald-listen` binary's options and the lines it prints, as pure functions.
 //!
 //! Events go to stdout, one line each (`HH:MM:SS channel ShortName {json}`), so the output
-//! can be piped or grepped; everything about the connection goes to stderr. The parser takes
-//! the arguments and an environment lookup rather than reading the process's own, so it is
-//! tested without touching either.
+//! can be piped or grepped; everything about the connection goes to stderr. clap parses the
+//! options: a flag wins over its variable (only `HERALD_PASSWORD`), the variable over the default.
 
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use clap::Parser;
 use herald_protocol::{AuthResult, ConnectionState, Event, Millis, SubscriptionError};
 
 use crate::channels::ChannelTemplates;
 use crate::client::{ClientEvent, Direction};
 
-pub const USAGE: &str = "\
-usage: herald-listen --email EMAIL --password PASSWORD [OPTIONS]
-
-Signs in to Herald's backend, subscribes to that person's channels (or the ones given) and
-prints one line per event on stdout: `HH:MM:SS channel ShortName {json}` (UTC). Connection
-state and subscription results go to stderr. Ctrl-C stops it.
-
-  --api URL              backend base URL                   http://127.0.0.1:8000
-  --ws URL               Pusher server (Sockudo) base URL   ws://127.0.0.1:6001
-  --key KEY              Pusher app key                     herald-key
-  --email EMAIL          who to sign in as
-  --password PASSWORD    their password; HERALD_PASSWORD is read when the flag is absent,
-                         which keeps it out of the process list
-  --channel NAME         a channel to subscribe instead of the person's own (repeatable)
-  --tenant-channel T     tenant channel template            private-tenant.{tenant_id}
-  --user-channel T       user channel template              private-user.{user_id}
-  --admin-channel T      system admin channel template      private-system.admin
-  --debug                also print frames, authorization requests and ignored events
-  -h, --help             print this help
-";
-
 /// What `herald-listen` was asked to do.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Parser)]
+#[command(
+    name = "herald-listen",
+    about = "Signs in to Herald's backend, subscribes to that person's channels (or the ones given) \
+             and prints one line per event on stdout: `HH:MM:SS channel ShortName {json}` (UTC). \
+             Connection state and subscription results go to stderr. Ctrl-C stops it."
+)]
 pub struct Options {
-    /// `--api`. Default: `http://127.0.0.1:8000`.
+    /// Backend base URL.
+    #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:8000")]
     pub api: String,
-    /// `--ws`. Default: `ws://127.0.0.1:6001`.
+    /// Pusher server (Sockudo) base URL.
+    #[arg(long, value_name = "URL", default_value = "ws://127.0.0.1:6001")]
     pub ws: String,
-    /// `--key`. Default: `herald-key`.
+    /// Pusher app key.
+    #[arg(long, value_name = "KEY", default_value = "herald-key")]
     pub key: String,
-    /// `--email`. Required.
+    /// Who to sign in as.
+    #[arg(long, value_name = "EMAIL")]
     pub email: String,
-    /// `--password`, else `HERALD_PASSWORD`. Required.
+    /// Their password; the variable keeps it out of the process list.
+    #[arg(long, value_name = "PASSWORD", env = "HERALD_PASSWORD", hide_env_values = true)]
     pub password: String,
-    /// `--channel`, repeatable. Default: none, meaning the signed-in person's channels.
+    /// A channel to subscribe instead of the person's own (repeatable).
+    #[arg(long = "channel", value_name = "NAME")]
     pub channels: Vec<String>,
-    /// `--tenant-channel`, `--user-channel`, `--admin-channel`. Default: CONTRACT.md's.
-    pub templates: ChannelTemplates,
-    /// `--debug`. Default: off.
+    /// Tenant channel template.
+    #[arg(long, value_name = "T", default_value_t = ChannelTemplates::default().tenant)]
+    pub tenant_channel: String,
+    /// User channel template.
+    #[arg(long, value_name = "T", default_value_t = ChannelTemplates::default().user)]
+    pub user_channel: String,
+    /// System admin channel template.
+    #[arg(long, value_name = "T", default_value_t = ChannelTemplates::default().admin)]
+    pub admin_channel: String,
+    /// Also print frames, authorization requests and ignored events.
+    #[arg(long)]
     pub debug: bool,
+}
+
+impl Options {
+    /// The channel templates `--tenant-channel`, `--user-channel` and `--admin-channel` give.
+    pub fn templates(&self) -> ChannelTemplates {
+        ChannelTemplates {
+            tenant: self.tenant_channel.clone(),
+            user: self.user_channel.clone(),
+            admin: self.admin_channel.clone(),
+        }
+    }
 }
 
 impl fmt::Debug for Options {
@@ -64,101 +74,10 @@ impl fmt::Debug for Options {
             .field("email", &self.email)
             .field("password", &"<hidden>")
             .field("channels", &self.channels)
-            .field("templates", &self.templates)
+            .field("templates", &self.templates())
             .field("debug", &self.debug)
             .finish()
     }
-}
-
-/// Why the command line cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CliError {
-    /// `-h` or `--help`: print [`USAGE`] and stop.
-    HelpRequested,
-    UnknownFlag(String),
-    MissingValue(&'static str),
-    Missing(&'static str),
-}
-
-impl fmt::Display for CliError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CliError::HelpRequested => f.write_str("help requested"),
-            CliError::UnknownFlag(flag) => write!(f, "unknown option {flag}"),
-            CliError::MissingValue(flag) => write!(f, "{flag} needs a value"),
-            CliError::Missing(what) => write!(f, "{what} is required"),
-        }
-    }
-}
-
-impl std::error::Error for CliError {}
-
-impl Options {
-    /// Parses `args` (without the program name); flags take their value as the next
-    /// argument or after `=`. `env` is asked only for `HERALD_PASSWORD`.
-    pub fn parse(
-        args: impl IntoIterator<Item = String>,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<Options, CliError> {
-        let mut api = "http://127.0.0.1:8000".to_owned();
-        let mut ws = "ws://127.0.0.1:6001".to_owned();
-        let mut key = "herald-key".to_owned();
-        let mut email = None;
-        let mut password = None;
-        let mut channels = Vec::new();
-        let mut templates = ChannelTemplates::default();
-        let mut debug = false;
-
-        let mut args = args.into_iter();
-        while let Some(arg) = args.next() {
-            let (flag, inline) = match arg.split_once('=') {
-                Some((flag, value)) if flag.starts_with("--") => (flag.to_owned(), Some(value.to_owned())),
-                _ => (arg, None),
-            };
-            let flag = flag.as_str();
-            match flag {
-                "-h" | "--help" => return Err(CliError::HelpRequested),
-                "--debug" => debug = true,
-                _ => {
-                    let name = value_flag(flag).ok_or_else(|| CliError::UnknownFlag(flag.to_owned()))?;
-                    let value = inline.or_else(|| args.next()).ok_or(CliError::MissingValue(name))?;
-                    match name {
-                        "--api" => api = value,
-                        "--ws" => ws = value,
-                        "--key" => key = value,
-                        "--email" => email = Some(value),
-                        "--password" => password = Some(value),
-                        "--channel" => channels.push(value),
-                        "--tenant-channel" => templates.tenant = value,
-                        "--user-channel" => templates.user = value,
-                        _ => templates.admin = value,
-                    }
-                }
-            }
-        }
-        let email = email.ok_or(CliError::Missing("--email"))?;
-        let password = password
-            .or_else(|| env("HERALD_PASSWORD"))
-            .ok_or(CliError::Missing("--password (or HERALD_PASSWORD)"))?;
-        Ok(Options { api, ws, key, email, password, channels, templates, debug })
-    }
-}
-
-/// The flags that take a value, as `&'static str` for error messages.
-fn value_flag(flag: &str) -> Option<&'static str> {
-    [
-        "--api",
-        "--ws",
-        "--key",
-        "--email",
-        "--password",
-        "--channel",
-        "--tenant-channel",
-        "--user-channel",
-        "--admin-channel",
-    ]
-    .into_iter()
-    .find(|known| *known == flag)
 }
 
 /// One line of output, without its time.
@@ -274,30 +193,35 @@ mod tests {
     use serde_json::json;
 
     use crate::channels::ChannelTemplates;
-    use crate::cli::{CliError, Line, Options, clock, render};
+    use clap::error::ErrorKind;
+    use clap::{CommandFactory, FromArgMatches};
+
+    use crate::cli::{Line, Options, clock, render};
     use crate::client::{ClientEvent, Direction};
 
-    fn parse(args: &[&str], password_env: Option<&str>) -> Result<Options, CliError> {
-        let env = |name: &str| (name == "HERALD_PASSWORD").then(|| password_env.map(str::to_owned)).flatten();
-        Options::parse(args.iter().map(|a| a.to_string()), env)
+    /// The options from `args`, with `password_env` as the only environment: the command's
+    /// variable is replaced by a default value so the test's own environment cannot matter.
+    fn parse(args: &[&str], password_env: Option<&'static str>) -> Result<Options, ErrorKind> {
+        let command = Options::command().mut_arg("password", |arg| match password_env {
+            Some(password) => arg.env(None).required(false).default_value(password),
+            None => arg.env(None),
+        });
+        let matches = command
+            .try_get_matches_from(std::iter::once("herald-listen").chain(args.iter().copied()))
+            .map_err(|error| error.kind())?;
+        Options::from_arg_matches(&matches).map_err(|error| error.kind())
     }
 
     #[test]
     fn options_parse_with_defaults_flags_and_the_password_variable() {
         let options = parse(&["--email", "user@acme.test", "--password", "pw"], None).unwrap();
         assert_eq!(
-            options,
-            Options {
-                api: "http://127.0.0.1:8000".into(),
-                ws: "ws://127.0.0.1:6001".into(),
-                key: "herald-key".into(),
-                email: "user@acme.test".into(),
-                password: "pw".into(),
-                channels: vec![],
-                templates: ChannelTemplates::default(),
-                debug: false,
-            }
+            (options.api.as_str(), options.ws.as_str(), options.key.as_str()),
+            ("http://127.0.0.1:8000", "ws://127.0.0.1:6001", "herald-key")
         );
+        assert_eq!((options.email.as_str(), options.password.as_str()), ("user@acme.test", "pw"));
+        assert!(options.channels.is_empty() && !options.debug);
+        assert_eq!(options.templates(), ChannelTemplates::default());
         let options = parse(
             &[
                 "--api=http://127.0.0.1:9000",
@@ -321,7 +245,7 @@ mod tests {
         assert_eq!(options.key, "k");
         assert_eq!(options.password, "from-env");
         assert_eq!(options.channels, ["tenant.1", "private-user.2"]);
-        assert_eq!(options.templates.tenant, "tenant.{tenant_id}");
+        assert_eq!(options.templates().tenant, "tenant.{tenant_id}");
         assert!(options.debug);
         // The flag wins over the variable.
         assert_eq!(parse(&["--email", "a@b", "--password", "flag"], Some("env")).unwrap().password, "flag");
@@ -329,17 +253,17 @@ mod tests {
 
     #[test]
     fn bad_command_lines_say_what_is_wrong() {
-        assert_eq!(parse(&["--help"], None), Err(CliError::HelpRequested));
-        assert_eq!(
-            parse(&["--email", "a@b", "--verbose"], Some("pw")),
-            Err(CliError::UnknownFlag("--verbose".into()))
-        );
-        assert_eq!(parse(&["--email"], Some("pw")), Err(CliError::MissingValue("--email")));
-        assert_eq!(parse(&["--password", "pw"], None), Err(CliError::Missing("--email")));
-        assert_eq!(
-            parse(&["--email", "a@b"], None),
-            Err(CliError::Missing("--password (or HERALD_PASSWORD)"))
-        );
+        assert_eq!(parse(&["--help"], None), Err(ErrorKind::DisplayHelp));
+        assert_eq!(parse(&["--email", "a@b", "--verbose"], Some("pw")), Err(ErrorKind::UnknownArgument));
+        assert_eq!(parse(&["--email"], Some("pw")), Err(ErrorKind::InvalidValue));
+        assert_eq!(parse(&["--password", "pw"], None), Err(ErrorKind::MissingRequiredArgument));
+        assert_eq!(parse(&["--email", "a@b"], None), Err(ErrorKind::MissingRequiredArgument));
+        let error = Options::command()
+            .mut_arg("password", |arg| arg.env(None))
+            .try_get_matches_from(["herald-listen", "--email", "a@b"])
+            .unwrap_err();
+        assert!(error.to_string().contains("--password <PASSWORD>"), "{error}");
+        assert!(Options::command().render_help().to_string().contains("HERALD_PASSWORD"));
     }
 
     #[test]

@@ -4,23 +4,15 @@
 use std::process::ExitCode;
 use std::time::SystemTime;
 
-use herald_listen::cli::{CliError, Line, Options, USAGE, clock, render};
+use clap::Parser;
+use herald_listen::cli::{Line, Options, clock, render};
 use herald_listen::{ChannelAuthorizer, Client, ClientConfig, ClientEvent, sign_in, socket_url};
 use herald_protocol::{ConnectionState, Event};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let options = match Options::parse(std::env::args().skip(1), |name| std::env::var(name).ok()) {
-        Ok(options) => options,
-        Err(CliError::HelpRequested) => {
-            print!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(error) => {
-            eprintln!("herald-listen: {error}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    // clap prints help or the mistake with the usage, and exits with 2 on a mistake.
+    let options = Options::parse();
 
     status(&format!("signing in to {} as {}", options.api, options.email));
     let (token, user) = match sign_in(&options.api, &options.email, &options.password).await {
@@ -37,7 +29,7 @@ async fn main() -> ExitCode {
     ));
 
     let channels = if options.channels.is_empty() {
-        options.templates.channels_for(&user)
+        options.templates().channels_for(&user)
     } else {
         options.channels.clone()
     };
