@@ -34,8 +34,25 @@ pub struct Options {
     pub smoke: bool,
 }
 
-pub fn run(root: &Path, args: &[String]) -> Result {
-    let options = parse_args(args)?;
+/// `cargo xtask bench`'s flags.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Runs of the whole measurement; each figure is their median [default: 5].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), conflicts_with = "smoke")]
+    runs: Option<u32>,
+    /// One tiny run that checks the bench works.
+    #[arg(long)]
+    smoke: bool,
+}
+
+impl BenchArgs {
+    pub fn options(&self) -> Options {
+        let runs = if self.smoke { 1 } else { self.runs.unwrap_or(DEFAULT_RUNS) };
+        Options { runs, smoke: self.smoke }
+    }
+}
+
+pub fn run(root: &Path, options: &Options) -> Result {
     let started = Instant::now();
     let began = SystemTime::now();
     let mut apt = Apt::default();
@@ -44,7 +61,7 @@ pub fn run(root: &Path, args: &[String]) -> Result {
     process::run(tools::cargo_command(root).args(["build", "--package", "herald-devserver"]))?;
     let dist = app_to_measure(root, &tools)?;
     // A full run that misses a size target fails once its results are written: print them anyway.
-    let measured = measure(root, &tools, &dist, &options);
+    let measured = measure(root, &tools, &dist, options);
     let table = root.join("bench/results").join(if options.smoke { "smoke.md" } else { "latest.md" });
     let written_now = fs::metadata(&table).and_then(|file| file.modified()).is_ok_and(|at| at >= began);
     if written_now && let Ok(text) = fs::read_to_string(&table) {
@@ -106,35 +123,21 @@ fn measure(root: &Path, tools: &Tools, dist: &Path, options: &Options) -> Result
     )
 }
 
-fn parse_args(args: &[String]) -> Result<Options> {
-    let mut runs = None;
-    let mut smoke = false;
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--smoke" => smoke = true,
-            "--runs" => {
-                let value = args.next().ok_or("--runs needs a number, e.g. `--runs 5`")?;
-                let parsed = value.parse().ok().filter(|&runs: &u32| runs > 0);
-                runs = Some(parsed.ok_or_else(|| format!("--runs needs a number above 0, not `{value}`"))?);
-            }
-            other => return Err(format!("`cargo xtask bench` does not take `{other}`")),
-        }
-    }
-    match (smoke, runs) {
-        (true, Some(_)) => Err("--smoke is one run by definition; drop --runs".into()),
-        (true, None) => Ok(Options { runs: 1, smoke }),
-        (false, runs) => Ok(Options { runs: runs.unwrap_or(DEFAULT_RUNS), smoke }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use crate::bench::{DEFAULT_RUNS, Options, parse_args};
+    use clap::Parser;
+
+    use crate::bench::{BenchArgs, DEFAULT_RUNS, Options};
+
+    #[derive(Parser)]
+    struct Bench {
+        #[command(flatten)]
+        args: BenchArgs,
+    }
 
     fn check(args: &[&str], expect: Result<Options, ()>) {
-        let args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
-        assert_eq!(parse_args(&args).map_err(|_| ()), expect, "{args:?}");
+        let parsed = Bench::try_parse_from(std::iter::once("bench").chain(args.iter().copied()));
+        assert_eq!(parsed.map(|bench| bench.args.options()).map_err(|_| ()), expect, "{args:?}");
     }
 
     #[test]

@@ -26,18 +26,27 @@ const DEVSERVER_PORT: u16 = 8000;
 const APP_PORT: u16 = 8080;
 /// Daphne, serving the Django Channels server, with `--transport channels`.
 const CHANNELS_PORT: u16 = 8001;
+/// The seed's accounts, printed once the demo is up.
+const ACCOUNTS: &str = "\
+Development accounts (development values only; password `password` for all):
+  admin@herald.test   system admin
+  owner@acme.test     tenant admin, Acme
+  owner@globex.test   tenant admin, Globex
+  user@acme.test      user, Acme
+";
 /// How long the first build of the app may take (minutes on a fresh machine).
 const FIRST_BUILD_LIMIT: Duration = Duration::from_secs(30 * 60);
 
 /// Which WebSocket server the demo's app uses.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Transport {
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Transport {
+    /// Sockudo, served by `trunk serve` at :8080.
     Pusher,
+    /// The Django Channels server (Daphne), the app served by the devserver at :8000.
     Channels,
 }
 
-pub fn run(root: &Path, args: &[String]) -> Result {
-    let transport = parse_transport(args)?;
+pub fn run(root: &Path, transport: Transport) -> Result {
     let mut apt = Apt::default();
     let tools = Tools::ensure(root, &mut apt)?;
     let channels_server = match transport {
@@ -70,19 +79,7 @@ pub fn run(root: &Path, args: &[String]) -> Result {
 
 fn start_and_supervise(root: &Path, tools: &Tools, services: &mut Vec<Service>) -> Result {
     start_sockudo(root, tools, services)?;
-    start(
-        services,
-        "herald-devserver",
-        Command::new(crate::target_dir(root).join("debug/herald-devserver")).current_dir(root).args([
-            "--addr".to_string(),
-            format!("127.0.0.1:{DEVSERVER_PORT}"),
-            "--pusher-url".to_string(),
-            format!("http://127.0.0.1:{SOCKUDO_PORT}"),
-        ]),
-        DEVSERVER_PORT,
-        "/up",
-        Duration::from_secs(30),
-    )?;
+    start_devserver(root, services, &[])?;
     // Trunk builds into a folder of its own, emptied first: `dist/` stays the release build
     // `cargo xtask test` makes, and `/` answers only once this run's first build is done.
     let trunk_dist = crate::target_dir(root).join("herald/demo-dist");
@@ -105,12 +102,7 @@ fn start_and_supervise(root: &Path, tools: &Tools, services: &mut Vec<Service>) 
         "\n\
          Herald is running at http://127.0.0.1:{APP_PORT}\n\
          \n\
-         Development accounts (development values only; password `password` for all):\n\
-         \x20 admin@herald.test   system admin\n\
-         \x20 owner@acme.test     tenant admin, Acme\n\
-         \x20 owner@globex.test   tenant admin, Globex\n\
-         \x20 user@acme.test      user, Acme\n\
-         \n\
+         {ACCOUNTS}\n\
          Press Ctrl-C to stop Sockudo, the demo backend and trunk.\n"
     );
     supervise(services)
@@ -154,22 +146,11 @@ fn start_channels_and_supervise(
             .env("PATH", tools.path_for_trunk()),
     )?);
     wait_for_file(services.last_mut().expect("just pushed"), &dist.join("index.html"), FIRST_BUILD_LIMIT)?;
-    start(
+    let channels_url = format!("http://127.0.0.1:{CHANNELS_PORT}");
+    start_devserver(
+        root,
         services,
-        "herald-devserver",
-        Command::new(crate::target_dir(root).join("debug/herald-devserver")).current_dir(root).args([
-            "--addr".to_string(),
-            format!("127.0.0.1:{DEVSERVER_PORT}"),
-            "--pusher-url".to_string(),
-            format!("http://127.0.0.1:{SOCKUDO_PORT}"),
-            "--channels-url".to_string(),
-            format!("http://127.0.0.1:{CHANNELS_PORT}"),
-            "--serve-app".to_string(),
-            dist.display().to_string(),
-        ]),
-        DEVSERVER_PORT,
-        "/up",
-        Duration::from_secs(30),
+        &["--channels-url".as_ref(), channels_url.as_ref(), "--serve-app".as_ref(), dist.as_os_str()],
     )?;
 
     println!(
@@ -177,16 +158,27 @@ fn start_channels_and_supervise(
          Herald is running at http://127.0.0.1:{DEVSERVER_PORT} on the Django Channels transport\n\
          (Daphne at ws://127.0.0.1:{CHANNELS_PORT}/ws/notifications/).\n\
          \n\
-         Development accounts (development values only; password `password` for all):\n\
-         \x20 admin@herald.test   system admin\n\
-         \x20 owner@acme.test     tenant admin, Acme\n\
-         \x20 owner@globex.test   tenant admin, Globex\n\
-         \x20 user@acme.test      user, Acme\n\
-         \n\
+         {ACCOUNTS}\n\
          trunk watch rebuilds the app on changes; reload by hand.\n\
          Press Ctrl-C to stop Sockudo, Daphne, trunk and the demo backend.\n"
     );
     supervise(services)
+}
+
+/// The devserver on its demo port, publishing to Sockudo's, with `extra` flags.
+fn start_devserver(root: &Path, services: &mut Vec<Service>, extra: &[&std::ffi::OsStr]) -> Result {
+    start(
+        services,
+        "herald-devserver",
+        Command::new(crate::target_dir(root).join("debug/herald-devserver"))
+            .current_dir(root)
+            .args(["--addr".to_string(), format!("127.0.0.1:{DEVSERVER_PORT}")])
+            .args(["--pusher-url".to_string(), format!("http://127.0.0.1:{SOCKUDO_PORT}")])
+            .args(extra),
+        DEVSERVER_PORT,
+        "/up",
+        Duration::from_secs(30),
+    )
 }
 
 /// Sockudo on its demo port, in a fresh empty folder: Sockudo reads ./config/config.toml or
@@ -240,21 +232,6 @@ fn wait_for_file(service: &mut Service, file: &Path, timeout: Duration) -> Resul
         thread::sleep(Duration::from_millis(200));
     }
     Ok(())
-}
-
-/// `--transport pusher|channels` (or `--transport=...`), default `pusher`.
-fn parse_transport(args: &[String]) -> Result<Transport> {
-    let value = match args {
-        [] => return Ok(Transport::Pusher),
-        [flag, value] if flag == "--transport" => value.as_str(),
-        [flag] => flag.strip_prefix("--transport=").ok_or_else(|| format!("unknown demo option `{flag}`"))?,
-        _ => return Err(format!("cannot read demo options `{}`", args.join(" "))),
-    };
-    match value {
-        "pusher" => Ok(Transport::Pusher),
-        "channels" => Ok(Transport::Channels),
-        other => Err(format!("unknown transport `{other}`: use pusher or channels")),
-    }
 }
 
 /// Spawns a service into `services`, then waits until `GET port path` answers 200.

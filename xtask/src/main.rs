@@ -15,45 +15,61 @@ mod tools;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::Parser;
+
 /// Every failure is reported as one message that says what failed and what to do about it.
 pub type Result<T = ()> = std::result::Result<T, String>;
 
-const USAGE: &str = "\
-usage: cargo xtask <command>
-
-commands:
-  demo [--transport pusher|channels]
-                run Sockudo, the demo backend and `trunk serve` at http://127.0.0.1:8080 until Ctrl-C;
-                `channels`: the Django Channels server too, the app at http://127.0.0.1:8000
-  test [ARGS]   run every test suite as CI does: native, browser unit, build, end-to-end;
-                ARGS go to `playwright test` (for example a spec file name)
-  build         build the release app, split into chunks, into dist/ (what `test`, `bench`
-                and a deployment serve)
-  bench [--runs N] [--smoke]
-                measure Herald against the Vue + Echo reference client (bench/README.md);
-                N runs (default 5); --smoke: one tiny run that checks the bench works;
-                with HERALD_DIST=<folder>, that built app is measured instead of building dist/
-  fire EVENT [--tenant N] [--user N] [--count N] [--rate R]
-                cause contract events through the running demo backend, for demos and load
-
-Tools are installed once per machine into $HERALD_TOOLS (default ~/.cache/herald/tools).
-";
+/// `cargo xtask <command>`.
+#[derive(Parser)]
+#[command(
+    name = "xtask",
+    bin_name = "cargo xtask",
+    about = "Herald's developer commands.",
+    after_help = "Tools are installed once per machine into $HERALD_TOOLS (default ~/.cache/herald/tools).",
+    arg_required_else_help = true
+)]
+enum Xtask {
+    /// Run Sockudo, the demo backend and `trunk serve` at http://127.0.0.1:8080 until Ctrl-C;
+    /// with `--transport channels`, the Django Channels server too, the app at
+    /// http://127.0.0.1:8000.
+    Demo {
+        /// The WebSocket server the demo's app uses.
+        #[arg(long, value_enum, default_value = "pusher")]
+        transport: demo::Transport,
+    },
+    /// Run every test suite as CI does: native, browser unit, build, end-to-end.
+    Test {
+        /// Arguments for `playwright test` (for example a spec file name).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
+        playwright_args: Vec<String>,
+    },
+    /// Build the release app, split into chunks, into dist/ (what `test`, `bench` and a
+    /// deployment serve).
+    Build,
+    /// Measure Herald against the Vue + Echo reference client (bench/README.md); with
+    /// HERALD_DIST=<folder>, that built app is measured instead of building dist/.
+    Bench(bench::BenchArgs),
+    /// Cause contract events through the running demo backend, for demos and load:
+    /// `herald-devserver fire` (see `cargo xtask fire --help`).
+    #[command(disable_help_flag = true)]
+    Fire {
+        /// EVENT [--tenant N] [--user N] [--count N] [--rate R], for `herald-devserver fire`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
+        args: Vec<String>,
+    },
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().is_none_or(|command| ["help", "-h", "--help"].contains(&command.as_str())) {
-        print!("{USAGE}");
-        return ExitCode::SUCCESS;
-    }
+    let command = Xtask::parse();
     let root = repo_root();
-    let outcome = match args.split_first() {
-        Some((command, demo_args)) if command == "demo" => demo::run(&root, demo_args),
-        Some((command, playwright_args)) if command == "test" => test::run_all(&root, playwright_args),
-        Some((command, bench_args)) if command == "bench" => bench::run(&root, bench_args),
-        Some((command, [])) if command == "build" => tools::Tools::ensure(&root, &mut tools::Apt::default())
+    let outcome = match command {
+        Xtask::Demo { transport } => demo::run(&root, transport),
+        Xtask::Test { playwright_args } => test::run_all(&root, &playwright_args),
+        Xtask::Bench(args) => bench::run(&root, &args.options()),
+        Xtask::Build => tools::Tools::ensure(&root, &mut tools::Apt::default())
             .and_then(|tools| app_build::build(&root, &tools)),
-        Some((command, fire_args)) if command == "fire" => fire(&root, fire_args),
-        _ => Err(format!("cannot run `cargo xtask {}`\n\n{USAGE}", args.join(" "))),
+        Xtask::Fire { args } => fire(&root, &args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -89,4 +105,30 @@ fn target_dir(root: &Path) -> PathBuf {
         .find_map(std::env::var_os)
         .map(|dir| root.join(dir))
         .unwrap_or_else(|| root.join("target"))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use crate::Xtask;
+
+    #[test]
+    fn test_and_fire_pass_their_arguments_on_untouched() {
+        let args = ["--project", "channels", "reconnect.spec.ts"];
+        let Ok(Xtask::Test { playwright_args }) =
+            Xtask::try_parse_from(["xtask", "test"].iter().chain(&args))
+        else {
+            panic!("not the test command");
+        };
+        assert_eq!(playwright_args, args);
+        let args = ["PaymentCompleted", "--tenant", "1", "--help"];
+        let Ok(Xtask::Fire { args: fire_args }) =
+            Xtask::try_parse_from(["xtask", "fire"].iter().chain(&args))
+        else {
+            panic!("not the fire command");
+        };
+        assert_eq!(fire_args, args, "--help is the devserver's to answer");
+        assert!(Xtask::try_parse_from(["xtask", "demo", "--transport", "websocket"]).is_err());
+    }
 }
