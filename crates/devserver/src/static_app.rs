@@ -2,8 +2,7 @@
 //!
 //! End-to-end tests run everything on random ports. Serving the app from the API's own origin
 //! avoids a proxy and CORS; rewriting `config.json`'s `ws_host`/`ws_port` to the Sockudo this
-//! server publishes to means the app connects to that same Sockudo without a rebuild. A small
-//! handler suffices: the files are few, known, and only ever read. With `--channels-url`, the
+//! server publishes to means the app connects to that same Sockudo without a rebuild. With `--channels-url`, the
 //! served `config.json` chooses the Channels transport instead (`"transport": "channels"`,
 //! `"ws_url"`: that server's `/ws/notifications/`).
 //!
@@ -13,6 +12,13 @@
 //! this: the ports are only known when the server starts.
 //!
 //! Files named by their content hash are cached for good; everything else is revalidated.
+//!
+//! Not `tower-http`'s `ServeDir` (checked against 0.6.11): it follows symlinks out of the root
+//! (it refuses only `..` components, where [`serve`] canonicalizes and refuses a file whose real
+//! path is outside), serves dotfiles, and types files with `mime_guess` without a charset
+//! (`text/html`, `text/javascript`). Keeping these rules around it would take a filter before
+//! it, the content-type table after it, and the fallback, caching and policy as middleware that
+//! sees the request path: more code than the reading of a file it would replace.
 
 use std::path::{Component, Path, PathBuf};
 
