@@ -2,9 +2,9 @@
 //!
 //! End-to-end tests run everything on random ports. Serving the app from the API's own origin
 //! avoids a proxy and CORS; rewriting `config.json`'s `ws_host`/`ws_port` to the Sockudo this
-//! server publishes to means the app connects to that same Sockudo without a rebuild. With `--channels-url`, the
-//! served `config.json` chooses the Channels transport instead (`"transport": "channels"`,
-//! `"ws_url"`: that server's `/ws/notifications/`).
+//! server publishes to means the app connects to that same Sockudo without a rebuild. With
+//! `--channels-url`, the served `config.json` chooses the Channels transport instead
+//! (`"transport": "channels"`, `"ws_url"`: that server's `/ws/notifications/`).
 //!
 //! The page is served with a Content-Security-Policy derived from that same `config.json`, so
 //! the page may connect to exactly the API and the WebSocket server the app is configured for
