@@ -19,7 +19,9 @@ use crate::store::Location;
 #[command(
     name = "herald-devserver",
     about = "Herald's demo backend. Every option can also be set through the environment variable shown.",
-    args_conflicts_with_subcommands = true
+    args_conflicts_with_subcommands = true,
+    // The last occurrence of a flag wins: the end-to-end stack adds `--serve-app` to its own.
+    args_override_self = true
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -215,6 +217,13 @@ mod tests {
         assert_eq!(config.channels_url.as_ref().map(|url| url.as_str()), Some("http://127.0.0.1:8001/"));
         assert_eq!(config.channels_secret, "c");
         assert!(config.log_requests, "not a flag");
+    }
+
+    #[test]
+    fn the_last_occurrence_of_a_flag_wins() {
+        let config = parse(&["--serve-app", "dist", "--token-ttl", "5", "--serve-app", "copy"]).unwrap();
+        assert_eq!(config.serve_app.as_deref(), Some(std::path::Path::new("copy")));
+        assert_eq!(config.token_ttl, Duration::from_secs(5));
     }
 
     #[test]

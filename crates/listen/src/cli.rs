@@ -17,6 +17,7 @@ use crate::client::{ClientEvent, Direction};
 #[derive(Clone, PartialEq, Eq, Parser)]
 #[command(
     name = "herald-listen",
+    args_override_self = true,
     about = "Signs in to Herald's backend, subscribes to that person's channels (or the ones given) \
              and prints one line per event on stdout: `HH:MM:SS channel ShortName {json}` (UTC). \
              Connection state and subscription results go to stderr. Ctrl-C stops it."
