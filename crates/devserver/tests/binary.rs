@@ -1,48 +1,30 @@
 //! The `herald-devserver` binary as xtask and CI start it: the "listening" line with the real
 //! port, one log line per request without secrets, and a clean exit on SIGTERM.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::Duration;
+
+use herald_teststack::Devserver;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_herald-devserver");
 
-/// Waits for the child to exit, failing the test if that takes longer than `limit` (a bound
-/// on a hang, not a way to wait for something to happen).
-fn wait_with_limit(mut child: Child, limit: Duration) -> std::process::ExitStatus {
-    let (sender, receiver) = mpsc::channel();
-    let pid = child.id();
-    std::thread::spawn(move || {
-        let _ = sender.send(child.wait());
-    });
-    match receiver.recv_timeout(limit) {
-        Ok(status) => status.unwrap(),
-        Err(_) => {
-            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
-            panic!("herald-devserver did not exit within {limit:?}");
-        }
-    }
+/// The binary started as the end-to-end stack starts it, with `args` after the stack's.
+async fn start(args: &[&str]) -> Devserver {
+    let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+    Devserver::start_binary(Path::new(BINARY), &args).await
 }
+
+/// A bound on a hang at SIGTERM, not a way to wait for something to happen.
+const STOP_LIMIT: Duration = Duration::from_secs(20);
 
 #[cfg(unix)]
 #[tokio::test]
 async fn prints_its_port_logs_requests_without_secrets_and_stops_on_sigterm() {
-    let mut child = Command::new(BINARY)
-        .args(["--addr", "127.0.0.1:0", "--pusher-url", "http://127.0.0.1:9", "--data-dir", ":memory:"])
-        .env("HERALD_JWT_SECRET", "binary-test-secret")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("herald-devserver listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
+    let mut server = start(&["--jwt-secret", "binary-test-secret"]).await;
+    let base = server.base.clone();
     assert!(!base.ends_with(":0"), "the real port is printed: {base}");
 
     let http = reqwest::Client::new();
@@ -59,14 +41,10 @@ async fn prints_its_port_logs_requests_without_secrets_and_stops_on_sigterm() {
     assert_eq!(me.status(), 200);
     drop(http);
 
-    let mut stderr = child.stderr.take().unwrap();
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(killed.success());
-    let status = wait_with_limit(child, Duration::from_secs(20));
+    let status = server.process.terminate(STOP_LIMIT).await;
     assert!(status.success(), "a graceful exit on SIGTERM, got {status}");
 
-    let mut log = String::new();
-    stderr.read_to_string(&mut log).unwrap();
+    let log = server.process.log();
     assert!(log.lines().any(|line| line.starts_with("GET /up 200 ")), "{log}");
     assert!(log.lines().any(|line| line.starts_with("POST /api/login 200 ")), "{log}");
     assert!(log.lines().any(|line| line.starts_with("GET /api/me 200 ")), "{log}");
@@ -113,55 +91,25 @@ fn a_variable_stands_in_for_its_flag_and_the_flag_wins() {
     assert!(line.starts_with("herald-devserver listening on http://127.0.0.1:"), "{line:?}");
 }
 
-/// A running binary on a data folder, stopped with SIGTERM when dropped.
-struct Running {
-    child: Option<Child>,
-    base: String,
+/// Signs in as `email` with the seed's password.
+async fn login(server: &Devserver, email: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/api/login", server.base))
+        .json(&serde_json::json!({"email": email, "password": "password"}))
+        .send()
+        .await
+        .unwrap()
 }
 
-impl Running {
-    fn start(data_dir: &std::path::Path, extra: &[&str]) -> Running {
-        let mut child = Command::new(BINARY)
-            .args(["--addr", "127.0.0.1:0", "--pusher-url", "http://127.0.0.1:9", "--data-dir"])
-            .arg(data_dir)
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("herald-devserver listening on ")
-            .expect("the listening line")
-            .to_owned();
-        Running { child: Some(child), base }
-    }
-
-    async fn login(&self, email: &str) -> reqwest::Response {
-        reqwest::Client::new()
-            .post(format!("{}/api/login", self.base))
-            .json(&serde_json::json!({"email": email, "password": "password"}))
-            .send()
-            .await
-            .unwrap()
-    }
-
-    fn stop(mut self) {
-        let child = self.child.take().unwrap();
-        Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-        assert!(wait_with_limit(child, Duration::from_secs(20)).success());
-    }
+/// The binary on the data folder `dir`, with `extra` flags.
+async fn on_data(dir: &Path, extra: &[&str]) -> Devserver {
+    let dir = dir.to_str().expect("a UTF-8 temp dir");
+    start(&[&["--data-dir", dir], extra].concat()).await
 }
 
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
+/// SIGTERM, and a clean exit.
+async fn stop(mut server: Devserver) {
+    assert!(server.process.terminate(STOP_LIMIT).await.success());
 }
 
 #[tokio::test]
@@ -169,9 +117,9 @@ async fn data_survives_a_restart_and_reset_brings_back_the_seed() {
     let dir = std::env::temp_dir().join(format!("herald-devserver-binary-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
 
-    let server = Running::start(&dir, &[]);
-    let login = server.login("owner@acme.test").await;
-    let token = login.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+    let server = on_data(&dir, &[]).await;
+    let owner = login(&server, "owner@acme.test").await;
+    let token = owner.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
     let member = serde_json::json!({"name": "Nia Njoroge", "email": "nia@acme.test", "role": "user",
                                     "password": "password", "password_confirmation": "password"});
     let created = reqwest::Client::new()
@@ -186,11 +134,11 @@ async fn data_survives_a_restart_and_reset_brings_back_the_seed() {
         201,
         "created even though Sockudo is unreachable: the event waits for catch-up"
     );
-    server.stop();
+    stop(server).await;
     assert!(dir.join("herald.sqlite3").is_file());
 
-    let restarted = Running::start(&dir, &[]);
-    assert_eq!(restarted.login("nia@acme.test").await.status(), 200, "the new user outlived the restart");
+    let restarted = on_data(&dir, &[]).await;
+    assert_eq!(login(&restarted, "nia@acme.test").await.status(), 200, "the new user outlived the restart");
     let me = reqwest::Client::new()
         .get(format!("{}/api/me", restarted.base))
         .bearer_auth(&token)
@@ -208,11 +156,11 @@ async fn data_survives_a_restart_and_reset_brings_back_the_seed() {
         .await
         .unwrap();
     assert_eq!(events["data"][0]["event"], "App\\Events\\UserCreated", "and the event, for catch-up");
-    restarted.stop();
+    stop(restarted).await;
 
-    let reset = Running::start(&dir, &["--reset"]);
-    assert_eq!(reset.login("nia@acme.test").await.status(), 422, "--reset starts again from the seed");
-    assert_eq!(reset.login("owner@acme.test").await.status(), 200);
-    reset.stop();
+    let reset = on_data(&dir, &["--reset"]).await;
+    assert_eq!(login(&reset, "nia@acme.test").await.status(), 422, "--reset starts again from the seed");
+    assert_eq!(login(&reset, "owner@acme.test").await.status(), 200);
+    stop(reset).await;
     std::fs::remove_dir_all(&dir).unwrap();
 }

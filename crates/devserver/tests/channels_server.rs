@@ -3,14 +3,9 @@
 //! in-process, which it asks `GET /api/me` and which publishes to it (`--channels-url`).
 //!
 //! `HERALD_DAPHNE_BIN` names Daphne; without it, the test looks where xtask puts it
-//! (`$HERALD_TOOLS` or `~/.cache/herald/tools`, `channels-server-venv-<hash>/bin/daphne`).
-//! Every test starts its own Daphne and backend on free ports; Daphne is killed when the test
-//! ends, its output printed when the test failed.
+//! (`herald-teststack`'s [`Daphne`]). Every test starts its own Daphne and backend on free
+//! ports; Daphne is killed when the test ends, its output printed when the test failed.
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
@@ -18,8 +13,8 @@ use futures_util::{SinkExt, StreamExt};
 use herald_devserver::store::Location;
 use herald_devserver::tokens::Tokens;
 use herald_devserver::{AppState, Clock, Config, router};
+use herald_teststack::{Daphne, DaphneSettings};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -30,148 +25,24 @@ const LIMIT: Duration = Duration::from_secs(10);
 const JWT_SECRET: &str = "herald-dev-jwt-secret";
 const BROADCAST_SECRET: &str = "test-broadcast-secret";
 
-/// Daphne serving `channels_server/`, killed when dropped.
-struct Daphne {
-    child: Child,
-    port: u16,
-    /// Every line it printed, stdout and stderr.
-    output: Arc<Mutex<Vec<String>>>,
+/// `POST /broadcast` with `secret` (none: no header); the status and JSON body.
+async fn broadcast(daphne: &Daphne, secret: Option<&str>, body: &str) -> (u16, Value) {
+    let mut request = reqwest::Client::new()
+        .post(format!("{}/broadcast", daphne.http_url()))
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    if let Some(secret) = secret {
+        request = request.header("X-Broadcast-Secret", secret);
+    }
+    let response = request.send().await.expect("Daphne answers /broadcast");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
 }
 
-impl Daphne {
-    /// Starts Daphne on a port the kernel picks, asking `api_url` who tokens belong to.
-    async fn start(api_url: &str) -> Daphne {
-        let binary = daphne_binary();
-        assert!(
-            binary.is_file(),
-            "no Daphne at {} (run `cargo xtask test`, which makes the virtualenv, or set HERALD_DAPHNE_BIN)",
-            binary.display()
-        );
-        let mut child = Command::new(&binary)
-            .args(["-b", "127.0.0.1", "-p", "0", "herald_channels.asgi:application"])
-            .current_dir(repo_root().join("channels_server"))
-            .env_clear()
-            .env("HERALD_API_URL", api_url)
-            .env("HERALD_JWT_SECRET", JWT_SECRET)
-            .env("HERALD_CHANNELS_SECRET", BROADCAST_SECRET)
-            .env("PYTHONDONTWRITEBYTECODE", "1")
-            .env("PYTHONUNBUFFERED", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|error| panic!("cannot start {}: {error}", binary.display()));
-        let output = Arc::new(Mutex::new(Vec::new()));
-        let (port_sender, port_receiver) = mpsc::channel();
-        collect(child.stdout.take().expect("piped"), output.clone(), port_sender.clone());
-        collect(child.stderr.take().expect("piped"), output.clone(), port_sender);
-        let port = tokio::task::spawn_blocking(move || port_receiver.recv_timeout(LIMIT))
-            .await
-            .expect("the waiting thread finishes");
-        let mut daphne = Daphne { child, port: 0, output };
-        daphne.port =
-            port.unwrap_or_else(|_| panic!("Daphne did not say where it listens:\n{}", daphne.log()));
-        daphne.wait_up().await;
-        daphne
-    }
-
-    fn http_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// The app's WebSocket URL, with `?token=` when there is one.
-    fn ws_url(&self, token: Option<&str>) -> String {
-        let base = format!("ws://127.0.0.1:{}/ws/notifications/", self.port);
-        match token {
-            Some(token) => format!("{base}?token={token}"),
-            None => base,
-        }
-    }
-
-    async fn wait_up(&mut self) {
-        let url = format!("{}/up", self.http_url());
-        let http = reqwest::Client::new();
-        let poll = async {
-            loop {
-                if let Ok(Some(exit)) = self.child.try_wait() {
-                    panic!("Daphne exited while starting ({exit}):\n{}", self.log());
-                }
-                if let Ok(response) = http.get(&url).send().await
-                    && response.status().is_success()
-                {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        };
-        tokio::time::timeout(LIMIT, poll).await.expect("Daphne answers /up");
-    }
-
-    fn log(&self) -> String {
-        self.output.lock().unwrap().join("\n")
-    }
-
-    /// `POST /broadcast` with `secret` (none: no header); the status and JSON body.
-    async fn broadcast(&self, secret: Option<&str>, body: &str) -> (u16, Value) {
-        let mut request = reqwest::Client::new()
-            .post(format!("{}/broadcast", self.http_url()))
-            .header("content-type", "application/json")
-            .body(body.to_owned());
-        if let Some(secret) = secret {
-            request = request.header("X-Broadcast-Secret", secret);
-        }
-        let response = request.send().await.expect("Daphne answers /broadcast");
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-}
-
-impl Drop for Daphne {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            eprintln!("--- Daphne's output ---\n{}", self.log());
-        }
-    }
-}
-
-/// Copies `stream`'s lines into `output` on a thread of its own, and sends the port from
-/// Daphne's "Listening on TCP address 127.0.0.1:PORT" line.
-fn collect(stream: impl Read + Send + 'static, output: Arc<Mutex<Vec<String>>>, port: mpsc::Sender<u16>) {
-    std::thread::spawn(move || {
-        for line in BufReader::new(stream).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("Listening on TCP address 127.0.0.1:").nth(1)
-                && let Ok(number) = rest.trim().parse()
-            {
-                let _ = port.send(number);
-            }
-            output.lock().unwrap().push(line);
-        }
-    });
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// `HERALD_DAPHNE_BIN`, or where `cargo xtask` makes the virtualenv (xtask/src/channels_server.rs).
-fn daphne_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("HERALD_DAPHNE_BIN") {
-        return PathBuf::from(path);
-    }
-    let tools = std::env::var_os("HERALD_TOOLS").map(PathBuf::from).unwrap_or_else(|| {
-        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
-        home.join(".cache/herald/tools")
-    });
-    let requirements = std::fs::read_to_string(repo_root().join("channels_server/requirements.txt")).unwrap();
-    let pins: Vec<&str> = requirements
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .collect();
-    let hash = hex::encode(Sha256::digest(pins.join("\n")));
-    tools.join(format!("channels-server-venv-{}/bin/daphne", &hash[..12]))
+/// Daphne asking the backend at `api_url` about tokens, with this file's secrets.
+async fn start_daphne(api_url: &str) -> Daphne {
+    Daphne::start(&DaphneSettings { api_url, jwt_secret: JWT_SECRET, broadcast_secret: BROADCAST_SECRET })
+        .await
 }
 
 /// Serves `router` on a free loopback port until the test ends; returns its base URL.
@@ -196,7 +67,7 @@ impl Stack {
         // The backend's port first: Daphne must know it, and the backend must know Daphne's.
         let backend = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let api_url = format!("http://{}", backend.local_addr().unwrap());
-        let daphne = Daphne::start(&api_url).await;
+        let daphne = start_daphne(&api_url).await;
         let config = Config {
             pusher_url: sockudo_url.parse().unwrap(),
             channels_url: Some(daphne.http_url().parse().unwrap()),
@@ -482,7 +353,7 @@ async fn events_reach_exactly_the_connections_subscribed_to_their_channel() {
         {"channel": "private-tenant.1", "event": "App\\Events\\UserDeleted", "data": {"id": "a"}},
         {"channel": "private-user.2", "event": "PasswordChanged", "data": "{\"id\":\"b\",\"user_id\":2}"},
     ]});
-    let (status, body) = stack.daphne.broadcast(Some(BROADCAST_SECRET), &batch.to_string()).await;
+    let (status, body) = broadcast(&stack.daphne, Some(BROADCAST_SECRET), &batch.to_string()).await;
     assert_eq!((status, body), (200, json!({"published": 2})));
     assert_eq!(
         olive.expect_frame().await,
@@ -523,9 +394,12 @@ async fn broadcast_wants_the_secret_and_a_well_formed_body() {
     let event =
         json!({"channel": "private-tenant.1", "event": "UserCreated", "data": {"id": "x"}}).to_string();
     let unauthenticated = json!({"message": "Unauthenticated."});
-    assert_eq!(stack.daphne.broadcast(None, &event).await, (401, unauthenticated.clone()));
-    assert_eq!(stack.daphne.broadcast(Some("guess"), &event).await, (401, unauthenticated));
-    assert_eq!(stack.daphne.broadcast(Some(BROADCAST_SECRET), &event).await, (200, json!({"published": 1})));
+    assert_eq!(broadcast(&stack.daphne, None, &event).await, (401, unauthenticated.clone()));
+    assert_eq!(broadcast(&stack.daphne, Some("guess"), &event).await, (401, unauthenticated));
+    assert_eq!(
+        broadcast(&stack.daphne, Some(BROADCAST_SECRET), &event).await,
+        (200, json!({"published": 1}))
+    );
     for (body, field) in [
         ("not json", "body"),
         ("[]", "body"),
@@ -536,7 +410,7 @@ async fn broadcast_wants_the_secret_and_a_well_formed_body() {
         (r#"{"events": []}"#, "events"),
         (r#"{"events": [{"channel": "private-user.1", "event": "X", "data": {}}, 7]}"#, "events.1"),
     ] {
-        let (status, answer) = stack.daphne.broadcast(Some(BROADCAST_SECRET), body).await;
+        let (status, answer) = broadcast(&stack.daphne, Some(BROADCAST_SECRET), body).await;
         assert_eq!(status, 422, "{body}: {answer}");
         assert!(answer["errors"].get(field).is_some(), "{body}: errors for {field} in {answer}");
         assert!(answer["message"].is_string(), "{answer}");
@@ -546,7 +420,7 @@ async fn broadcast_wants_the_secret_and_a_well_formed_body() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backend_that_cannot_be_asked_closes_with_4000() {
     let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
-    let daphne = Daphne::start(&format!("http://{closed}")).await;
+    let daphne = start_daphne(&format!("http://{closed}")).await;
     let token = Tokens::new(JWT_SECRET, Duration::from_secs(3600), Clock::system()).issue(4, 0).token;
     let mut client = Client::connect(&daphne.ws_url(Some(&token))).await;
     assert_eq!(client.next().await, Incoming::Closed(4000));

@@ -137,7 +137,7 @@ impl Expected {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_action_broadcasts_its_events_on_their_channels_and_no_others() {
     let stack = Stack::start().await;
-    let api = &stack.devserver;
+    let api = &stack.api;
     let (admin, _) = stack.sign_in("admin@herald.test").await;
     let (acme_owner, _) = stack.sign_in("owner@acme.test").await;
     let (globex_owner, _) = stack.sign_in("owner@globex.test").await;
@@ -288,7 +288,7 @@ async fn every_action_broadcasts_its_events_on_their_channels_and_no_others() {
     for channel in &channels {
         // Straight through Sockudo: the deleted user's channel has no user left to publish for.
         let marker = json!({"id": format!("{marker_id}-{channel}"), "title": "marker", "message": "", "level": "info"});
-        stack.sockudo.trigger(channel, MARKER, &marker).await;
+        stack.trigger(channel, MARKER, &marker).await;
     }
     let mut received = BTreeMap::new();
     for listener in &mut listeners {
@@ -345,7 +345,7 @@ async fn every_action_broadcasts_its_events_on_their_channels_and_no_others() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn catch_up_returns_exactly_what_each_person_could_have_received_in_order() {
     let stack = Stack::start().await;
-    let api = &stack.devserver;
+    let api = &stack.api;
     let (admin, _) = stack.sign_in("admin@herald.test").await;
     let (acme_user, _) = stack.sign_in("user@acme.test").await;
     let (globex_owner, _) = stack.sign_in("owner@globex.test").await;
@@ -359,7 +359,7 @@ async fn catch_up_returns_exactly_what_each_person_could_have_received_in_order(
         json!({"event": "SystemAlert"}),
         json!({"event": "UserCreated", "tenant_id": 1, "count": 3}),
     ] {
-        let answer = api.fire(request).await;
+        let answer = stack.devserver.fire(request).await;
         let channel = answer["channel"].as_str().unwrap().to_owned();
         for id in answer["ids"].as_array().unwrap() {
             fired.push((channel.clone(), id.as_str().unwrap().to_owned()));

@@ -68,7 +68,7 @@ async fn a_tenant_admin_receives_each_event_once_on_tenant_user_and_public_chann
         "message": "Tonight at 22:00.",
         "level": "info",
     });
-    stack.sockudo.trigger("tenant.1", "App\\Events\\SystemNotification", &notice).await;
+    stack.trigger("tenant.1", "App\\Events\\SystemNotification", &notice).await;
 
     let expected = [
         (first_id(&user_created), "private-tenant.1", "UserCreated", "App\\Events\\UserCreated"),
