@@ -13,7 +13,7 @@ use crate::events::EventKind;
 use crate::input::{Input, MAX_TEXT, Origin, Presence};
 use crate::store::{User, password_matches};
 use crate::tenants::hash_in_background;
-use crate::users::user_updated;
+use crate::users::{ensure_email_free, user_updated};
 
 /// `PATCH /api/me {name?, email?}`: answers with the user, as `GET /api/me` does.
 /// `ProfileUpdated` tells the person's other tabs; `UserUpdated` their tenant's admins.
@@ -30,11 +30,7 @@ pub async fn update_profile(
     errors.into_result()?;
     let user = state
         .change(&origin, |tx| {
-            if let Some(email) = &email
-                && tx.email_taken(email, Some(me.id))?
-            {
-                return Err(ApiError::invalid("email", "The email has already been taken."));
-            }
+            ensure_email_free(tx, email.as_ref(), Some(me.id))?;
             let user = tx
                 .update_user(me.id, name.as_deref(), email.as_deref(), None)?
                 .ok_or_else(ApiError::not_found)?;

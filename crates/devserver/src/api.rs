@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::clock::rfc3339_seconds;
 use crate::error::{ApiError, FieldErrors};
-use crate::input::{Input, looks_like_email};
+use crate::input::{Check, Input, looks_like_email};
 use crate::store::{Role, TenantId, TenantStatus, User, UserStatus};
 use crate::tokens::Claims;
 
@@ -86,12 +86,12 @@ fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 /// `POST /api/login {email, password}`.
 pub async fn login(State(state): State<AppState>, input: Input) -> Result<Json<Value>, ApiError> {
     let mut errors = FieldErrors::default();
-    let email = input.required_string("email", &mut errors);
-    if let Some(email) = &email
-        && !looks_like_email(email)
-    {
-        errors.add("email", "The email field must be a valid email address.");
-    }
+    let email = input.required_string("email", &mut errors).check(
+        |email| looks_like_email(email),
+        "email",
+        "The email field must be a valid email address.",
+        &mut errors,
+    );
     let password = input.required_secret("password", &mut errors);
     errors.into_result()?;
     let (Some(email), Some(password)) = (email, password) else {

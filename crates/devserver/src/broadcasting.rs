@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::api::Authenticated;
 use crate::channels::Channel;
 use crate::error::{ApiError, FieldErrors};
-use crate::input::Input;
+use crate::input::{Check, Input};
 use crate::pusher::{channel_auth, is_valid_channel_name, is_valid_socket_id};
 
 pub async fn authorize(
@@ -21,18 +21,18 @@ pub async fn authorize(
     input: Input,
 ) -> Result<Json<Value>, ApiError> {
     let mut errors = FieldErrors::default();
-    let socket_id = input.required_string("socket_id", &mut errors);
-    if let Some(socket_id) = &socket_id
-        && !is_valid_socket_id(socket_id)
-    {
-        errors.add("socket_id", "The socket id field format is invalid.");
-    }
-    let channel_name = input.required_string("channel_name", &mut errors);
-    if let Some(channel_name) = &channel_name
-        && !is_valid_channel_name(channel_name)
-    {
-        errors.add("channel_name", "The channel name field format is invalid.");
-    }
+    let socket_id = input.required_string("socket_id", &mut errors).check(
+        |socket_id| is_valid_socket_id(socket_id),
+        "socket_id",
+        "The socket id field format is invalid.",
+        &mut errors,
+    );
+    let channel_name = input.required_string("channel_name", &mut errors).check(
+        |channel_name| is_valid_channel_name(channel_name),
+        "channel_name",
+        "The channel name field format is invalid.",
+        &mut errors,
+    );
     errors.into_result()?;
     let (Some(socket_id), Some(channel_name)) = (socket_id, channel_name) else {
         return Err(ApiError::forbidden());

@@ -6,17 +6,16 @@
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::api::Authenticated;
 use crate::channels::Channel;
 use crate::error::{ApiError, FieldErrors};
 use crate::events::EventKind;
-use crate::input::{Input, MAX_TEXT, Origin, Presence};
-use crate::tenants::existing_tenant;
+use crate::input::{Check, Input, MAX_TEXT, Origin, Presence};
+use crate::tenants::TenantRoute;
 
 /// The longest package: a year, in seconds.
 const MAX_SECONDS: u64 = 31_536_000;
@@ -25,32 +24,25 @@ const MAX_SECONDS: u64 = 31_536_000;
 /// `seconds` from now.
 pub async fn create(
     State(state): State<AppState>,
-    actor: Authenticated,
+    route: TenantRoute,
     origin: Origin,
-    Path(tenant): Path<String>,
     input: Input,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let tenant_id = existing_tenant(&state, &tenant)?.id;
-    actor.require_tenant_admin_of(tenant_id)?;
+    let tenant_id = route.administered()?;
     let mut errors = FieldErrors::default();
-    let username = input.text("username", Presence::Required, 64, &mut errors).and_then(|username| {
-        let valid = username.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-        if !valid {
-            errors.add(
-                "username",
-                "The username field may only contain letters, numbers, dots, dashes and underscores.",
-            );
-        }
-        valid.then_some(username)
-    });
+    let username = input.text("username", Presence::Required, 64, &mut errors).check(
+        |username| username.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)),
+        "username",
+        "The username field may only contain letters, numbers, dots, dashes and underscores.",
+        &mut errors,
+    );
     let package = input.text("package", Presence::Required, MAX_TEXT, &mut errors);
-    let seconds = input.required_integer("seconds", &mut errors).and_then(|seconds| {
-        let valid = (1..=MAX_SECONDS).contains(&seconds);
-        if !valid {
-            errors.add("seconds", format!("The seconds field must be between 1 and {MAX_SECONDS}."));
-        }
-        valid.then_some(seconds)
-    });
+    let seconds = input.required_integer("seconds", &mut errors).check(
+        |seconds| (1..=MAX_SECONDS).contains(seconds),
+        "seconds",
+        format!("The seconds field must be between 1 and {MAX_SECONDS}."),
+        &mut errors,
+    );
     errors.into_result()?;
     let (Some(username), Some(package), Some(seconds)) = (username, package, seconds) else {
         return Err(ApiError::validation(FieldErrors::default()));

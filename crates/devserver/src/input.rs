@@ -138,6 +138,15 @@ impl Input {
         Some(text)
     }
 
+    /// The `reason` of a request that takes nothing else (a suspension): 422 when it is missing
+    /// or longer than [`MAX_TEXT`].
+    pub fn required_reason(&self) -> Result<String, ApiError> {
+        let mut errors = FieldErrors::default();
+        let reason = self.text("reason", Presence::Required, MAX_TEXT, &mut errors);
+        errors.into_result()?;
+        Ok(reason.unwrap_or_default())
+    }
+
     /// A text field that must also look like an email address (Laravel's lenient `email` rule).
     pub fn email(&self, field: &str, presence: Presence, errors: &mut FieldErrors) -> Option<String> {
         let email = self.text(field, presence, MAX_TEXT, errors)?;
@@ -274,6 +283,37 @@ impl<S: Send + Sync> FromRequestParts<S> for Origin {
                 Err(ApiError::invalid("socket_id", "The X-Socket-ID header is not a valid socket id."))
             }
             socket_id => Ok(Origin(socket_id)),
+        }
+    }
+}
+
+/// A field's value that must also pass a check of its own, beyond what [`Input`]'s readers check.
+pub trait Check<T> {
+    /// `self` when `valid` holds for it; `None` when it does not, with `message` for `field`
+    /// in `errors`.
+    fn check(
+        self,
+        valid: impl FnOnce(&T) -> bool,
+        field: &str,
+        message: impl Into<String>,
+        errors: &mut FieldErrors,
+    ) -> Option<T>;
+}
+
+impl<T> Check<T> for Option<T> {
+    fn check(
+        self,
+        valid: impl FnOnce(&T) -> bool,
+        field: &str,
+        message: impl Into<String>,
+        errors: &mut FieldErrors,
+    ) -> Option<T> {
+        let value = self?;
+        if valid(&value) {
+            Some(value)
+        } else {
+            errors.add(field, message);
+            None
         }
     }
 }

@@ -2,7 +2,7 @@
 //! to all system admins (`SystemAlert`). Both are for system admins to send.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
@@ -12,7 +12,7 @@ use crate::channels::Channel;
 use crate::error::{ApiError, FieldErrors};
 use crate::events::EventKind;
 use crate::input::{Input, MAX_TEXT, Origin, Presence};
-use crate::tenants::existing_tenant;
+use crate::tenants::TenantRoute;
 
 const LEVELS: [(&str, &str); 5] = [
     ("info", "info"),
@@ -28,13 +28,11 @@ const MAX_MESSAGE: usize = 2000;
 /// `POST /api/tenants/{tenant}/notices {title, message, level}`: 201 with the event's payload.
 pub async fn notify_tenant(
     State(state): State<AppState>,
-    actor: Authenticated,
+    route: TenantRoute,
     origin: Origin,
-    Path(tenant): Path<String>,
     input: Input,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let tenant_id = existing_tenant(&state, &tenant)?.id;
-    actor.require_system_admin()?;
+    let tenant_id = route.for_system_admin()?;
     let notice = notice(&input)?;
     send(&state, &origin, EventKind::SystemNotification, Channel::Tenant(tenant_id), notice).await
 }

@@ -1,19 +1,18 @@
 //! Payments a tenant receives: each recorded one is `PaymentCompleted` or `PaymentFailed`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use rand::Rng;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::api::Authenticated;
 use crate::channels::Channel;
 use crate::error::{ApiError, FieldErrors};
 use crate::events::EventKind;
-use crate::input::{Input, MAX_TEXT, Origin, Presence};
+use crate::input::{Check, Input, MAX_TEXT, Origin, Presence};
 use crate::store::NewPayment;
-use crate::tenants::existing_tenant;
+use crate::tenants::TenantRoute;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Outcome {
@@ -28,22 +27,22 @@ const MAX_AMOUNT: u64 = 1_000_000_000;
 /// `status` is `completed` or `failed`; a failed payment needs a `reason`.
 pub async fn record(
     State(state): State<AppState>,
-    actor: Authenticated,
+    route: TenantRoute,
     origin: Origin,
-    Path(tenant): Path<String>,
     input: Input,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let tenant_id = existing_tenant(&state, &tenant)?.id;
-    actor.require_tenant_admin_of(tenant_id)?;
+    let tenant_id = route.administered()?;
     let mut errors = FieldErrors::default();
     let amount = amount(&input, &mut errors);
-    let currency = input.text("currency", Presence::Required, 3, &mut errors).and_then(|currency| {
-        let valid = currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_alphabetic());
-        if !valid {
-            errors.add("currency", "The currency field must be a three-letter ISO 4217 code.");
-        }
-        valid.then(|| currency.to_ascii_uppercase())
-    });
+    let currency = input
+        .text("currency", Presence::Required, 3, &mut errors)
+        .check(
+            |currency| currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_alphabetic()),
+            "currency",
+            "The currency field must be a three-letter ISO 4217 code.",
+            &mut errors,
+        )
+        .map(|currency| currency.to_ascii_uppercase());
     let payer = input.text("payer", Presence::Required, MAX_TEXT, &mut errors);
     let reference = input.text("reference", Presence::IfSent, 64, &mut errors);
     let outcome = input.choice(

@@ -6,8 +6,9 @@
 //! (`TenantSuspended` on both channels), so every admin's approvals page follows live.
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use serde_json::{Value, json};
 
 use crate::AppState;
@@ -16,7 +17,8 @@ use crate::channels::Channel;
 use crate::error::{ApiError, FieldErrors};
 use crate::events::EventKind;
 use crate::input::{Input, MAX_TEXT, Origin, Presence, route_id};
-use crate::store::{NewUser, Role, Tenant, TenantStatus, Tx, hash_password};
+use crate::store::{NewUser, Role, Tenant, TenantId, TenantStatus, Tx, hash_password};
+use crate::users::{EmailCheck, ensure_email_free, unused_email};
 
 const TENANT_STATUSES: [(&str, TenantStatus); 3] = [
     ("pending", TenantStatus::Pending),
@@ -33,12 +35,7 @@ pub async fn register(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let mut errors = FieldErrors::default();
     let name = input.text("name", Presence::Required, MAX_TEXT, &mut errors);
-    let email = input.email("email", Presence::Required, &mut errors);
-    if let Some(email) = &email
-        && state.store().read(|tx| tx.email_taken(email, None))?
-    {
-        errors.add("email", "The email has already been taken.");
-    }
+    let email = unused_email(&state, &input, EmailCheck::new_account(), &mut errors)?;
     let owner_name = input.text("owner_name", Presence::Required, MAX_TEXT, &mut errors);
     let password = input.new_password("password", &mut errors);
     errors.into_result()?;
@@ -49,10 +46,7 @@ pub async fn register(
     let password_hash = hash_in_background(password).await?;
     let tenant = state
         .change(&origin, |tx| {
-            // Checked again inside the transaction: another registration may have won the race.
-            if tx.email_taken(&email, None)? {
-                return Err(ApiError::invalid("email", "The email has already been taken."));
-            }
+            ensure_email_free(tx, Some(&email), None)?;
             let tenant = tx.insert_tenant(&name, &email, TenantStatus::Pending)?;
             let owner = NewUser {
                 name: owner_name,
@@ -118,27 +112,20 @@ pub async fn create(
 }
 
 /// `GET /api/tenants/{tenant}`: for its members and system admins.
-pub async fn show(
-    State(state): State<AppState>,
-    actor: Authenticated,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let tenant = existing_tenant(&state, &id)?;
-    actor.require_member_of(tenant.id)?;
-    Ok(Json(json!({ "data": tenant })))
+pub async fn show(route: TenantRoute) -> Result<Json<Value>, ApiError> {
+    route.actor.require_member_of(route.tenant.id)?;
+    Ok(Json(json!({ "data": route.tenant })))
 }
 
 /// `PATCH /api/tenants/{tenant} {name?, email?}`: by its admins or a system admin.
 /// `TenantUpdated` only when something changed.
 pub async fn update(
     State(state): State<AppState>,
-    actor: Authenticated,
+    route: TenantRoute,
     origin: Origin,
-    Path(id): Path<String>,
     input: Input,
 ) -> Result<Json<Value>, ApiError> {
-    let id = existing_tenant(&state, &id)?.id;
-    actor.require_tenant_admin_of(id)?;
+    let id = route.administered()?;
     let mut errors = FieldErrors::default();
     let name = input.text("name", Presence::IfSent, MAX_TEXT, &mut errors);
     let email = input.email("email", Presence::IfSent, &mut errors);
@@ -166,16 +153,14 @@ pub async fn update(
 /// `POST /api/tenants/{tenant}/approve`: a pending (or suspended) tenant becomes active.
 pub async fn approve(
     State(state): State<AppState>,
-    actor: Authenticated,
+    route: TenantRoute,
     origin: Origin,
-    Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let id = existing_tenant(&state, &id)?.id;
-    actor.require_system_admin()?;
+    let id = route.for_system_admin()?;
     let tenant = state
         .change(&origin, |tx| {
             let tenant = move_tenant(tx, id, TenantStatus::Active, "The tenant is already active.")?;
-            let fields = json!({ "tenant": tenant, "approved_by": actor.user.name });
+            let fields = json!({ "tenant": tenant, "approved_by": route.actor.user.name });
             Ok((tenant, vec![state.event(EventKind::TenantApproved, vec![Channel::SystemAdmin], fields)]))
         })
         .await?;
@@ -185,17 +170,12 @@ pub async fn approve(
 /// `POST /api/tenants/{tenant}/suspend {reason}`: told to the tenant and to the system admins.
 pub async fn suspend(
     State(state): State<AppState>,
-    actor: Authenticated,
+    route: TenantRoute,
     origin: Origin,
-    Path(id): Path<String>,
     input: Input,
 ) -> Result<Json<Value>, ApiError> {
-    let id = existing_tenant(&state, &id)?.id;
-    actor.require_system_admin()?;
-    let mut errors = FieldErrors::default();
-    let reason = input.text("reason", Presence::Required, MAX_TEXT, &mut errors);
-    errors.into_result()?;
-    let reason = reason.unwrap_or_default();
+    let id = route.for_system_admin()?;
+    let reason = input.required_reason()?;
     let tenant = state
         .change(&origin, |tx| {
             let tenant = move_tenant(tx, id, TenantStatus::Suspended, "The tenant is already suspended.")?;
@@ -209,6 +189,40 @@ pub async fn suspend(
         })
         .await?;
     Ok(Json(json!({ "data": tenant })))
+}
+
+/// The tenant a route's `{tenant}` names, for a signed-in person: 401 without a valid token
+/// ([`Authenticated`]), then 404 when there is no such tenant, before any policy answers 403
+/// (Laravel's route-model binding runs before authorization). Its methods are the policies.
+pub struct TenantRoute {
+    pub actor: Authenticated,
+    pub tenant: Tenant,
+}
+
+impl FromRequestParts<AppState> for TenantRoute {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let actor = Authenticated::from_request_parts(parts, state).await?;
+        let Path(id) =
+            Path::<String>::from_request_parts(parts, state).await.map_err(|_| ApiError::not_found())?;
+        Ok(TenantRoute { actor, tenant: existing_tenant(state, &id)? })
+    }
+}
+
+impl TenantRoute {
+    /// The tenant's id, for its admins and system admins (who may manage its users, payments
+    /// and hotspot users); 403 for everyone else.
+    pub fn administered(&self) -> Result<TenantId, ApiError> {
+        self.actor.require_tenant_admin_of(self.tenant.id)?;
+        Ok(self.tenant.id)
+    }
+
+    /// The tenant's id, for system admins only; 403 for everyone else.
+    pub fn for_system_admin(&self) -> Result<TenantId, ApiError> {
+        self.actor.require_system_admin()?;
+        Ok(self.tenant.id)
+    }
 }
 
 /// The tenant a route names, or 404 (checked before the policy, as Laravel's route-model

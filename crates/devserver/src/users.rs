@@ -6,8 +6,9 @@
 //! suspension revokes every token they hold.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use serde_json::{Value, json};
 
 use crate::AppState;
@@ -16,42 +17,30 @@ use crate::channels::Channel;
 use crate::error::{ApiError, FieldErrors};
 use crate::events::EventKind;
 use crate::input::{Input, MAX_TEXT, Origin, Presence, route_id};
-use crate::store::{NewUser, Role, TenantId, User, UserStatus};
-use crate::tenants::{existing_tenant, hash_in_background};
+use crate::store::{NewUser, Role, TenantId, Tx, User, UserId, UserStatus};
+use crate::tenants::{TenantRoute, hash_in_background};
 
 /// The roles a tenant admin may give; system admins are not made through these routes.
 const MEMBER_ROLES: [(&str, Role); 2] = [("user", Role::User), ("tenant_admin", Role::TenantAdmin)];
 
 /// `GET /api/tenants/{tenant}/users`: the members, in id order.
-pub async fn index(
-    State(state): State<AppState>,
-    actor: Authenticated,
-    Path(tenant): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let tenant = existing_tenant(&state, &tenant)?;
-    actor.require_tenant_admin_of(tenant.id)?;
-    let users = state.store().read(|tx| tx.users_of_tenant(tenant.id))?;
+pub async fn index(State(state): State<AppState>, route: TenantRoute) -> Result<Json<Value>, ApiError> {
+    let tenant_id = route.administered()?;
+    let users = state.store().read(|tx| tx.users_of_tenant(tenant_id))?;
     Ok(Json(json!({ "data": users })))
 }
 
 /// `POST /api/tenants/{tenant}/users {name, email, password, password_confirmation, role}`.
 pub async fn create(
     State(state): State<AppState>,
-    actor: Authenticated,
+    route: TenantRoute,
     origin: Origin,
-    Path(tenant): Path<String>,
     input: Input,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let tenant_id = existing_tenant(&state, &tenant)?.id;
-    actor.require_tenant_admin_of(tenant_id)?;
+    let tenant_id = route.administered()?;
     let mut errors = FieldErrors::default();
     let name = input.text("name", Presence::Required, MAX_TEXT, &mut errors);
-    let email = input.email("email", Presence::Required, &mut errors);
-    if let Some(email) = &email
-        && state.store().read(|tx| tx.email_taken(email, None))?
-    {
-        errors.add("email", "The email has already been taken.");
-    }
+    let email = unused_email(&state, &input, EmailCheck::new_account(), &mut errors)?;
     let password = input.new_password("password", &mut errors);
     let role = input.choice("role", Presence::Required, &MEMBER_ROLES, &mut errors);
     errors.into_result()?;
@@ -61,9 +50,7 @@ pub async fn create(
     let password_hash = hash_in_background(password).await?;
     let user = state
         .change(&origin, |tx| {
-            if tx.email_taken(&email, None)? {
-                return Err(ApiError::invalid("email", "The email has already been taken."));
-            }
+            ensure_email_free(tx, Some(&email), None)?;
             let user =
                 tx.insert_user(&NewUser { name, email, password_hash, role, tenant_id: Some(tenant_id) })?;
             let event = state.event(
@@ -80,29 +67,18 @@ pub async fn create(
 /// `PATCH /api/users/{user} {name?, email?, role?}`. `UserUpdated` only when something changed.
 pub async fn update(
     State(state): State<AppState>,
-    actor: Authenticated,
+    ManagedUser { target, tenant_id, .. }: ManagedUser,
     origin: Origin,
-    Path(user): Path<String>,
     input: Input,
 ) -> Result<Json<Value>, ApiError> {
-    let (target, tenant_id) = managed_user(&state, &actor, &user)?;
     let mut errors = FieldErrors::default();
     let name = input.text("name", Presence::IfSent, MAX_TEXT, &mut errors);
-    let email = input.email("email", Presence::IfSent, &mut errors);
-    if let Some(email) = &email
-        && state.store().read(|tx| tx.email_taken(email, Some(target.id)))?
-    {
-        errors.add("email", "The email has already been taken.");
-    }
+    let email = unused_email(&state, &input, EmailCheck::change_of(target.id), &mut errors)?;
     let role = input.choice("role", Presence::IfSent, &MEMBER_ROLES, &mut errors);
     errors.into_result()?;
     let user = state
         .change(&origin, |tx| {
-            if let Some(email) = &email
-                && tx.email_taken(email, Some(target.id))?
-            {
-                return Err(ApiError::invalid("email", "The email has already been taken."));
-            }
+            ensure_email_free(tx, email.as_ref(), Some(target.id))?;
             let user = tx
                 .update_user(target.id, name.as_deref(), email.as_deref(), role)?
                 .ok_or_else(ApiError::not_found)?;
@@ -117,11 +93,9 @@ pub async fn update(
 /// `DELETE /api/users/{user}`: 204; the person's tokens stop working with their account.
 pub async fn destroy(
     State(state): State<AppState>,
-    actor: Authenticated,
+    ManagedUser { actor, target, tenant_id }: ManagedUser,
     origin: Origin,
-    Path(user): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let (target, tenant_id) = managed_user(&state, &actor, &user)?;
     not_yourself(&actor, &target, "You cannot delete your own account.")?;
     state
         .change(&origin, |tx| {
@@ -142,17 +116,12 @@ pub async fn destroy(
 /// `POST /api/users/{user}/suspend {reason}`: the person is told why and signed out everywhere.
 pub async fn suspend(
     State(state): State<AppState>,
-    actor: Authenticated,
+    ManagedUser { actor, target, tenant_id }: ManagedUser,
     origin: Origin,
-    Path(user): Path<String>,
     input: Input,
 ) -> Result<Json<Value>, ApiError> {
-    let (target, tenant_id) = managed_user(&state, &actor, &user)?;
     not_yourself(&actor, &target, "You cannot suspend your own account.")?;
-    let mut errors = FieldErrors::default();
-    let reason = input.text("reason", Presence::Required, MAX_TEXT, &mut errors);
-    errors.into_result()?;
-    let reason = reason.unwrap_or_default();
+    let reason = input.required_reason()?;
     let user = state
         .change(&origin, |tx| {
             let user = set_status(tx, target.id, UserStatus::Suspended, "The user is already suspended.")?;
@@ -170,11 +139,9 @@ pub async fn suspend(
 /// `POST /api/users/{user}/activate`: a suspended person may sign in again.
 pub async fn activate(
     State(state): State<AppState>,
-    actor: Authenticated,
+    ManagedUser { target, tenant_id, .. }: ManagedUser,
     origin: Origin,
-    Path(user): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let (target, tenant_id) = managed_user(&state, &actor, &user)?;
     let user = state
         .change(&origin, |tx| {
             let user = set_status(tx, target.id, UserStatus::Active, "The user is already active.")?;
@@ -192,15 +159,28 @@ pub async fn activate(
     Ok(Json(json!({ "data": user })))
 }
 
-/// The user a route names (404 if unknown) with their tenant, if `actor` may manage them:
-/// admins of that tenant and system admins. Users without a tenant (system admins) are not
-/// managed here (403).
-fn managed_user(state: &AppState, actor: &Authenticated, id: &str) -> Result<(User, TenantId), ApiError> {
-    let id = route_id(id)?;
-    let user = state.store().user(id)?.ok_or_else(ApiError::not_found)?;
-    let tenant_id = user.tenant_id.ok_or_else(ApiError::forbidden)?;
-    actor.require_tenant_admin_of(tenant_id)?;
-    Ok((user, tenant_id))
+/// The user a route's `{user}` names, for someone who may manage them: 401 without a valid
+/// token, 404 when there is no such user, 403 unless the signed-in person is an admin of the
+/// user's tenant or a system admin. Users without a tenant (system admins) are not managed
+/// here (403).
+pub struct ManagedUser {
+    pub actor: Authenticated,
+    pub target: User,
+    pub tenant_id: TenantId,
+}
+
+impl FromRequestParts<AppState> for ManagedUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let actor = Authenticated::from_request_parts(parts, state).await?;
+        let Path(id) =
+            Path::<String>::from_request_parts(parts, state).await.map_err(|_| ApiError::not_found())?;
+        let target = state.store().user(route_id(&id)?)?.ok_or_else(ApiError::not_found)?;
+        let tenant_id = target.tenant_id.ok_or_else(ApiError::forbidden)?;
+        actor.require_tenant_admin_of(tenant_id)?;
+        Ok(ManagedUser { actor, target, tenant_id })
+    }
 }
 
 fn not_yourself(actor: &Authenticated, target: &User, message: &str) -> Result<(), ApiError> {
@@ -208,17 +188,63 @@ fn not_yourself(actor: &Authenticated, target: &User, message: &str) -> Result<(
 }
 
 /// Moves the user to `status`; 422 with `already` when they are in it.
-fn set_status(
-    tx: &crate::store::Tx<'_>,
-    id: u64,
-    status: UserStatus,
-    already: &str,
-) -> Result<User, ApiError> {
+fn set_status(tx: &Tx<'_>, id: u64, status: UserStatus, already: &str) -> Result<User, ApiError> {
     let current = tx.user(id)?.ok_or_else(ApiError::not_found)?;
     if current.status == status {
         return Err(ApiError::invalid("status", already));
     }
     tx.set_user_status(id, status)?.ok_or_else(ApiError::not_found)
+}
+
+/// What [`unused_email`] reads: whether the field must be sent, and whose account it may
+/// already belong to.
+pub struct EmailCheck {
+    pub presence: Presence,
+    /// The account being changed, which may keep its own address.
+    pub except: Option<UserId>,
+}
+
+impl EmailCheck {
+    /// A new account's address: required, and nobody's yet.
+    pub fn new_account() -> EmailCheck {
+        EmailCheck { presence: Presence::Required, except: None }
+    }
+
+    /// A change of `id`'s address: checked when sent, and nobody else's.
+    pub fn change_of(id: UserId) -> EmailCheck {
+        EmailCheck { presence: Presence::IfSent, except: Some(id) }
+    }
+}
+
+const EMAIL_TAKEN: &str = "The email has already been taken.";
+
+/// The `email` field as [`Input::email`] reads it, refused when another account has it, so
+/// the 422 lists it with the other fields. The change's transaction checks again
+/// ([`ensure_email_free`]): another request may take the address in between.
+pub fn unused_email(
+    state: &AppState,
+    input: &Input,
+    check: EmailCheck,
+    errors: &mut FieldErrors,
+) -> Result<Option<String>, ApiError> {
+    let Some(email) = input.email("email", check.presence, errors) else { return Ok(None) };
+    if state.store().read(|tx| tx.email_taken(&email, check.except))? {
+        errors.add("email", EMAIL_TAKEN);
+        return Ok(None);
+    }
+    Ok(Some(email))
+}
+
+/// 422 when `email` (if any) belongs to an account other than `except`, inside a change.
+pub fn ensure_email_free(
+    tx: &Tx<'_>,
+    email: Option<&String>,
+    except: Option<UserId>,
+) -> Result<(), ApiError> {
+    match email {
+        Some(email) if tx.email_taken(email, except)? => Err(ApiError::invalid("email", EMAIL_TAKEN)),
+        _ => Ok(()),
+    }
 }
 
 /// `UserUpdated` about `user` on their tenant's channel.
