@@ -34,27 +34,22 @@ export interface Plan {
 }
 
 export const SMOKE = process.env.HERALD_BENCH_SMOKE === '1';
+/** A full run's plan. */
+const FULL_PLAN: Plan = {
+  runs: Number(process.env.HERALD_BENCH_RUNS ?? 5),
+  latencyRates: [10, 100, 1000],
+  latencySeconds: 5,
+  burstEvents: 5000,
+  burstSeconds: 5,
+  memoryAfter: [100, 10_000],
+  memoryRate: 1000,
+  gapMs: 2500,
+};
+
+/** The plan of this run: a smoke run is one run with tiny counts at the same rates. */
 export const PLAN: Plan = SMOKE
-  ? {
-      runs: 1,
-      latencyRates: [10, 100, 1000],
-      latencySeconds: 0.3,
-      burstEvents: 200,
-      burstSeconds: 0.2,
-      memoryAfter: [10, 100],
-      memoryRate: 1000,
-      gapMs: 2500,
-    }
-  : {
-      runs: Number(process.env.HERALD_BENCH_RUNS ?? 5),
-      latencyRates: [10, 100, 1000],
-      latencySeconds: 5,
-      burstEvents: 5000,
-      burstSeconds: 5,
-      memoryAfter: [100, 10_000],
-      memoryRate: 1000,
-      gapMs: 2500,
-    };
+  ? { ...FULL_PLAN, runs: 1, latencySeconds: 0.3, burstEvents: 200, burstSeconds: 0.2, memoryAfter: [10, 100] }
+  : FULL_PLAN;
 
 /** The seeded account both clients sign in as (CONTRACT.md), and the channels it gets. */
 export const ACCOUNT = { email: 'user@acme.test', password: 'password', userId: 4, tenantId: 1 };

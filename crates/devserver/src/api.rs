@@ -5,7 +5,7 @@
 //! production.
 
 use axum::Json;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::clock::rfc3339_seconds;
 use crate::error::{ApiError, FieldErrors};
-use crate::input::{Check, Input, looks_like_email};
+use crate::input::{Input, check, looks_like_email, route_id};
 use crate::store::{Role, TenantId, TenantStatus, User, UserStatus};
 use crate::tokens::Claims;
 
@@ -46,6 +46,18 @@ impl FromRequestParts<AppState> for Authenticated {
         }
         Ok(Authenticated { user: account.user, claims })
     }
+}
+
+/// The signed-in person (401 without a valid token) and the id the route names (404 unless
+/// it is one): what a route about one record checks first, before that record is looked up.
+pub async fn authenticated_route(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<(Authenticated, u64), ApiError> {
+    let actor = Authenticated::from_request_parts(parts, state).await?;
+    let Path(id) =
+        Path::<String>::from_request_parts(parts, state).await.map_err(|_| ApiError::not_found())?;
+    Ok((actor, route_id(&id)?))
 }
 
 impl Authenticated {
@@ -86,7 +98,8 @@ fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 /// `POST /api/login {email, password}`.
 pub async fn login(State(state): State<AppState>, input: Input) -> Result<Json<Value>, ApiError> {
     let mut errors = FieldErrors::default();
-    let email = input.required_string("email", &mut errors).check(
+    let email = check(
+        input.required_string("email", &mut errors),
         |email| looks_like_email(email),
         "email",
         "The email field must be a valid email address.",

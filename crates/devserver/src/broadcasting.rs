@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::api::Authenticated;
 use crate::channels::Channel;
 use crate::error::{ApiError, FieldErrors};
-use crate::input::{Check, Input};
+use crate::input::Input;
 use crate::pusher::{channel_auth, is_valid_channel_name, is_valid_socket_id};
 
 pub async fn authorize(
@@ -21,18 +21,8 @@ pub async fn authorize(
     input: Input,
 ) -> Result<Json<Value>, ApiError> {
     let mut errors = FieldErrors::default();
-    let socket_id = input.required_string("socket_id", &mut errors).check(
-        |socket_id| is_valid_socket_id(socket_id),
-        "socket_id",
-        "The socket id field format is invalid.",
-        &mut errors,
-    );
-    let channel_name = input.required_string("channel_name", &mut errors).check(
-        |channel_name| is_valid_channel_name(channel_name),
-        "channel_name",
-        "The channel name field format is invalid.",
-        &mut errors,
-    );
+    let socket_id = input.formatted("socket_id", is_valid_socket_id, &mut errors);
+    let channel_name = input.formatted("channel_name", is_valid_channel_name, &mut errors);
     errors.into_result()?;
     let (Some(socket_id), Some(channel_name)) = (socket_id, channel_name) else {
         return Err(ApiError::forbidden());

@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::channels::Channel;
 use crate::error::{ApiError, FieldErrors};
 use crate::events::EventKind;
-use crate::input::{Check, Input, MAX_TEXT, Origin, Presence};
+use crate::input::{Input, MAX_TEXT, Origin, Presence, check};
 use crate::tenants::TenantRoute;
 
 /// The longest package: a year, in seconds.
@@ -30,14 +30,16 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let tenant_id = route.administered()?;
     let mut errors = FieldErrors::default();
-    let username = input.text("username", Presence::Required, 64, &mut errors).check(
+    let username = check(
+        input.text("username", Presence::Required, 64, &mut errors),
         |username| username.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)),
         "username",
         "The username field may only contain letters, numbers, dots, dashes and underscores.",
         &mut errors,
     );
     let package = input.text("package", Presence::Required, MAX_TEXT, &mut errors);
-    let seconds = input.required_integer("seconds", &mut errors).check(
+    let seconds = check(
+        input.required_integer("seconds", &mut errors),
         |seconds| (1..=MAX_SECONDS).contains(seconds),
         "seconds",
         format!("The seconds field must be between 1 and {MAX_SECONDS}."),

@@ -147,6 +147,17 @@ impl Input {
         Ok(reason.unwrap_or_default())
     }
 
+    /// A required string that `valid` accepts, as Laravel's `regex:` rule checks a format.
+    pub fn formatted(
+        &self,
+        field: &str,
+        valid: fn(&str) -> bool,
+        errors: &mut FieldErrors,
+    ) -> Option<String> {
+        let message = format!("The {} field format is invalid.", label(field));
+        check(self.required_string(field, errors), |text| valid(text), field, message, errors)
+    }
+
     /// A text field that must also look like an email address (Laravel's lenient `email` rule).
     pub fn email(&self, field: &str, presence: Presence, errors: &mut FieldErrors) -> Option<String> {
         let email = self.text(field, presence, MAX_TEXT, errors)?;
@@ -287,34 +298,21 @@ impl<S: Send + Sync> FromRequestParts<S> for Origin {
     }
 }
 
-/// A field's value that must also pass a check of its own, beyond what [`Input`]'s readers check.
-pub trait Check<T> {
-    /// `self` when `valid` holds for it; `None` when it does not, with `message` for `field`
-    /// in `errors`.
-    fn check(
-        self,
-        valid: impl FnOnce(&T) -> bool,
-        field: &str,
-        message: impl Into<String>,
-        errors: &mut FieldErrors,
-    ) -> Option<T>;
-}
-
-impl<T> Check<T> for Option<T> {
-    fn check(
-        self,
-        valid: impl FnOnce(&T) -> bool,
-        field: &str,
-        message: impl Into<String>,
-        errors: &mut FieldErrors,
-    ) -> Option<T> {
-        let value = self?;
-        if valid(&value) {
-            Some(value)
-        } else {
-            errors.add(field, message);
-            None
-        }
+/// `value` (a field as one of [`Input`]'s readers gave it) when `valid` holds for it; `None` when
+/// it does not, with `message` for `field` in `errors`: a field's own rule beyond the reader's.
+pub fn check<T>(
+    value: Option<T>,
+    valid: impl FnOnce(&T) -> bool,
+    field: &str,
+    message: impl Into<String>,
+    errors: &mut FieldErrors,
+) -> Option<T> {
+    let value = value?;
+    if valid(&value) {
+        Some(value)
+    } else {
+        errors.add(field, message);
+        None
     }
 }
 

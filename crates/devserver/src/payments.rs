@@ -10,7 +10,7 @@ use crate::AppState;
 use crate::channels::Channel;
 use crate::error::{ApiError, FieldErrors};
 use crate::events::EventKind;
-use crate::input::{Check, Input, MAX_TEXT, Origin, Presence};
+use crate::input::{Input, MAX_TEXT, Origin, Presence, check};
 use crate::store::NewPayment;
 use crate::tenants::TenantRoute;
 
@@ -34,15 +34,14 @@ pub async fn record(
     let tenant_id = route.administered()?;
     let mut errors = FieldErrors::default();
     let amount = amount(&input, &mut errors);
-    let currency = input
-        .text("currency", Presence::Required, 3, &mut errors)
-        .check(
-            |currency| currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_alphabetic()),
-            "currency",
-            "The currency field must be a three-letter ISO 4217 code.",
-            &mut errors,
-        )
-        .map(|currency| currency.to_ascii_uppercase());
+    let currency = check(
+        input.text("currency", Presence::Required, 3, &mut errors),
+        |currency| currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_alphabetic()),
+        "currency",
+        "The currency field must be a three-letter ISO 4217 code.",
+        &mut errors,
+    )
+    .map(|currency| currency.to_ascii_uppercase());
     let payer = input.text("payer", Presence::Required, MAX_TEXT, &mut errors);
     let reference = input.text("reference", Presence::IfSent, 64, &mut errors);
     let outcome = input.choice(

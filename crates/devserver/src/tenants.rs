@@ -6,13 +6,13 @@
 //! (`TenantSuspended` on both channels), so every admin's approvals page follows live.
 
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::extract::{FromRequestParts, RawQuery, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::api::Authenticated;
+use crate::api::{Authenticated, authenticated_route};
 use crate::channels::Channel;
 use crate::error::{ApiError, FieldErrors};
 use crate::events::EventKind;
@@ -203,10 +203,8 @@ impl FromRequestParts<AppState> for TenantRoute {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let actor = Authenticated::from_request_parts(parts, state).await?;
-        let Path(id) =
-            Path::<String>::from_request_parts(parts, state).await.map_err(|_| ApiError::not_found())?;
-        Ok(TenantRoute { actor, tenant: existing_tenant(state, &id)? })
+        let (actor, id) = authenticated_route(parts, state).await?;
+        Ok(TenantRoute { actor, tenant: tenant_numbered(state, id)? })
     }
 }
 
@@ -228,7 +226,10 @@ impl TenantRoute {
 /// The tenant a route names, or 404 (checked before the policy, as Laravel's route-model
 /// binding runs before authorization).
 pub fn existing_tenant(state: &AppState, id: &str) -> Result<Tenant, ApiError> {
-    let id = route_id(id)?;
+    tenant_numbered(state, route_id(id)?)
+}
+
+fn tenant_numbered(state: &AppState, id: TenantId) -> Result<Tenant, ApiError> {
     state.store().read(|tx| tx.tenant(id))?.ok_or_else(ApiError::not_found)
 }
 

@@ -6,17 +6,17 @@
 //! suspension revokes every token they hold.
 
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::api::Authenticated;
+use crate::api::{Authenticated, authenticated_route};
 use crate::channels::Channel;
 use crate::error::{ApiError, FieldErrors};
 use crate::events::EventKind;
-use crate::input::{Input, MAX_TEXT, Origin, Presence, route_id};
+use crate::input::{Input, MAX_TEXT, Origin, Presence};
 use crate::store::{NewUser, Role, TenantId, Tx, User, UserId, UserStatus};
 use crate::tenants::{TenantRoute, hash_in_background};
 
@@ -173,10 +173,8 @@ impl FromRequestParts<AppState> for ManagedUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let actor = Authenticated::from_request_parts(parts, state).await?;
-        let Path(id) =
-            Path::<String>::from_request_parts(parts, state).await.map_err(|_| ApiError::not_found())?;
-        let target = state.store().user(route_id(&id)?)?.ok_or_else(ApiError::not_found)?;
+        let (actor, id) = authenticated_route(parts, state).await?;
+        let target = state.store().user(id)?.ok_or_else(ApiError::not_found)?;
         let tenant_id = target.tenant_id.ok_or_else(ApiError::forbidden)?;
         actor.require_tenant_admin_of(tenant_id)?;
         Ok(ManagedUser { actor, target, tenant_id })
