@@ -88,14 +88,10 @@ fn start_and_supervise(root: &Path, tools: &Tools, services: &mut Vec<Service>) 
     start(
         services,
         "trunk serve",
-        Command::new(&tools.trunk)
-            .args(["serve", "--offline", "--dist"])
-            .arg(&trunk_dist)
-            .current_dir(root)
-            .env("PATH", tools.path_for_trunk()),
+        &mut trunk(root, tools, "serve", &trunk_dist),
         APP_PORT,
         "/",
-        Duration::from_secs(30 * 60),
+        FIRST_BUILD_LIMIT,
     )?;
 
     println!(
@@ -137,14 +133,7 @@ fn start_channels_and_supervise(
     let dist = crate::target_dir(root).join("herald/demo-channels-dist");
     let _ = fs::remove_dir_all(&dist);
     println!("xtask: waiting for trunk's first build of the app (minutes the first time)");
-    services.push(Service::spawn(
-        "trunk watch",
-        Command::new(&tools.trunk)
-            .args(["watch", "--offline", "--dist"])
-            .arg(&dist)
-            .current_dir(root)
-            .env("PATH", tools.path_for_trunk()),
-    )?);
+    services.push(Service::spawn("trunk watch", &mut trunk(root, tools, "watch", &dist))?);
     wait_for_file(services.last_mut().expect("just pushed"), &dist.join("index.html"), FIRST_BUILD_LIMIT)?;
     let channels_url = format!("http://127.0.0.1:{CHANNELS_PORT}");
     start_devserver(
@@ -163,6 +152,17 @@ fn start_channels_and_supervise(
          Press Ctrl-C to stop Sockudo, Daphne, trunk and the demo backend.\n"
     );
     supervise(services)
+}
+
+/// `trunk serve` or `trunk watch` (`subcommand`) building the app into `dist`.
+fn trunk(root: &Path, tools: &Tools, subcommand: &str, dist: &Path) -> Command {
+    let mut command = Command::new(&tools.trunk);
+    command
+        .args([subcommand, "--offline", "--dist"])
+        .arg(dist)
+        .current_dir(root)
+        .env("PATH", tools.path_for_trunk());
+    command
 }
 
 /// The devserver on its demo port, publishing to Sockudo's, with `extra` flags.

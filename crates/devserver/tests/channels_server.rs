@@ -117,15 +117,7 @@ impl Stack {
 
     /// `POST /api/dev/events`, as the e2e tests fire events; returns the answer's event ids.
     async fn fire(&self, request: Value) -> Vec<String> {
-        let response = reqwest::Client::new()
-            .post(format!("{}/api/dev/events", self.api_url))
-            .json(&request)
-            .send()
-            .await
-            .expect("the backend answers");
-        let status = response.status();
-        let answer: Value = response.json().await.unwrap();
-        assert!(status.is_success(), "{request} was refused: {status} {answer}");
+        let answer = herald_teststack::fire(&reqwest::Client::new(), &self.api_url, request).await;
         answer["ids"].as_array().unwrap().iter().map(|id| id.as_str().unwrap().to_owned()).collect()
     }
 }

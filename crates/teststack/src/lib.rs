@@ -299,18 +299,23 @@ impl Devserver {
 
     /// `POST /api/dev/events`; returns its answer (`published`, `channel`, `event`, `ids`).
     pub async fn fire(&self, request: Value) -> Value {
-        let response = self
-            .http
-            .post(format!("{}/api/dev/events", self.base))
-            .json(&request)
-            .send()
-            .await
-            .expect("the devserver answers");
-        let status = response.status();
-        let answer: Value = response.json().await.expect("a JSON answer");
-        assert!(status.is_success(), "the devserver refused {request}: {status} {answer}");
-        answer
+        fire(&self.http, &self.base, request).await
     }
+}
+
+/// `POST /api/dev/events` to the demo backend at `base`, as the end-to-end tests cause events;
+/// returns its answer (`published`, `channel`, `event`, `ids`), failing the test unless 2xx.
+pub async fn fire(http: &reqwest::Client, base: &str, request: Value) -> Value {
+    let response = http
+        .post(format!("{base}/api/dev/events"))
+        .json(&request)
+        .send()
+        .await
+        .expect("the devserver answers");
+    let status = response.status();
+    let answer: Value = response.json().await.expect("a JSON answer");
+    assert!(status.is_success(), "the devserver refused {request}: {status} {answer}");
+    answer
 }
 
 /// The Django Channels server (`channels_server/`) under Daphne, on a port Daphne picks.

@@ -84,11 +84,7 @@ impl TestServer {
     }
 
     pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Answer {
-        let request = request("POST", path, token)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(body.to_string()))
-            .unwrap();
-        self.send(request).await
+        self.call("POST", path, token, Some(body)).await
     }
 
     /// Any method with an optional JSON body.
