@@ -343,7 +343,17 @@ impl Notification {
         data: &Value,
         fallback_id: impl FnOnce() -> String,
     ) -> Notification {
-        let event = AppEvent::decode(name, data);
+        Notification::from_decoded(&AppEvent::decode(name, data), name, channel, data, fallback_id)
+    }
+
+    /// Like [`Notification::from_event`], for an event already decoded (once) as `event`.
+    pub fn from_decoded(
+        event: &AppEvent,
+        name: &str,
+        channel: Option<&str>,
+        data: &Value,
+        fallback_id: impl FnOnce() -> String,
+    ) -> Notification {
         let kind = if name.is_empty() { "Event" } else { name };
         let (severity, sticky, title, message, action) = event.present(kind);
         let id = match text(&data["id"]) {

@@ -1,0 +1,33 @@
+//! Herald's client core: what the app does with each realtime event and each change of the
+//! session, decided on plain types with no browser APIs and tested natively.
+//!
+//! The browser app (and the parts of `herald-listen` that do the same job) is the shell: it
+//! hands [`Client`] what the realtime service delivers ([`Incoming`]) and the session's
+//! changes ([`Session`]), and carries out the [`Command`]s it gets back (record, toast,
+//! announce, end the session, update the profile, follow channels, catch up, resync pages,
+//! save). Each event is decoded once, here.
+//!
+//! Codemap:
+//! - [`client`]: [`Client`], the dispatcher; [`Incoming`], [`Session`], [`Command`],
+//!   [`LiveEvent`] (what the pages on screen get).
+//! - [`cursor`]: [`Cursor`], where catch-up resumes: held, advanced, released.
+//! - [`catch_up`]: [`Paging`], catch-up page by page, and what a page can be or fail with.
+//! - [`channels`]: [`ChannelTemplates::channels_for`], the channels a person listens to.
+//! - [`toast_clock`]: [`toast_duration`] and [`ToastClock`], a toast's time that pauses.
+//!
+//! Invariant: this crate never imports web_sys, wasm_bindgen, leptos, gloo or tokio; it reads
+//! no clock (time comes in as [`herald_protocol::Millis`]) and does no I/O.
+
+pub mod catch_up;
+pub mod channels;
+pub mod client;
+pub mod cursor;
+pub mod toast_clock;
+
+pub use crate::catch_up::{MAX_PAGES, Missed, PAGE_SIZE, Page, PageError, Paging};
+pub use crate::channels::{ChannelTemplates, Person};
+pub use crate::client::{
+    Client, ClientConfig, Command, Incoming, LiveEvent, LogLevel, SESSION_ENDED, Session,
+};
+pub use crate::cursor::Cursor;
+pub use crate::toast_clock::{ToastClock, toast_duration};
