@@ -2,10 +2,11 @@
 //! pointed at any backend and Pusher-protocol server. Nothing here is compiled in, and the
 //! app secret is never part of it.
 
+pub use herald_client::ChannelTemplates;
 use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::api::{ApiError, Role, User};
+use crate::api::ApiError;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Config {
@@ -64,24 +65,6 @@ pub struct PusherConfig {
     /// Seconds of silence before the client pings. Default: 120.
     #[serde(default = "default_activity_timeout")]
     pub activity_timeout_s: u64,
-}
-
-/// Channel names with `{tenant_id}` and `{user_id}` placeholders.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct ChannelTemplates {
-    pub tenant: String,
-    pub user: String,
-    pub admin: String,
-}
-
-impl Default for ChannelTemplates {
-    fn default() -> Self {
-        ChannelTemplates {
-            tenant: "private-tenant.{tenant_id}".into(),
-            user: "private-user.{user_id}".into(),
-            admin: "private-system.admin".into(),
-        }
-    }
 }
 
 impl Default for PusherConfig {
@@ -154,27 +137,6 @@ impl Config {
             _ => (p.ws_host.clone(), p.ws_port, p.force_tls),
         };
         herald_protocol::socket_url(&host, port, tls, &p.key, env!("CARGO_PKG_VERSION"))
-    }
-
-    /// The channels a person may see: tenant people get their tenant's channel, system
-    /// admins the admin channel, and everyone their own user channel.
-    pub fn channels_for(&self, user: &User) -> Vec<String> {
-        let fill = |template: &str| {
-            template
-                .replace("{user_id}", &user.id.to_string())
-                .replace("{tenant_id}", &user.tenant_id.map(|t| t.to_string()).unwrap_or_default())
-        };
-        let mut channels = Vec::with_capacity(2);
-        match user.role {
-            Role::SystemAdmin => channels.push(fill(&self.channels.admin)),
-            Role::TenantAdmin | Role::User => {
-                if user.tenant_id.is_some() {
-                    channels.push(fill(&self.channels.tenant));
-                }
-            }
-        }
-        channels.push(fill(&self.channels.user));
-        channels
     }
 }
 

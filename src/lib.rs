@@ -6,7 +6,6 @@
 
 pub mod api;
 pub mod auth;
-pub mod catch_up;
 pub mod components;
 pub mod config;
 pub mod format;

@@ -8,19 +8,10 @@
 
 use std::rc::Rc;
 
-use herald_notifications::AppEvent;
 use leptos::prelude::*;
-use serde_json::Value;
 
-/// One event as it arrived, and as the catalogue reads it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LiveEvent {
-    /// The short name, such as `UserCreated`.
-    pub name: String,
-    pub channel: Option<String>,
-    pub data: Value,
-    pub event: AppEvent,
-}
+/// One event as it arrived, and as the catalogue reads it (decoded once, by the client core).
+pub use herald_client::LiveEvent;
 
 type Listener = Rc<dyn Fn(&LiveEvent)>;
 

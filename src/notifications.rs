@@ -4,14 +4,15 @@
 //! dismissing a toast never loses the notification.
 //!
 //! The policy (text, severity, de-duplication, bounds, folding, muting, the stored form)
-//! lives in `herald_notifications`; this module holds it in signals and keeps each person's
-//! history and preferences in localStorage under their user id.
+//! lives in `herald_notifications`, and what to record, merge and save when is decided by the
+//! client core (`herald_client`, carried out in `crate::services`); this module holds the
+//! notifications in signals and keeps each person's history, catch-up position and
+//! preferences in localStorage under their user id.
 
 use herald_notifications::history::{DEFAULT_CAPACITY, Entry};
 use herald_notifications::{Filter, History, Notification, Preferences, Severity, Toast, Toasts};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::Value;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::Storage;
@@ -45,14 +46,11 @@ pub struct Notifications {
     desktop_shown: StoredValue<Vec<DesktopNotice>, LocalStorage>,
     /// A page a desktop notification asked to go to, for the router to follow.
     navigation: RwSignal<Option<String>>,
-    /// Numbers the notifications the app makes itself, and events that came without an id.
+    /// Numbers the notifications the app makes itself.
     local_ids: StoredValue<u64>,
-    /// The id of the newest event received, where catch-up resumes; saved with the history.
+    /// Where catch-up resumes, as the client core last said ([`Notifications::save`]);
+    /// saved with the history.
     position: StoredValue<Option<String>>,
-    /// Whether the position waits for a catch-up: from loading until the first one, and
-    /// from each interruption of the socket until the next. Live events that arrive on a
-    /// new socket before catch-up must not move the position past what was missed.
-    held: StoredValue<bool>,
     /// Whether a save of the history is already scheduled (saves are batched).
     save_scheduled: StoredValue<bool>,
 }
@@ -69,7 +67,6 @@ impl Notifications {
             navigation: RwSignal::new(None),
             local_ids: StoredValue::new(0),
             position: StoredValue::new(None),
-            held: StoredValue::new(true),
             save_scheduled: StoredValue::new(false),
         };
         provide_context(notifications);
@@ -88,15 +85,11 @@ impl Notifications {
         expect_context::<Notifications>()
     }
 
-    /// Records an event from the realtime service and toasts it, unless an event with the
-    /// same id was already received or the person muted its kind.
-    pub fn receive(&self, name: &str, channel: Option<&str>, data: &Value) {
-        let notification = Notification::from_event(name, channel, data, || self.next_local_id("event"));
+    /// Records a notification in the history and toasts it, unless one with the same id is
+    /// there already or the person muted its kind.
+    pub fn record(&self, notification: Notification) {
         let mut is_new = false;
         self.history.update(|history| is_new = history.push(notification.clone()));
-        if !self.held.get_value() {
-            self.advance_position(data);
-        }
         if !is_new {
             return;
         }
@@ -110,59 +103,22 @@ impl Notifications {
         });
     }
 
-    /// Merges events read back by catch-up (oldest first) into the history without a toast
-    /// each, and moves the position past them. Returns how many were new; the caller
-    /// announces those with one summary toast.
-    pub fn catch_up<'a>(
-        &self,
-        events: impl IntoIterator<Item = (&'a str, Option<&'a str>, &'a Value)>,
-    ) -> usize {
+    /// Merges notifications read back by catch-up (oldest first) into the history without a
+    /// toast each. Returns how many were new; the client core announces those with one
+    /// summary toast, and saves.
+    pub fn merge(&self, notifications: Vec<Notification>) -> usize {
         let mut added = 0;
         self.history.update(|history| {
-            for (name, channel, data) in events {
-                let notification =
-                    Notification::from_event(name, channel, data, || self.next_local_id("event"));
-                if history.push(notification) {
-                    added += 1;
-                }
-                self.advance_position(data);
-            }
+            added =
+                notifications.into_iter().filter(|notification| history.push(notification.clone())).count();
         });
-        self.release_position();
         added
     }
 
-    /// The id of the newest event received: catch-up asks for what came after it. `None`
-    /// until this person's first event on this device.
-    pub fn position(&self) -> Option<String> {
-        self.position.get_value()
-    }
-
-    /// Forgets the position, when the backend no longer knows it (its data was reset).
-    pub fn reset_position(&self) {
-        self.position.set_value(None);
-        self.release_position();
-    }
-
-    /// The socket was interrupted: until the next catch-up, live events do not move the
-    /// position (what they follow may be missing).
-    pub fn hold_position(&self) {
-        self.held.set_value(true);
-    }
-
-    /// Catch-up is done (or there is none to do): live events move the position again.
-    pub fn release_position(&self) {
-        self.held.set_value(false);
+    /// Saves the history soon with `position`, where catch-up resumes.
+    pub fn save(&self, position: Option<String>) {
+        self.position.set_value(position);
         self.save_history();
-    }
-
-    fn advance_position(&self, data: &Value) {
-        let id = match &data["id"] {
-            Value::String(id) if !id.trim().is_empty() => id.trim().to_owned(),
-            Value::Number(id) => id.to_string(),
-            _ => return,
-        };
-        self.position.set_value(Some(id));
     }
 
     /// Shows a toast the app makes itself (a session that expired, a channel refused). It is
@@ -203,8 +159,8 @@ impl Notifications {
     }
 
     /// Holds the history and preferences saved for the person with `user_id`, replacing
-    /// whatever was held.
-    pub fn load_for(&self, user_id: u64) {
+    /// whatever was held; returns the catch-up position saved with the history.
+    pub fn load_for(&self, user_id: u64) -> Option<String> {
         self.clear();
         let stored = |key: String| local_storage().and_then(|s| s.get_item(&key).ok().flatten());
         let history = stored(history_key(user_id))
@@ -212,12 +168,13 @@ impl Notifications {
             .unwrap_or_else(|| History::with_capacity(HISTORY_CAPACITY));
         let preferences =
             stored(preferences_key(user_id)).map(|json| Preferences::from_json(&json)).unwrap_or_default();
-        self.position.set_value(stored(position_key(user_id)).filter(|id| !id.is_empty()));
-        self.held.set_value(true);
+        let position = stored(position_key(user_id)).filter(|id| !id.is_empty());
+        self.position.set_value(position.clone());
         self.owner.set_value(Some(user_id));
         self.history.set(history);
         self.preferences.set(preferences);
         self.desktop_permitted.set(desktop_permission_granted());
+        position
     }
 
     /// The toasts, oldest first.

@@ -7,15 +7,14 @@
 //! stores as context before anything that reads them is created: the toaster, and the
 //! signed-in shell, which waits for [`ServicesReady`].
 
-use herald_notifications::{AppEvent, Severity};
-use herald_protocol::SubscriptionError;
+use herald_client::{Client, ClientConfig, Command, LogLevel, Missed, Page, PageError, Person};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
-use crate::api::Api;
+use crate::api::{Api, ApiError, Role, User};
 use crate::auth::{Auth, Session};
-use crate::catch_up::CatchUp;
 use crate::config::Config;
-use crate::live::{Live, LiveEvent};
+use crate::live::Live;
 use crate::notifications::Notifications;
 use crate::realtime::{Incoming, Realtime, Subscriber};
 
@@ -56,79 +55,136 @@ pub async fn preload() {
     __preload_load().await;
 }
 
-/// Creates the stores and the realtime service, provides them as context, and follows the
-/// session with them.
+/// Creates the stores and the realtime service, provides them as context, and hands the
+/// client core what the realtime service delivers and every change of the session.
 fn start(config: Config, api: Api, auth: Auth) {
-    let notifications = Notifications::provide();
-    let live = Live::provide();
-    let catch_up = CatchUp::new(api.clone(), config.catch_up_endpoint.is_some(), config.debug);
-    let realtime = Realtime::provide(&config, api, move |incoming| match incoming {
-        Incoming::Interrupted => notifications.hold_position(),
-        Incoming::Settled => catch_up.run(auth, notifications, live),
-        Incoming::Message { channel, name, data } => {
-            notifications.receive(&name, channel.as_deref(), &data);
-            let event = AppEvent::decode(&name, &data);
-            if let Some(reason) = event.signs_out() {
-                auth.end_session(format!("Your account was suspended: {reason}"));
-                return;
-            }
-            if let AppEvent::ProfileUpdated { user } = &event {
-                // Another tab of this person changed the profile: the header follows.
-                auth.update_profile(&user.name, &user.email);
-            }
-            live.dispatch(&LiveEvent { name, channel, data, event });
-        }
-        Incoming::SubscriptionFailed { error: SubscriptionError::Unauthorized, .. } => {
-            auth.end_session("Your session has ended. Please sign in again.");
-        }
-        Incoming::SubscriptionFailed { channel, error } => {
-            let detail = match error {
-                SubscriptionError::Forbidden => "You are not allowed to receive these updates.".to_owned(),
-                SubscriptionError::Rejected { message, .. } => {
-                    format!("The realtime server refused it: {message}")
-                }
-                SubscriptionError::Unauthorized => unreachable!("handled above"),
-            };
-            notifications.announce(
-                Severity::Error,
-                &format!("Live updates unavailable for {channel}"),
-                &detail,
-            );
-        }
+    let client = Client::new(ClientConfig {
+        channels: config.channels.clone(),
+        catch_up: config.catch_up_endpoint.is_some(),
     });
+    let shell = Shell {
+        client: StoredValue::new(client),
+        notifications: Notifications::provide(),
+        live: Live::provide(),
+        auth,
+        api: StoredValue::new(api.clone()),
+        realtime: StoredValue::new(None),
+        debug: config.debug,
+    };
+    let realtime = Realtime::provide(&config, api, move |incoming: Incoming| {
+        shell.client.update_value(|client| client.handle(incoming));
+        shell.run();
+    });
+    shell.realtime.set_value(Some(realtime));
 
-    // Everything that follows who is signed in, in one place and in this order: a different
-    // person never sees the previous one's notifications but gets their own back, a session that ended on its own
-    // says so, and the socket carries exactly the signed-in person's channels.
     let session = auth.session();
-    Effect::new(move |previous: Option<Option<u64>>| {
-        let session = session.get();
-        let user_id = match &session {
-            Session::SignedIn(signed_in) => Some(signed_in.user.id),
-            _ => None,
+    Effect::new(move || {
+        let session = match session.get() {
+            Session::Restoring => herald_client::Session::Restoring,
+            Session::SignedOut { notice } => herald_client::Session::SignedOut { notice },
+            Session::SignedIn(signed_in) => herald_client::Session::SignedIn(person(&signed_in.user)),
         };
-        let was = previous.flatten();
-        if was.is_some() && was != user_id {
-            notifications.clear();
-        }
-        if let Some(id) = user_id
-            && was != user_id
-        {
-            notifications.load_for(id);
-        }
-        if let (Some(_), Session::SignedOut { notice: Some(notice) }) = (was, &session) {
-            notifications.announce(Severity::Warning, "Signed out", notice);
-        }
-        match session {
-            Session::SignedIn(signed_in) => realtime.follow(Some(Subscriber {
-                channels: config.channels_for(&signed_in.user),
-                token: signed_in.token,
-            })),
-            // A stored token is being checked: the socket opens meanwhile, so a reload is live
-            // one round trip sooner. If the check fails, the next run closes it.
-            Session::Restoring => realtime.preconnect(),
-            Session::SignedOut { .. } => realtime.follow(None),
-        }
-        user_id
+        shell.client.update_value(|client| client.handle_session(session));
+        shell.run();
     });
+}
+
+/// Who `user` is, as far as their channels go.
+fn person(user: &User) -> Person {
+    Person { id: user.id, tenant_id: user.tenant_id, system_admin: user.role == Role::SystemAdmin }
+}
+
+/// What carries out the client core's commands: the stores, the auth store, the API and the
+/// realtime service. It decides nothing.
+#[derive(Clone, Copy)]
+struct Shell {
+    client: StoredValue<Client>,
+    notifications: Notifications,
+    live: Live,
+    auth: Auth,
+    api: StoredValue<Api>,
+    /// Set once the service exists (it is given the sink, which needs the shell).
+    realtime: StoredValue<Option<Realtime>>,
+    debug: bool,
+}
+
+impl Shell {
+    /// Carries out every command the client core has, in order. A command may hand the core
+    /// something new (a catch-up's merge, a person's saved position); what that asks is
+    /// carried out in the same loop.
+    fn run(self) {
+        // `try_`: the app may have unmounted while a request ran.
+        while let Some(command) = self.client.try_update_value(Client::poll_command).flatten() {
+            self.carry_out(command);
+        }
+    }
+
+    fn carry_out(self, command: Command) {
+        let realtime = self.realtime.get_value();
+        match command {
+            Command::Forget => self.notifications.clear(),
+            Command::Load { user_id } => {
+                let position = self.notifications.load_for(user_id);
+                self.client.update_value(|client| client.resume(position));
+            }
+            Command::Follow { channels } => {
+                if let (Some(realtime), Some(token)) = (realtime, self.auth.token()) {
+                    realtime.follow(Some(Subscriber { channels, token }));
+                }
+            }
+            // A stored token is being checked: the socket opens meanwhile, so a reload is live
+            // one round trip sooner. If the check fails, `Unfollow` closes it.
+            Command::Preconnect => realtime.into_iter().for_each(|realtime| realtime.preconnect()),
+            Command::Unfollow => realtime.into_iter().for_each(|realtime| realtime.follow(None)),
+            Command::Record(notification) => self.notifications.record(notification),
+            Command::Dispatch(event) => self.live.dispatch(&event),
+            Command::Announce { severity, title, message } => {
+                self.notifications.announce(severity, &title, &message);
+            }
+            Command::EndSession { notice } => self.auth.end_session(notice),
+            Command::UpdateProfile { name, email } => self.auth.update_profile(&name, &email),
+            Command::FetchPage { ticket, after, limit } => self.fetch_page(ticket, after, limit),
+            Command::Merge(notifications) => {
+                let added = self.notifications.merge(notifications);
+                self.client.update_value(|client| client.merged(added));
+            }
+            Command::Resync => self.live.resync(),
+            Command::Save { position } => self.notifications.save(position),
+            Command::Log { level: LogLevel::Debug, message } => {
+                if self.debug {
+                    leptos::logging::log!("[herald:client] {message}");
+                }
+            }
+            Command::Log { level: LogLevel::Warn, message } => {
+                leptos::logging::warn!("[herald:client] {message}");
+            }
+        }
+    }
+
+    /// Reads one page of catch-up and hands the answer to the core.
+    fn fetch_page(self, ticket: u64, after: String, limit: u32) {
+        let (Some(token), Some(api)) = (self.auth.token(), self.api.try_get_value()) else { return };
+        spawn_local(async move {
+            let answer = match api.catch_up(&token, &after, limit).await {
+                Ok(page) => Ok(Page {
+                    events: page
+                        .data
+                        .into_iter()
+                        .map(|record| Missed {
+                            event: record.event,
+                            channel: record.channel,
+                            data: record.data,
+                        })
+                        .collect(),
+                    next_after: page.next_after,
+                }),
+                Err(ApiError::Unauthenticated) => Err(PageError::Unauthenticated),
+                Err(ApiError::Validation { message, .. }) => Err(PageError::PositionRefused { message }),
+                Err(error) => Err(PageError::Failed { message: error.to_string() }),
+            };
+            if self.client.try_update_value(|client| client.handle_page(ticket, answer)).is_some() {
+                self.run();
+            }
+        });
+    }
 }

@@ -1,13 +1,15 @@
 //! Browser unit tests: the toaster rendered by Leptos in headless Chromium, through
-//! wasm-bindgen-test. Run by `cargo xtask test`.
+//! wasm-bindgen-test. Run by `cargo xtask test`. What decides (toast durations, the pause
+//! clock, the catch-up position) is tested natively in `herald-client`; these test what only
+//! a browser shows: the live region, roles, keys, hover, focus, a hidden tab, real timers.
 
 #![cfg(target_arch = "wasm32")]
 
-use std::time::Duration;
-
-use herald::components::toaster::{ToastDurations, Toaster, toast_duration};
+use herald::components::toaster::{ToastDurations, Toaster};
 use herald::notifications::Notifications;
-use herald_notifications::Severity;
+use herald_client::toast_duration;
+use herald_notifications::{Notification, Severity};
+use herald_protocol::Millis;
 use leptos::prelude::*;
 use leptos_router::components::Router;
 use serde_json::json;
@@ -48,8 +50,13 @@ impl<T> Drop for Unmount<T> {
 }
 
 /// Toasts that time out after 300 ms, so a test can outlast them quickly.
-fn short(severity: Severity, sticky: bool) -> Option<Duration> {
-    toast_duration(severity, sticky).map(|_| Duration::from_millis(300))
+fn short(severity: Severity, sticky: bool) -> Option<Millis> {
+    toast_duration(severity, sticky).map(|_| Millis(300))
+}
+
+/// Records the event named `name` as the client core has the store record it.
+fn receive(notifications: &Notifications, name: &str, channel: Option<&str>, data: &serde_json::Value) {
+    notifications.record(Notification::from_event(name, channel, data, String::new));
 }
 
 /// Resolves after `ms` milliseconds.
@@ -96,8 +103,13 @@ async fn the_region_is_labelled_and_toasts_take_roles_by_severity() {
     let live = region.query_selector("[aria-live='polite']").unwrap();
     assert!(live.is_some(), "the live region exists before any toast");
 
-    notifications.receive("PasswordChanged", Some("private-user.4"), &json!({"id": "a"}));
-    notifications.receive("AccountSuspended", Some("private-user.4"), &json!({"id": "b", "reason": "Fraud"}));
+    receive(&notifications, "PasswordChanged", Some("private-user.4"), &json!({"id": "a"}));
+    receive(
+        &notifications,
+        "AccountSuspended",
+        Some("private-user.4"),
+        &json!({"id": "b", "reason": "Fraud"}),
+    );
     leptos::task::tick().await;
 
     let shown = toasts(&parent);
@@ -111,7 +123,7 @@ async fn the_region_is_labelled_and_toasts_take_roles_by_severity() {
 #[wasm_bindgen_test]
 async fn escape_dismisses_a_toast() {
     let (parent, notifications, _mounted) = mount_toaster();
-    notifications.receive("PasswordChanged", None, &json!({"id": "esc"}));
+    receive(&notifications, "PasswordChanged", None, &json!({"id": "esc"}));
     leptos::task::tick().await;
     let toast = toasts(&parent).pop().expect("one toast");
     let init = KeyboardEventInit::new();
@@ -128,7 +140,7 @@ async fn escape_dismisses_a_toast() {
 async fn markup_in_a_payload_is_shown_as_text() {
     let (parent, notifications, _mounted) = mount_toaster();
     let name = "<img src=x onerror=alert(1)><script>alert(2)</script>";
-    notifications.receive("UserCreated", None, &json!({"id": "x", "user": {"name": name}}));
+    receive(&notifications, "UserCreated", None, &json!({"id": "x", "user": {"name": name}}));
     leptos::task::tick().await;
     assert!(parent.query_selector("img, script").unwrap().is_none(), "no element was made from the payload");
     assert!(toasts(&parent)[0].text_content().unwrap().contains(name));
@@ -141,7 +153,7 @@ async fn at_most_three_toasts_show_with_a_count_of_the_rest() {
     for (i, kind) in
         ["UserCreated", "UserUpdated", "UserDeleted", "TenantCreated", "PaymentFailed"].iter().enumerate()
     {
-        notifications.receive(kind, None, &json!({"id": format!("u{i}")}));
+        receive(&notifications, kind, None, &json!({"id": format!("u{i}")}));
     }
     leptos::task::tick().await;
     assert_eq!(toasts(&parent).len(), 3);
@@ -153,14 +165,14 @@ async fn at_most_three_toasts_show_with_a_count_of_the_rest() {
 async fn a_burst_of_one_kind_folds_into_one_counting_toast() {
     let (parent, notifications, _mounted) = mount_toaster();
     for i in 0..12 {
-        notifications.receive("UserCreated", None, &json!({"id": format!("b{i}")}));
+        receive(&notifications, "UserCreated", None, &json!({"id": format!("b{i}")}));
     }
     leptos::task::tick().await;
     let shown = toasts(&parent);
     assert_eq!(shown.len(), 1);
     assert!(shown[0].text_content().unwrap().contains("12 users created"));
     // The fold's count follows later events of the burst, in the same toast.
-    notifications.receive("UserCreated", None, &json!({"id": "b12"}));
+    receive(&notifications, "UserCreated", None, &json!({"id": "b12"}));
     leptos::task::tick().await;
     let again = toasts(&parent);
     assert_eq!(again.len(), 1);
@@ -177,14 +189,14 @@ async fn a_burst_of_one_kind_folds_into_one_counting_toast() {
 async fn a_fold_stays_while_its_burst_goes_on_and_times_out_after_its_last_event() {
     let (parent, notifications, _mounted) = mount_toaster_with(short);
     for i in 0..12 {
-        notifications.receive("UserCreated", None, &json!({"id": format!("f{i}")}));
+        receive(&notifications, "UserCreated", None, &json!({"id": format!("f{i}")}));
     }
     leptos::task::tick().await;
     let fold = toasts(&parent).pop().expect("the fold");
     // Three times its 300 ms, one event every 100 ms: the same toast stays and counts on.
     for i in 12..21 {
         sleep(100).await;
-        notifications.receive("UserCreated", None, &json!({"id": format!("f{i}")}));
+        receive(&notifications, "UserCreated", None, &json!({"id": format!("f{i}")}));
         leptos::task::tick().await;
         let shown = toasts(&parent);
         assert_eq!(shown.len(), 1, "after event {i}");
@@ -197,8 +209,8 @@ async fn a_fold_stays_while_its_burst_goes_on_and_times_out_after_its_last_event
 #[wasm_bindgen_test]
 async fn a_hovered_toast_stays_past_its_time_and_goes_after_the_pointer_leaves() {
     let (parent, notifications, _mounted) = mount_toaster_with(short);
-    notifications.receive("PasswordChanged", None, &json!({"id": "hovered"}));
-    notifications.receive("UserUpdated", None, &json!({"id": "left-alone"}));
+    receive(&notifications, "PasswordChanged", None, &json!({"id": "hovered"}));
+    receive(&notifications, "UserUpdated", None, &json!({"id": "left-alone"}));
     leptos::task::tick().await;
     let hovered = toast_titled(&parent, "Password changed").expect("the hovered toast");
     dispatch(&hovered, "mouseenter");
@@ -213,8 +225,8 @@ async fn a_hovered_toast_stays_past_its_time_and_goes_after_the_pointer_leaves()
 #[wasm_bindgen_test]
 async fn a_focused_toast_stays_until_focus_leaves() {
     let (parent, notifications, _mounted) = mount_toaster_with(short);
-    notifications.receive("PasswordChanged", None, &json!({"id": "focused"}));
-    notifications.receive("UserUpdated", None, &json!({"id": "unfocused"}));
+    receive(&notifications, "PasswordChanged", None, &json!({"id": "focused"}));
+    receive(&notifications, "UserUpdated", None, &json!({"id": "unfocused"}));
     leptos::task::tick().await;
     let focused = toast_titled(&parent, "Password changed").expect("the focused toast");
     dispatch(&focused, "focusin");
@@ -240,7 +252,7 @@ fn set_page_hidden(hidden: bool) {
 #[wasm_bindgen_test]
 async fn toasts_wait_while_the_tab_is_hidden() {
     let (parent, notifications, _mounted) = mount_toaster_with(short);
-    notifications.receive("PasswordChanged", None, &json!({"id": "hidden-tab"}));
+    receive(&notifications, "PasswordChanged", None, &json!({"id": "hidden-tab"}));
     leptos::task::tick().await;
     set_page_hidden(true);
     sleep(700).await;
@@ -250,27 +262,18 @@ async fn toasts_wait_while_the_tab_is_hidden() {
     assert!(until(|| toasts(&parent).is_empty(), 3_000.0).await, "it goes once the tab is shown");
 }
 
-/// Catch-up resumes from the position; a live event on a new socket, before catch-up has
-/// run, must not move it past what was missed (a fault-suite run lost 70 of 500 events
-/// that way before the position was held).
+/// What catch-up reads back enters the history without a toast each (the client core
+/// announces them with one summary toast); what is already there is not counted twice.
 #[wasm_bindgen_test]
-async fn the_position_waits_for_catch_up_after_an_interruption() {
+async fn merged_events_enter_the_history_without_a_toast() {
     let (parent, notifications, _mounted) = mount_toaster();
-    notifications.release_position();
-    notifications.receive("PaymentCompleted", None, &json!({"id": "evt-1"}));
-    assert_eq!(notifications.position().as_deref(), Some("evt-1"));
-
-    notifications.hold_position();
-    notifications.receive("PaymentCompleted", None, &json!({"id": "evt-4"}));
-    assert_eq!(notifications.position().as_deref(), Some("evt-1"), "held: evt-2 and evt-3 are missing");
-
-    let missed = [json!({"id": "evt-2"}), json!({"id": "evt-3"}), json!({"id": "evt-4"})];
-    let added = notifications.catch_up(missed.iter().map(|data| ("PaymentCompleted", None, data)));
-    assert_eq!(added, 2, "evt-4 came live already");
-    assert_eq!(notifications.position().as_deref(), Some("evt-4"));
+    receive(&notifications, "PaymentCompleted", None, &json!({"id": "evt-4"}));
+    let missed: Vec<Notification> = ["evt-2", "evt-3", "evt-4"]
+        .iter()
+        .map(|id| Notification::from_event("PaymentCompleted", None, &json!({ "id": id }), String::new))
+        .collect();
+    assert_eq!(notifications.merge(missed), 2, "evt-4 came live already");
     leptos::task::tick().await;
-    assert_eq!(toasts(&parent).len(), 2, "the two live events toasted; caught-up ones do not");
-
-    notifications.receive("PaymentCompleted", None, &json!({"id": "evt-5"}));
-    assert_eq!(notifications.position().as_deref(), Some("evt-5"), "released after catch-up");
+    assert_eq!(toasts(&parent).len(), 1, "the live event toasted; merged ones do not");
+    assert_eq!(notifications.recent(herald_notifications::Filter::default(), usize::MAX).len(), 3);
 }

@@ -1,13 +1,16 @@
 //! Toasts: a persistent live region that screen readers watch, holding at most
 //! [`VISIBLE_TOASTS`] toasts with a "+N more" line for the rest. A toast's time runs only
 //! while nobody is reading it: it pauses while hovered or focused and while the tab is hidden,
-//! and keeps the time it had left.
+//! and keeps the time it had left (`herald_client`'s [`ToastClock`] decides; this holds one
+//! browser timer for what it says is left).
 //!
 //! Payload text is rendered as text nodes only, so markup in a name is shown, never run.
 
 use std::time::Duration;
 
+use herald_client::{ToastClock, toast_duration};
 use herald_notifications::{Severity, Toast};
+use herald_protocol::Millis;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
@@ -17,20 +20,7 @@ use wasm_bindgen::closure::Closure;
 use crate::notifications::{Notifications, VISIBLE_TOASTS};
 
 /// How long a toast of a severity stays, as [`toast_duration`] decides.
-pub type ToastDurations = fn(Severity, bool) -> Option<Duration>;
-
-/// How long a toast of each severity stays; `None` for toasts that stay until dismissed.
-pub fn toast_duration(severity: Severity, sticky: bool) -> Option<Duration> {
-    if sticky {
-        return None;
-    }
-    match severity {
-        Severity::Info | Severity::Success => Some(Duration::from_secs(5)),
-        Severity::Warning => Some(Duration::from_secs(8)),
-        Severity::Error => Some(Duration::from_secs(10)),
-        Severity::Critical => None,
-    }
-}
+pub type ToastDurations = fn(Severity, bool) -> Option<Millis>;
 
 /// The toaster. `durations` decides how long toasts stay; default [`toast_duration`] (tests
 /// pass shorter ones).
@@ -90,45 +80,35 @@ fn ToastView(toast: Toast, durations: ToastDurations, page_hidden: Signal<bool>)
         Memo::new(move |_| notifications.toast_title(&id))
     };
     if let Some(duration) = durations(notification.severity, notification.sticky) {
-        let full_ms = duration.as_secs_f64() * 1000.0;
-        let remaining_ms = StoredValue::new(full_ms);
-        let running_since = StoredValue::new(None::<f64>);
+        let clock = StoredValue::new(ToastClock::new(duration));
         let timer = StoredValue::new(None::<TimeoutHandle>);
+        let cancel = move || {
+            if let Some(handle) = timer.try_update_value(Option::take).flatten() {
+                handle.clear();
+            }
+        };
         let id = id.clone();
-        // A fold stays while its burst goes on: its time counts from the burst's last event.
         Effect::new(move |last_title: Option<Option<String>>| {
             let title = current_title.get();
+            // A fold stays while its burst goes on: its time counts from the burst's last event.
             if title.is_some() && last_title.is_some_and(|last| last != title) {
-                if let Some(handle) = timer.try_update_value(Option::take).flatten() {
-                    handle.clear();
-                }
-                running_since.set_value(None);
-                remaining_ms.set_value(full_ms);
+                cancel();
+                clock.update_value(ToastClock::restart);
             }
             let paused = hovered.get() || focused.get() || page_hidden.get();
             if paused {
-                if let Some(handle) = timer.try_update_value(Option::take).flatten() {
-                    handle.clear();
-                }
-                if let Some(since) = running_since.try_update_value(Option::take).flatten() {
-                    remaining_ms
-                        .update_value(|left| *left = (*left - (js_sys::Date::now() - since)).max(0.0));
-                }
-            } else if timer.with_value(Option::is_none) {
+                cancel();
+                clock.update_value(|clock| clock.pause(now()));
+            } else if let Some(left) = clock.try_update_value(|clock| clock.run(now())).flatten() {
                 let id = id.clone();
-                let left = Duration::from_millis(remaining_ms.get_value() as u64);
-                running_since.set_value(Some(js_sys::Date::now()));
+                let left = Duration::from_millis(left.0);
                 if let Ok(handle) = set_timeout_with_handle(move || notifications.dismiss(&id), left) {
                     timer.set_value(Some(handle));
                 }
             }
             title
         });
-        on_cleanup(move || {
-            if let Some(handle) = timer.try_update_value(Option::take).flatten() {
-                handle.clear();
-            }
-        });
+        on_cleanup(cancel);
     }
     let urgent = matches!(notification.severity, Severity::Error | Severity::Critical);
     let dismiss = {
@@ -208,4 +188,9 @@ impl Drop for DocumentListener {
         let _ =
             document().remove_event_listener_with_callback(self.kind, self.callback.as_ref().unchecked_ref());
     }
+}
+
+/// The time toasts count in: milliseconds since 1970 (`Date.now()`); only differences matter.
+fn now() -> Millis {
+    Millis(js_sys::Date::now() as u64)
 }

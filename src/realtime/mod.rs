@@ -12,28 +12,16 @@ mod driver;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use herald_protocol::{ConnectionState, SubscriptionError};
+use herald_protocol::ConnectionState;
 use leptos::prelude::*;
-use serde_json::Value;
 
 use crate::api::Api;
 use crate::config::Config;
 use driver::Driver;
 
-/// What the service passes on to the rest of the app.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Incoming {
-    /// An application event, with its short name (`UserCreated`).
-    Message { channel: Option<String>, name: String, data: Value },
-    /// A channel could not be joined. `Unauthorized` means the session is gone.
-    SubscriptionFailed { channel: String, error: SubscriptionError },
-    /// The socket that was connected is not any more (the connection's `Event::Interrupted`):
-    /// events may be missed until the next `Settled` and its catch-up.
-    Interrupted,
-    /// Every channel has its answer on this socket (the first, or one after a reconnect):
-    /// from now on nothing is missed, so this is when to catch up on what was.
-    Settled,
-}
+/// What the service passes on to the rest of the app; the client core decides what each
+/// means.
+pub use herald_client::Incoming;
 
 /// Who the socket serves: their token for the channel authorizer and their channels.
 #[derive(Debug, Clone, PartialEq)]

@@ -38,7 +38,8 @@ pub struct Person {
 impl ChannelTemplates {
     /// The channels `person` listens to: the admin channel (system admins) or the tenant's
     /// channel (everyone else who has a tenant), then their own.
-    pub fn channels_for(&self, person: Person) -> Vec<String> {
+    pub fn channels_for(&self, person: impl Into<Person>) -> Vec<String> {
+        let person = person.into();
         let fill = |template: &str| {
             let tenant_id = person.tenant_id.map(|id| id.to_string()).unwrap_or_default();
             template.replace("{tenant_id}", &tenant_id).replace("{user_id}", &person.id.to_string())

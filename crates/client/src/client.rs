@@ -27,8 +27,8 @@ pub enum Incoming {
     Message { channel: Option<String>, name: String, data: Value },
     /// A channel could not be joined. `Unauthorized` means the session is gone.
     SubscriptionFailed { channel: String, error: SubscriptionError },
-    /// The socket that was connected is not any more: events may be missed until the next
-    /// `Settled` and its catch-up.
+    /// The socket that was connected is not any more (the connection's `Event::Interrupted`):
+    /// events may be missed until the next `Settled` and its catch-up.
     Interrupted,
     /// Every channel has its answer on this socket (the first, or one after a reconnect):
     /// from now on nothing is missed, so this is when to catch up on what was.

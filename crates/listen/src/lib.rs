@@ -33,7 +33,8 @@
 //! - `socket`: one WebSocket per task; frames and the close come back as inputs.
 //! - [`backend`]: sign-in ([`sign_in`]) and the channel authorizer ([`ChannelAuthorizer`]),
 //!   the only HTTP in the crate. [`Token`] never shows its value in `Debug`.
-//! - [`channels`]: which channels a person gets ([`ChannelTemplates`]).
+//! - [`channels`]: which channels a person gets: `herald_client`'s [`ChannelTemplates`], for
+//!   the backend's [`User`].
 //! - [`cli`]: the `herald-listen` binary's options and output lines, as pure functions.
 //!
 //! Invariant: only `socket` touches a WebSocket, and only `backend` does HTTP.
