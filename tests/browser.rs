@@ -206,35 +206,34 @@ async fn a_fold_stays_while_its_burst_goes_on_and_times_out_after_its_last_event
     assert!(until(|| toasts(&parent).is_empty(), 3_000.0).await, "it goes once the burst is over");
 }
 
-#[wasm_bindgen_test]
-async fn a_hovered_toast_stays_past_its_time_and_goes_after_the_pointer_leaves() {
+/// A toast being read (from `start` until `end`: hovered, or focused) outlives its time, and
+/// goes once it is left.
+async fn a_toast_being_read_stays_until_left(start: &str, end: &str) {
     let (parent, notifications, _mounted) = mount_toaster_with(short);
-    receive(&notifications, "PasswordChanged", None, &json!({"id": "hovered"}));
+    receive(&notifications, "PasswordChanged", None, &json!({"id": "read"}));
     receive(&notifications, "UserUpdated", None, &json!({"id": "left-alone"}));
     leptos::task::tick().await;
-    let hovered = toast_titled(&parent, "Password changed").expect("the hovered toast");
-    dispatch(&hovered, "mouseenter");
-    // The toast nobody hovers times out; then, and for a while after, the hovered one stays.
+    let read = toast_titled(&parent, "Password changed").expect("the toast being read");
+    dispatch(&read, start);
+    // The toast nobody reads times out; then, and for a while after, the one being read stays.
     assert!(until(|| toast_titled(&parent, "User updated").is_none(), 3_000.0).await);
     sleep(400).await;
-    assert!(toast_titled(&parent, "Password changed").is_some(), "a hovered toast outlived its time");
-    dispatch(&hovered, "mouseleave");
-    assert!(until(|| toasts(&parent).is_empty(), 3_000.0).await, "it goes once the pointer leaves");
+    assert!(
+        toast_titled(&parent, "Password changed").is_some(),
+        "a toast being read outlived its time ({start})"
+    );
+    dispatch(&read, end);
+    assert!(until(|| toasts(&parent).is_empty(), 3_000.0).await, "it goes after {end}");
+}
+
+#[wasm_bindgen_test]
+async fn a_hovered_toast_stays_past_its_time_and_goes_after_the_pointer_leaves() {
+    a_toast_being_read_stays_until_left("mouseenter", "mouseleave").await;
 }
 
 #[wasm_bindgen_test]
 async fn a_focused_toast_stays_until_focus_leaves() {
-    let (parent, notifications, _mounted) = mount_toaster_with(short);
-    receive(&notifications, "PasswordChanged", None, &json!({"id": "focused"}));
-    receive(&notifications, "UserUpdated", None, &json!({"id": "unfocused"}));
-    leptos::task::tick().await;
-    let focused = toast_titled(&parent, "Password changed").expect("the focused toast");
-    dispatch(&focused, "focusin");
-    assert!(until(|| toast_titled(&parent, "User updated").is_none(), 3_000.0).await);
-    sleep(400).await;
-    assert!(toast_titled(&parent, "Password changed").is_some(), "a focused toast outlived its time");
-    dispatch(&focused, "focusout");
-    assert!(until(|| toasts(&parent).is_empty(), 3_000.0).await, "it goes once focus leaves");
+    a_toast_being_read_stays_until_left("focusin", "focusout").await;
 }
 
 /// Makes the document say it is hidden (or not again) and tells listeners, as a browser does

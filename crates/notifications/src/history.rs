@@ -157,6 +157,15 @@ mod tests {
         Notification::from_event("UserCreated", None, &json!({"id": id.to_string()}), String::new)
     }
 
+    /// A history of notifications 1 to 4, none read.
+    fn four_unread() -> History {
+        let mut history = History::default();
+        for id in 1..=4 {
+            history.push(notification(id));
+        }
+        history
+    }
+
     #[test]
     fn keeps_the_newest_up_to_capacity() {
         let mut history = History::with_capacity(3);
@@ -179,10 +188,7 @@ mod tests {
 
     #[test]
     fn unread_counts_follow_marks() {
-        let mut history = History::default();
-        for id in 1..=4 {
-            history.push(notification(id));
-        }
+        let mut history = four_unread();
         assert_eq!(history.unread(), 4);
         history.mark_read("2");
         history.mark_read("missing");
@@ -195,10 +201,7 @@ mod tests {
 
     #[test]
     fn the_stored_form_round_trips() {
-        let mut history = History::default();
-        for id in 1..=4 {
-            history.push(notification(id));
-        }
+        let mut history = four_unread();
         history.mark_read("2");
         let json = history.to_json();
         let restored = History::from_json(&json, DEFAULT_CAPACITY);
