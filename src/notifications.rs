@@ -109,8 +109,9 @@ impl Notifications {
     pub fn merge(&self, notifications: Vec<Notification>) -> usize {
         let mut added = 0;
         self.history.update(|history| {
-            added =
-                notifications.into_iter().filter(|notification| history.push(notification.clone())).count();
+            for notification in notifications {
+                added += usize::from(history.push(notification));
+            }
         });
         added
     }

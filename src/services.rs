@@ -1,5 +1,6 @@
 //! What exists while a person is signed in, or may be: the notification store, the page-update
-//! bus, catch-up and the realtime service, wired together in one place.
+//! bus and the realtime service, and the client core (`herald_client`) that decides what they
+//! do with each event and each change of the session, wired together in one place.
 //!
 //! None of it is needed to sign in, so the release build fetches it in a chunk of its own
 //! (`load` is a split point, like the signed-in pages' routes in [`crate::routes`]). `Herald`
@@ -72,8 +73,7 @@ fn start(config: Config, api: Api, auth: Auth) {
         debug: config.debug,
     };
     let realtime = Realtime::provide(&config, api, move |incoming: Incoming| {
-        shell.client.update_value(|client| client.handle(incoming));
-        shell.run();
+        shell.hand(|client| client.handle(incoming))
     });
     shell.realtime.set_value(Some(realtime));
 
@@ -84,8 +84,7 @@ fn start(config: Config, api: Api, auth: Auth) {
             Session::SignedOut { notice } => herald_client::Session::SignedOut { notice },
             Session::SignedIn(signed_in) => herald_client::Session::SignedIn(person(&signed_in.user)),
         };
-        shell.client.update_value(|client| client.handle_session(session));
-        shell.run();
+        shell.hand(|client| client.handle_session(session));
     });
 }
 
@@ -109,11 +108,18 @@ struct Shell {
 }
 
 impl Shell {
+    /// Hands the client core something that happened, then carries out what it says.
+    fn hand(self, input: impl FnOnce(&mut Client)) {
+        // `try_`: the app may have unmounted meanwhile (a request ran, a test ended).
+        if self.client.try_update_value(input).is_some() {
+            self.run();
+        }
+    }
+
     /// Carries out every command the client core has, in order. A command may hand the core
     /// something new (a catch-up's merge, a person's saved position); what that asks is
     /// carried out in the same loop.
     fn run(self) {
-        // `try_`: the app may have unmounted while a request ran.
         while let Some(command) = self.client.try_update_value(Client::poll_command).flatten() {
             self.carry_out(command);
         }
@@ -134,8 +140,16 @@ impl Shell {
             }
             // A stored token is being checked: the socket opens meanwhile, so a reload is live
             // one round trip sooner. If the check fails, `Unfollow` closes it.
-            Command::Preconnect => realtime.into_iter().for_each(|realtime| realtime.preconnect()),
-            Command::Unfollow => realtime.into_iter().for_each(|realtime| realtime.follow(None)),
+            Command::Preconnect => {
+                if let Some(realtime) = realtime {
+                    realtime.preconnect();
+                }
+            }
+            Command::Unfollow => {
+                if let Some(realtime) = realtime {
+                    realtime.follow(None);
+                }
+            }
             Command::Record(notification) => self.notifications.record(notification),
             Command::Dispatch(event) => self.live.dispatch(&event),
             Command::Announce { severity, title, message } => {
@@ -182,9 +196,7 @@ impl Shell {
                 Err(ApiError::Validation { message, .. }) => Err(PageError::PositionRefused { message }),
                 Err(error) => Err(PageError::Failed { message: error.to_string() }),
             };
-            if self.client.try_update_value(|client| client.handle_page(ticket, answer)).is_some() {
-                self.run();
-            }
+            self.hand(|client| client.handle_page(ticket, answer));
         });
     }
 }

@@ -301,10 +301,13 @@ fn Activity(tenant_id: u64) -> impl IntoView {
     });
     live.on_event(move |live| {
         if is_activity(&live.event) {
-            let notification =
-                Notification::from_event(&live.name, live.channel.as_deref(), &live.data, || {
-                    live.name.clone()
-                });
+            let notification = Notification::from_decoded(
+                &live.event,
+                &live.name,
+                live.channel.as_deref(),
+                &live.data,
+                || live.name.clone(),
+            );
             history.update(|history| {
                 history.push(notification);
                 history.mark_all_read();

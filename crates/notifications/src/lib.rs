@@ -8,7 +8,8 @@
 //! [`preferences`] holds what a person muted; [`filter`] narrows the history by channel
 //! and severity; [`roster`] keeps a live page's records (tenants, users) in step with events and
 //! with optimistic actions. The app's notification store wraps these in
-//! signals; everything that decides lives here and is tested natively.
+//! signals; everything that decides lives here, or in the client core (`herald-client`:
+//! what to record, toast and catch up when), and is tested natively.
 //!
 //! Invariant: this crate never imports web_sys, wasm_bindgen or leptos.
 
