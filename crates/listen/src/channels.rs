@@ -2,7 +2,7 @@
 //! admins and users get their tenant's channel and their own; system admins get the admin
 //! channel and their own.
 
-use crate::backend::{Role, User};
+use herald_contract::{Role, User};
 
 /// Channel name templates. `{tenant_id}` and `{user_id}` are replaced by the person's ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,11 +46,11 @@ impl ChannelTemplates {
 
 #[cfg(test)]
 mod tests {
-    use crate::backend::{Role, User};
     use crate::channels::ChannelTemplates;
+    use herald_contract::{Role, User};
 
     fn user(id: u64, role: Role, tenant_id: Option<u64>) -> User {
-        User { id, name: "N".into(), email: "n@x".into(), role, tenant_id, status: "active".into() }
+        User { id, name: "N".into(), email: "n@x".into(), role, tenant_id, status: Default::default() }
     }
 
     #[test]
@@ -62,7 +62,7 @@ mod tests {
         check(&defaults, user(2, Role::TenantAdmin, Some(1)), &["private-tenant.1", "private-user.2"]);
         check(&defaults, user(4, Role::User, Some(1)), &["private-tenant.1", "private-user.4"]);
         check(&defaults, user(1, Role::SystemAdmin, None), &["private-system.admin", "private-user.1"]);
-        check(&defaults, user(7, Role::Other, Some(3)), &["private-tenant.3", "private-user.7"]);
+        check(&defaults, user(7, Role::parse("auditor"), Some(3)), &["private-tenant.3", "private-user.7"]);
         check(&defaults, user(8, Role::User, None), &["private-user.8"]);
 
         // The seeds' public-channel style.

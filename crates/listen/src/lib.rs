@@ -48,9 +48,11 @@ pub mod cli;
 pub mod client;
 mod socket;
 
-pub use crate::backend::{ChannelAuthorizer, Role, SignInError, Token, User, sign_in};
+pub use crate::backend::{ChannelAuthorizer, SignInError, Token, sign_in};
 pub use crate::channels::ChannelTemplates;
 pub use crate::client::{Client, ClientConfig, ClientEvent, Direction, Events, Status};
+/// The signed-in person, as the contract describes them: what [`sign_in`] answers with.
+pub use herald_contract::{Role, User};
 
 /// The WebSocket URL of app `key` on the Pusher server at `ws_base` (`ws://host:port`, with
 /// or without a trailing slash), as pusher-js builds it for protocol 7.

@@ -10,6 +10,9 @@
 //! with optimistic actions. The app's notification store wraps these in
 //! signals; everything that decides lives here and is tested natively.
 //!
+//! The records and event names are the contract's (`herald_contract`); this crate decides what
+//! they mean to a person.
+//!
 //! Invariant: this crate never imports web_sys, wasm_bindgen or leptos.
 
 pub mod catalogue;
@@ -20,7 +23,7 @@ pub mod roster;
 pub mod toasts;
 
 pub use crate::catalogue::{AppEvent, Link, Notification, Severity, humanize};
-pub use crate::filter::{ChannelKind, Filter};
+pub use crate::filter::Filter;
 pub use crate::history::History;
 pub use crate::preferences::Preferences;
 pub use crate::roster::{Change, Keyed, Roster, Undo, member_change, tenant_change};
