@@ -7,6 +7,7 @@
 //! lives in `herald_notifications`; this module holds it in signals and keeps each person's
 //! history and preferences in localStorage under their user id.
 
+use herald_contract::ChannelTemplates;
 use herald_notifications::history::{DEFAULT_CAPACITY, Entry};
 use herald_notifications::{Filter, History, Notification, Preferences, Severity, Toast, Toasts};
 use leptos::prelude::*;
@@ -55,10 +56,12 @@ pub struct Notifications {
     held: StoredValue<bool>,
     /// Whether a save of the history is already scheduled (saves are batched).
     save_scheduled: StoredValue<bool>,
+    /// The templates the app's channels were made from, which tell their kinds apart.
+    channels: StoredValue<ChannelTemplates>,
 }
 
 impl Notifications {
-    pub fn provide() -> Notifications {
+    pub fn provide(channels: ChannelTemplates) -> Notifications {
         let notifications = Notifications {
             history: RwSignal::new(History::with_capacity(HISTORY_CAPACITY)),
             toasts: RwSignal::new(Toasts::default()),
@@ -71,6 +74,7 @@ impl Notifications {
             position: StoredValue::new(None),
             held: StoredValue::new(true),
             save_scheduled: StoredValue::new(false),
+            channels: StoredValue::new(channels),
         };
         provide_context(notifications);
         // A reload or a closed tab must not lose a save still waiting for its batch.
@@ -233,8 +237,15 @@ impl Notifications {
 
     /// The newest `count` entries of the history that `filter` lets through.
     pub fn recent(&self, filter: Filter, count: usize) -> Vec<Entry> {
-        self.history
-            .with(|h| h.entries().filter(|e| filter.matches(&e.notification)).take(count).cloned().collect())
+        self.channels.with_value(|channels| {
+            self.history.with(|h| {
+                h.entries()
+                    .filter(|e| filter.matches(&e.notification, channels))
+                    .take(count)
+                    .cloned()
+                    .collect()
+            })
+        })
     }
 
     pub fn unread(&self) -> usize {

@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use crate::api::Api;
 use crate::auth::{Auth, Session};
 use crate::catch_up::CatchUp;
-use crate::config::Config;
+use crate::config::{Config, channels_for};
 use crate::live::{Live, LiveEvent};
 use crate::notifications::Notifications;
 use crate::realtime::{Incoming, Realtime, Subscriber};
@@ -59,7 +59,7 @@ pub async fn preload() {
 /// Creates the stores and the realtime service, provides them as context, and follows the
 /// session with them.
 fn start(config: Config, api: Api, auth: Auth) {
-    let notifications = Notifications::provide();
+    let notifications = Notifications::provide(config.channels.clone());
     let live = Live::provide();
     let catch_up = CatchUp::new(api.clone(), config.catch_up_endpoint.is_some(), config.debug);
     let realtime = Realtime::provide(&config, api, move |incoming| match incoming {
@@ -121,7 +121,7 @@ fn start(config: Config, api: Api, auth: Auth) {
         }
         match session {
             Session::SignedIn(signed_in) => realtime.follow(Some(Subscriber {
-                channels: config.channels_for(&signed_in.user),
+                channels: channels_for(&config, &signed_in.user),
                 token: signed_in.token,
             })),
             // A stored token is being checked: the socket opens meanwhile, so a reload is live

@@ -40,8 +40,9 @@ pub enum EventKind {
 pub struct EventRecord {
     /// Unique per event; also the payload's `id`.
     pub id: String,
+    /// The channel it was broadcast on; a backend may leave it out.
     #[serde(default)]
-    pub channel: String,
+    pub channel: Option<String>,
     /// The broadcast name, such as `App\Events\UserCreated`.
     pub event: String,
     #[serde(default)]
@@ -161,7 +162,7 @@ mod tests {
     fn a_record_without_channel_or_time_still_decodes() {
         let record: EventRecord =
             serde_json::from_value(json!({"id": "e1", "event": "App\\Events\\UserCreated"})).unwrap();
-        assert_eq!((record.channel.as_str(), record.occurred_at.as_str()), ("", ""));
+        assert_eq!((record.channel, record.occurred_at.as_str()), (None, ""));
         assert_eq!(record.data, json!(null));
     }
 }
