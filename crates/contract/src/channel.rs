@@ -32,21 +32,7 @@ pub enum Channel {
     SystemAdmin,
 }
 
-impl ChannelKind {
-    pub const ALL: [ChannelKind; 3] = [ChannelKind::Tenant, ChannelKind::User, ChannelKind::Admin];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChannelKind::Tenant => "tenant",
-            ChannelKind::User => "user",
-            ChannelKind::Admin => "admin",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<ChannelKind> {
-        ChannelKind::ALL.into_iter().find(|kind| kind.as_str() == name)
-    }
-}
+wire_words!(ChannelKind { Tenant => "tenant", User => "user", Admin => "admin" });
 
 impl Channel {
     /// The channel a name denotes, or `None` for any name the contract does not authorize:

@@ -11,6 +11,40 @@
 //! Invariant: this crate does no I/O, reads no clock and depends on serde alone (and, with
 //! `signing`, on the RustCrypto hashes): the app compiles it to wasm.
 
+/// `ALL`, `as_str` (the word the wire uses, as serde spells it) and `parse` for an enum whose
+/// variants are words of the contract.
+macro_rules! wire_words {
+    ($name:ident { $($variant:ident => $word:literal),+ $(,)? }) => {
+        impl $name {
+            pub const ALL: [$name; [$($word),+].len()] = [$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $word),+
+                }
+            }
+
+            pub fn parse(name: &str) -> Option<$name> {
+                $name::ALL.into_iter().find(|value| value.as_str() == name)
+            }
+        }
+    };
+}
+
+/// `from_payload` for a record: each field read from the payload's field of the same name by
+/// the reader given for it, so reading never fails.
+macro_rules! from_payload {
+    ($record:ident { $($field:ident: $read:expr),+ $(,)? }) => {
+        impl $record {
+            /// The record as an event's payload describes it, never failing: see
+            /// [`crate::payload`].
+            pub fn from_payload(v: &serde_json::Value) -> $record {
+                $record { $($field: $read(&v[stringify!($field)])),+ }
+            }
+        }
+    };
+}
+
 pub mod channel;
 pub mod config;
 pub mod event;

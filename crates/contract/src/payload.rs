@@ -36,34 +36,9 @@ pub struct Notice {
     pub level: String,
 }
 
-impl Payment {
-    pub fn from_payload(v: &Value) -> Payment {
-        Payment {
-            id: id(&v["id"]),
-            amount: text(&v["amount"]),
-            currency: text(&v["currency"]),
-            payer: text(&v["payer"]),
-            reference: text(&v["reference"]),
-        }
-    }
-}
-
-impl HotspotUser {
-    pub fn from_payload(v: &Value) -> HotspotUser {
-        HotspotUser {
-            id: id(&v["id"]),
-            username: text(&v["username"]),
-            package: text(&v["package"]),
-            expires_at: text(&v["expires_at"]),
-        }
-    }
-}
-
-impl Notice {
-    pub fn from_payload(v: &Value) -> Notice {
-        Notice { title: text(&v["title"]), message: text(&v["message"]), level: text(&v["level"]) }
-    }
-}
+from_payload!(Payment { id: id, amount: text, currency: text, payer: text, reference: text });
+from_payload!(HotspotUser { id: id, username: text, package: text, expires_at: text });
+from_payload!(Notice { title: text, message: text, level: text });
 
 /// A JSON value as display text: strings trimmed, numbers and booleans printed, anything else
 /// (null, missing, objects, arrays) empty.
@@ -84,6 +59,11 @@ pub fn id(v: &Value) -> u64 {
         Value::String(s) => s.trim().parse().unwrap_or(0),
         _ => 0,
     }
+}
+
+/// An [`id`] that may be missing: `None` where it would be 0.
+pub fn optional_id(v: &Value) -> Option<u64> {
+    Some(id(v)).filter(|&id| id != 0)
 }
 
 #[cfg(test)]

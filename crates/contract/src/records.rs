@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::payload::{id, text};
+use crate::payload::{id, optional_id, text};
 
 pub type UserId = u64;
 pub type TenantId = u64;
@@ -69,23 +69,11 @@ pub struct Tenant {
     pub status: TenantStatus,
 }
 
+wire_words!(Role { SystemAdmin => "system_admin", TenantAdmin => "tenant_admin", User => "user" });
+wire_words!(UserStatus { Active => "active", Suspended => "suspended" });
+wire_words!(TenantStatus { Pending => "pending", Active => "active", Suspended => "suspended" });
+
 impl Role {
-    pub const ALL: [Role; 3] = [Role::SystemAdmin, Role::TenantAdmin, Role::User];
-
-    /// The role as the wire spells it: `system_admin`, `tenant_admin`, `user`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::SystemAdmin => "system_admin",
-            Role::TenantAdmin => "tenant_admin",
-            Role::User => "user",
-        }
-    }
-
-    /// The role spelled `name`; any other word is [`Role::User`], the least privilege.
-    pub fn parse(name: &str) -> Role {
-        Role::ALL.into_iter().find(|role| role.as_str() == name).unwrap_or(Role::User)
-    }
-
     /// The role in words, for people: "Tenant admin".
     pub fn label(self) -> &'static str {
         match self {
@@ -96,65 +84,30 @@ impl Role {
     }
 }
 
-impl UserStatus {
-    pub const ALL: [UserStatus; 2] = [UserStatus::Active, UserStatus::Suspended];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UserStatus::Active => "active",
-            UserStatus::Suspended => "suspended",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<UserStatus> {
-        UserStatus::ALL.into_iter().find(|status| status.as_str() == name)
-    }
+/// A role as a payload spells it; a missing or unknown one is [`Role::User`], the least privilege.
+fn lenient_role(v: &Value) -> Role {
+    Role::parse(&text(v)).unwrap_or_default()
 }
 
-impl TenantStatus {
-    pub const ALL: [TenantStatus; 3] = [TenantStatus::Pending, TenantStatus::Active, TenantStatus::Suspended];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TenantStatus::Pending => "pending",
-            TenantStatus::Active => "active",
-            TenantStatus::Suspended => "suspended",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<TenantStatus> {
-        TenantStatus::ALL.into_iter().find(|status| status.as_str() == name)
-    }
+fn lenient_user_status(v: &Value) -> UserStatus {
+    UserStatus::parse(&text(v)).unwrap_or_default()
 }
 
-impl User {
-    /// A user as an event's payload describes one, never failing: an id that is not a number
-    /// is 0 (no user), a missing or unknown role is [`Role::User`], a missing or unknown
-    /// status is active, text fields that are numbers are shown as text.
-    pub fn from_payload(v: &Value) -> User {
-        User {
-            id: id(&v["id"]),
-            name: text(&v["name"]),
-            email: text(&v["email"]),
-            role: Role::parse(&text(&v["role"])),
-            tenant_id: Some(id(&v["tenant_id"])).filter(|&id| id != 0),
-            status: UserStatus::parse(&text(&v["status"])).unwrap_or_default(),
-        }
-    }
+fn lenient_tenant_status(v: &Value) -> TenantStatus {
+    TenantStatus::parse(&text(v)).unwrap_or_default()
 }
 
-impl Tenant {
-    /// A tenant as an event's payload describes one, never failing (see
-    /// [`User::from_payload`]); a missing or unknown status is active.
-    pub fn from_payload(v: &Value) -> Tenant {
-        Tenant {
-            id: id(&v["id"]),
-            name: text(&v["name"]),
-            email: text(&v["email"]),
-            status: TenantStatus::parse(&text(&v["status"])).unwrap_or_default(),
-        }
-    }
-}
+// An id that is not a number is 0 (no record), a missing or unknown role or status the
+// default, and text fields that are numbers are shown as text.
+from_payload!(User {
+    id: id,
+    name: text,
+    email: text,
+    role: lenient_role,
+    tenant_id: optional_id,
+    status: lenient_user_status,
+});
+from_payload!(Tenant { id: id, name: text, email: text, status: lenient_tenant_status });
 
 #[cfg(test)]
 mod tests {
@@ -191,7 +144,7 @@ mod tests {
         );
         for role in Role::ALL {
             assert_eq!(serde_json::to_value(role).unwrap(), json!(role.as_str()));
-            assert_eq!(Role::parse(role.as_str()), role);
+            assert_eq!(Role::parse(role.as_str()), Some(role));
         }
         for status in TenantStatus::ALL {
             assert_eq!(serde_json::to_value(status).unwrap(), json!(status.as_str()));

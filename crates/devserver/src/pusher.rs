@@ -99,15 +99,7 @@ impl PusherClient {
     ) -> Result<serde_json::Value, PusherErrorKind> {
         let path = format!("/apps/{}/channels", self.credentials.app_id);
         let query = signed_query(&self.credentials, "GET", &path, None, self.clock.unix_seconds(), params);
-        let response = self
-            .http
-            .get(self.url(&path, &query))
-            .send()
-            .await
-            .map_err(|error| PusherErrorKind::Unreachable(describe(error)))?;
-        let body = read_success(response).await?;
-        serde_json::from_slice(&body)
-            .map_err(|error| PusherErrorKind::Unreachable(format!("the answer is not JSON: {error}")))
+        read_json(self.http.get(self.url(&path, &query))).await
     }
 
     async fn post(&self, path: &str, body: &impl Serialize) -> Result<(), PusherErrorKind> {
@@ -153,6 +145,16 @@ struct TriggerBody<'a> {
 #[derive(Serialize)]
 struct BatchBody<'a> {
     batch: &'a [OutgoingEvent],
+}
+
+/// Sends `request` and reads its 2xx answer as JSON.
+pub(crate) async fn read_json(
+    request: reqwest::RequestBuilder,
+) -> Result<serde_json::Value, PusherErrorKind> {
+    let response = request.send().await.map_err(|error| PusherErrorKind::Unreachable(describe(error)))?;
+    let body = read_success(response).await?;
+    serde_json::from_slice(&body)
+        .map_err(|error| PusherErrorKind::Unreachable(format!("the answer is not JSON: {error}")))
 }
 
 pub(crate) async fn read_success(response: reqwest::Response) -> Result<Vec<u8>, PusherErrorKind> {

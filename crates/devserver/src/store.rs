@@ -576,7 +576,7 @@ fn user_from_row(row: &Row<'_>) -> Result<User, rusqlite::Error> {
         id: row.get(0)?,
         name: row.get(1)?,
         email: row.get(2)?,
-        role: Role::parse(&row.get::<_, String>(3)?),
+        role: Role::parse(&row.get::<_, String>(3)?).unwrap_or_default(),
         tenant_id: row.get(4)?,
         status: UserStatus::parse(&row.get::<_, String>(5)?).unwrap_or_default(),
     })

@@ -62,7 +62,11 @@ mod tests {
         check(&defaults, user(2, Role::TenantAdmin, Some(1)), &["private-tenant.1", "private-user.2"]);
         check(&defaults, user(4, Role::User, Some(1)), &["private-tenant.1", "private-user.4"]);
         check(&defaults, user(1, Role::SystemAdmin, None), &["private-system.admin", "private-user.1"]);
-        check(&defaults, user(7, Role::parse("auditor"), Some(3)), &["private-tenant.3", "private-user.7"]);
+        check(
+            &defaults,
+            user(7, serde_json::from_str(r#""auditor""#).unwrap(), Some(3)),
+            &["private-tenant.3", "private-user.7"],
+        );
         check(&defaults, user(8, Role::User, None), &["private-user.8"]);
 
         // The seeds' public-channel style.
