@@ -1,13 +1,21 @@
 // Publishes events through Sockudo's HTTP API, signed as a Pusher server library signs them
 // (TOOLCHAIN.md: HMAC-SHA256 over method, path and sorted query, with the body's MD5), at a
-// steady rate, remembering when each was sent.
+// steady rate, remembering when each was sent. The signer is held to the same vectors as the
+// Rust one (crates/contract/tests/signing_vectors.json) by e2e/signing.spec.ts.
 
 import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 
+/** A Pusher app's credentials. */
+export interface App {
+  id: string;
+  key: string;
+  secret: string;
+}
+
 /** Sockudo's app in the stack (CONTRACT.md's development values). */
-const APP = { id: 'herald', key: 'herald-key', secret: 'herald-secret' };
+const APP: App = { id: 'herald', key: 'herald-key', secret: 'herald-secret' };
 
 export interface OutgoingEvent {
   name: string;
@@ -68,7 +76,7 @@ export class Publisher {
   trigger(event: OutgoingEvent): Promise<void> {
     const path = `/apps/${APP.id}/events`;
     const body = JSON.stringify({ name: event.name, channel: event.channel, data: JSON.stringify(event.data) });
-    const query = signedQuery('POST', path, body);
+    const query = signedQuery(APP, 'POST', path, body, Math.floor(Date.now() / 1000));
     return new Promise((resolve, reject) => {
       const request = http.request(
         {
@@ -98,18 +106,21 @@ export class Publisher {
   }
 }
 
-/** The query string of a signed HTTP API request (keys sorted; the signature last). */
-function signedQuery(method: string, path: string, body: string): string {
+/**
+ * The query string of a signed HTTP API request at `timestamp` (Unix seconds): keys sorted,
+ * the signature last. `herald_contract::signing::signed_query` is the Rust twin.
+ */
+export function signedQuery(app: App, method: string, path: string, body: string, timestamp: number): string {
   const params: Record<string, string> = {
-    auth_key: APP.key,
-    auth_timestamp: String(Math.floor(Date.now() / 1000)),
+    auth_key: app.key,
+    auth_timestamp: String(timestamp),
     auth_version: '1.0',
-    body_md5: createHash('md5').update(body).digest('hex'),
   };
+  if (body !== '') params.body_md5 = createHash('md5').update(body).digest('hex');
   const sorted = Object.keys(params)
     .sort()
     .map((key) => `${key}=${params[key]}`)
     .join('&');
-  const signature = createHmac('sha256', APP.secret).update(`${method}\n${path}\n${sorted}`).digest('hex');
+  const signature = createHmac('sha256', app.secret).update(`${method}\n${path}\n${sorted}`).digest('hex');
   return `${sorted}&auth_signature=${signature}`;
 }

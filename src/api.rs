@@ -1,5 +1,6 @@
-//! Every HTTP request the app makes, with the backend's data types. Errors come back as
-//! [`ApiError`], shaped after what a Laravel backend sends.
+//! Every HTTP request the app makes, with the backend's data types (the contract's records,
+//! from `herald_contract`, and the requests' own). Errors come back as [`ApiError`], shaped
+//! after what a Laravel backend sends.
 //!
 //! Invariant: no other module does HTTP.
 
@@ -7,43 +8,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use herald_notifications::catalogue::{Tenant, User as Member};
+use herald_contract::Config;
 use herald_protocol::AuthResult;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use crate::config::Config;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    SystemAdmin,
-    TenantAdmin,
-    /// An end user of a tenant. Unknown roles get the least privilege.
-    #[serde(other)]
-    User,
-}
-
-impl Role {
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::SystemAdmin => "System admin",
-            Role::TenantAdmin => "Tenant admin",
-            Role::User => "User",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct User {
-    pub id: u64,
-    pub name: String,
-    pub email: String,
-    pub role: Role,
-    #[serde(default)]
-    pub tenant_id: Option<u64>,
-    #[serde(default)]
-    pub status: String,
-}
+/// The contract's records, as the requests below answer with them.
+pub use herald_contract::{EventRecord, Role, Tenant, TenantId, User, UserId};
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct LoginResponse {
@@ -181,18 +151,6 @@ pub struct NewMember {
     pub password_confirmation: String,
 }
 
-/// A recorded event, as catch-up and a tenant's activity return it: the fields of the Pusher
-/// frame that delivered it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct EventRecord {
-    pub id: String,
-    #[serde(default)]
-    pub channel: Option<String>,
-    pub event: String,
-    #[serde(default)]
-    pub data: serde_json::Value,
-}
-
 /// A page of catch-up: `next_after` is where the next page starts.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct CatchUpPage {
@@ -208,55 +166,54 @@ struct Data<T> {
 }
 
 impl Api {
-    /// Every tenant (system admins), registrations included, as the catalogue reads tenants.
+    /// Every tenant (system admins), registrations included.
     pub async fn tenants(&self, caller: &Caller) -> Result<Vec<Tenant>, ApiError> {
-        let list: Data<Vec<serde_json::Value>> =
-            self.call(Method::Get, "/api/tenants", caller, None::<&()>).await?;
-        Ok(list.data.iter().map(Tenant::from_value).collect())
+        let list: Data<Vec<Tenant>> = self.call(Method::Get, "/api/tenants", caller, None::<&()>).await?;
+        Ok(list.data)
     }
 
-    pub async fn approve_tenant(&self, caller: &Caller, id: &str) -> Result<(), ApiError> {
-        let path = format!("/api/tenants/{}/approve", segment(id));
+    pub async fn approve_tenant(&self, caller: &Caller, id: TenantId) -> Result<(), ApiError> {
+        let path = format!("/api/tenants/{id}/approve");
         self.call::<serde_json::Value>(Method::Post, &path, caller, None::<&()>).await.map(drop)
     }
 
-    pub async fn suspend_tenant(&self, caller: &Caller, id: &str, reason: &str) -> Result<(), ApiError> {
-        let path = format!("/api/tenants/{}/suspend", segment(id));
+    pub async fn suspend_tenant(&self, caller: &Caller, id: TenantId, reason: &str) -> Result<(), ApiError> {
+        let path = format!("/api/tenants/{id}/suspend");
         let body = serde_json::json!({ "reason": reason });
         self.call::<serde_json::Value>(Method::Post, &path, caller, Some(&body)).await.map(drop)
     }
 
     /// The members of a tenant (its admins and system admins).
-    pub async fn members(&self, caller: &Caller, tenant_id: u64) -> Result<Vec<Member>, ApiError> {
+    pub async fn members(&self, caller: &Caller, tenant_id: TenantId) -> Result<Vec<User>, ApiError> {
         let path = format!("/api/tenants/{tenant_id}/users");
-        let list: Data<Vec<serde_json::Value>> = self.call(Method::Get, &path, caller, None::<&()>).await?;
-        Ok(list.data.iter().map(Member::from_value).collect())
+        let list: Data<Vec<User>> = self.call(Method::Get, &path, caller, None::<&()>).await?;
+        Ok(list.data)
     }
 
     pub async fn create_member(
         &self,
         caller: &Caller,
-        tenant_id: u64,
+        tenant_id: TenantId,
         member: &NewMember,
-    ) -> Result<Member, ApiError> {
+    ) -> Result<User, ApiError> {
         let path = format!("/api/tenants/{tenant_id}/users");
-        let created: Data<serde_json::Value> = self.call(Method::Post, &path, caller, Some(member)).await?;
-        Ok(Member::from_value(&created.data))
+        let created: Data<User> = self.call(Method::Post, &path, caller, Some(member)).await?;
+        Ok(created.data)
     }
 
-    pub async fn suspend_member(&self, caller: &Caller, id: &str, reason: &str) -> Result<(), ApiError> {
-        let path = format!("/api/users/{}/suspend", segment(id));
+    pub async fn suspend_member(&self, caller: &Caller, id: UserId, reason: &str) -> Result<(), ApiError> {
+        let path = format!("/api/users/{id}/suspend");
         let body = serde_json::json!({ "reason": reason });
         self.call::<serde_json::Value>(Method::Post, &path, caller, Some(&body)).await.map(drop)
     }
 
-    pub async fn activate_member(&self, caller: &Caller, id: &str) -> Result<(), ApiError> {
-        let path = format!("/api/users/{}/activate", segment(id));
+    pub async fn activate_member(&self, caller: &Caller, id: UserId) -> Result<(), ApiError> {
+        let path = format!("/api/users/{id}/activate");
         self.call::<serde_json::Value>(Method::Post, &path, caller, None::<&()>).await.map(drop)
     }
 
     /// A tenant's payments, hotspot sessions and notices, newest first.
-    pub async fn activity(&self, caller: &Caller, tenant_id: u64) -> Result<Vec<EventRecord>, ApiError> {
+    pub async fn activity(&self, caller: &Caller, tenant_id: TenantId) -> Result<Vec<EventRecord>, ApiError> {
         let path = format!("/api/tenants/{tenant_id}/activity");
         let list: Data<Vec<EventRecord>> = self.call(Method::Get, &path, caller, None::<&()>).await?;
         Ok(list.data)
@@ -332,12 +289,6 @@ enum Method {
     Post,
     Put,
     Patch,
-}
-
-/// An id as one path segment: only the digits an id has, so no text from an event can
-/// steer a request to another route.
-fn segment(id: &str) -> String {
-    id.chars().filter(char::is_ascii_digit).collect()
 }
 
 fn authorized(builder: RequestBuilder, token: &str) -> RequestBuilder {

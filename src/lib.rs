@@ -35,7 +35,7 @@ pub const CHUNKS_CACHED: &str = "herald:chunks-cached";
 
 #[component]
 pub fn App() -> impl IntoView {
-    let config = Load::new(Config::load);
+    let config = Load::new(config::load);
     move || match config.get() {
         None => EitherOf3::A(view! { <p class="splash">"Loading Herald…"</p> }),
         Some(Ok(config)) => EitherOf3::B(view! { <Herald config /> }),

@@ -9,6 +9,7 @@
 //! notifications in signals and keeps each person's history, catch-up position and
 //! preferences in localStorage under their user id.
 
+use herald_contract::ChannelTemplates;
 use herald_notifications::history::{DEFAULT_CAPACITY, Entry};
 use herald_notifications::{Filter, History, Notification, Preferences, Severity, Toast, Toasts};
 use leptos::prelude::*;
@@ -53,10 +54,12 @@ pub struct Notifications {
     position: StoredValue<Option<String>>,
     /// Whether a save of the history is already scheduled (saves are batched).
     save_scheduled: StoredValue<bool>,
+    /// The templates the app's channels were made from, which tell their kinds apart.
+    channels: StoredValue<ChannelTemplates>,
 }
 
 impl Notifications {
-    pub fn provide() -> Notifications {
+    pub fn provide(channels: ChannelTemplates) -> Notifications {
         let notifications = Notifications {
             history: RwSignal::new(History::with_capacity(HISTORY_CAPACITY)),
             toasts: RwSignal::new(Toasts::default()),
@@ -68,6 +71,7 @@ impl Notifications {
             local_ids: StoredValue::new(0),
             position: StoredValue::new(None),
             save_scheduled: StoredValue::new(false),
+            channels: StoredValue::new(channels),
         };
         provide_context(notifications);
         // A reload or a closed tab must not lose a save still waiting for its batch.
@@ -191,8 +195,15 @@ impl Notifications {
 
     /// The newest `count` entries of the history that `filter` lets through.
     pub fn recent(&self, filter: Filter, count: usize) -> Vec<Entry> {
-        self.history
-            .with(|h| h.entries().filter(|e| filter.matches(&e.notification)).take(count).cloned().collect())
+        self.channels.with_value(|channels| {
+            self.history.with(|h| {
+                h.entries()
+                    .filter(|e| filter.matches(&e.notification, channels))
+                    .take(count)
+                    .cloned()
+                    .collect()
+            })
+        })
     }
 
     pub fn unread(&self) -> usize {

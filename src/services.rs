@@ -12,7 +12,7 @@ use herald_client::{Client, ClientConfig, Command, LogLevel, Missed, Page, PageE
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::{Api, ApiError, Role, User};
+use crate::api::{Api, ApiError};
 use crate::auth::{Auth, Session};
 use crate::config::Config;
 use crate::live::Live;
@@ -65,7 +65,7 @@ fn start(config: Config, api: Api, auth: Auth) {
     });
     let shell = Shell {
         client: StoredValue::new(client),
-        notifications: Notifications::provide(),
+        notifications: Notifications::provide(config.channels.clone()),
         live: Live::provide(),
         auth,
         api: StoredValue::new(api.clone()),
@@ -82,15 +82,10 @@ fn start(config: Config, api: Api, auth: Auth) {
         let session = match session.get() {
             Session::Restoring => herald_client::Session::Restoring,
             Session::SignedOut { notice } => herald_client::Session::SignedOut { notice },
-            Session::SignedIn(signed_in) => herald_client::Session::SignedIn(person(&signed_in.user)),
+            Session::SignedIn(signed_in) => herald_client::Session::SignedIn(Person::from(&signed_in.user)),
         };
         shell.hand(|client| client.handle_session(session));
     });
-}
-
-/// Who `user` is, as far as their channels go.
-fn person(user: &User) -> Person {
-    Person { id: user.id, tenant_id: user.tenant_id, system_admin: user.role == Role::SystemAdmin }
 }
 
 /// What carries out the client core's commands: the stores, the auth store, the API and the

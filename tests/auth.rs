@@ -21,7 +21,7 @@ fn user() -> User {
         email: "user@acme.test".into(),
         role: Role::User,
         tenant_id: Some(1),
-        status: "active".into(),
+        status: herald_contract::UserStatus::Active,
     }
 }
 

@@ -30,7 +30,7 @@ fn mount_toaster_with(durations: ToastDurations) -> (HtmlElement, Notifications,
     document().body().unwrap().append_child(&parent).unwrap();
     let store = RwSignal::new(None::<Notifications>);
     let handle = leptos::mount::mount_to(parent.clone(), move || {
-        let notifications = Notifications::provide();
+        let notifications = Notifications::provide(herald_contract::ChannelTemplates::default());
         store.set(Some(notifications));
         view! {
             <Router>

@@ -1,6 +1,6 @@
 """The private channels Herald uses, who may join each, and the group each one maps to.
 
-The same rules as crates/devserver/src/channels.rs (Laravel's ``routes/channels.php``):
+The same rules as crates/contract/src/channel.rs (Laravel's ``routes/channels.php``):
 
 - ``private-user.{id}``: only that user;
 - ``private-tenant.{id}``: members of that tenant, whatever their role;

@@ -30,7 +30,7 @@ pub fn AccountPage() -> impl IntoView {
                     <dt>"Email"</dt><dd>{user.email}</dd>
                     <dt>"Role"</dt><dd>{user.role.label()}</dd>
                     <dt>"Scope"</dt><dd>{scope}</dd>
-                    <dt>"Status"</dt><dd><StatusBadge status=user.status /></dd>
+                    <dt>"Status"</dt><dd><StatusBadge status=user.status.as_str() /></dd>
                 </dl>
             }
         })

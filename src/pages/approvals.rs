@@ -4,8 +4,8 @@
 //! act in place: the row moves at once, and moves back with a message if the backend
 //! refuses; every other admin's page follows through `TenantApproved` / `TenantSuspended`.
 
-use herald_notifications::catalogue::Tenant;
-use herald_notifications::{ChannelKind, Filter, Roster, tenant_change};
+use herald_contract::{ChannelKind, Tenant, TenantStatus};
+use herald_notifications::{Filter, Roster, tenant_change};
 use leptos::prelude::*;
 
 use crate::api::Api;
@@ -29,10 +29,10 @@ enum Decision {
 }
 
 impl Decision {
-    fn status(&self) -> &'static str {
+    fn status(&self) -> TenantStatus {
         match self {
-            Decision::Approve => "active",
-            Decision::Suspend(_) => "suspended",
+            Decision::Approve => TenantStatus::Active,
+            Decision::Suspend(_) => TenantStatus::Suspended,
         }
     }
 
@@ -78,14 +78,14 @@ pub fn ApprovalsPage() -> impl IntoView {
     let decide = Action::new_local(move |(tenant, decision): &(Tenant, Decision)| {
         let (tenant, decision, api) = (tenant.clone(), decision.clone(), api.clone());
         failure.set(None);
-        let decided = Tenant { status: decision.status().to_owned(), ..tenant.clone() };
+        let decided = Tenant { status: decision.status(), ..tenant.clone() };
         let undo = edit_roster(roster, |roster| roster.optimistic(decided));
         async move {
             let result = match caller(auth, realtime) {
                 None => Err(signed_out()),
                 Some(caller) => match &decision {
-                    Decision::Approve => api.approve_tenant(&caller, &tenant.id).await,
-                    Decision::Suspend(reason) => api.suspend_tenant(&caller, &tenant.id, reason).await,
+                    Decision::Approve => api.approve_tenant(&caller, tenant.id).await,
+                    Decision::Suspend(reason) => api.suspend_tenant(&caller, tenant.id, reason).await,
                 },
             };
             if let Err(error) = result {
@@ -105,7 +105,7 @@ pub fn ApprovalsPage() -> impl IntoView {
             let mut rows: Vec<(u64, u64)> = roster
                 .rows()
                 .filter(|(_, tenant)| is_pending(tenant) == pending)
-                .map(|(revision, tenant)| (numeric(&tenant.id), revision))
+                .map(|(revision, tenant)| (tenant.id, revision))
                 .collect();
             rows.sort_by_key(|&(id, _)| std::cmp::Reverse(id));
             rows.into_iter().map(|(_, revision)| revision).collect::<Vec<_>>()
@@ -167,7 +167,7 @@ pub fn ApprovalsPage() -> impl IntoView {
                                                 <span class="row__title">{tenant.name}</span>
                                                 <span class="row__meta">{tenant.email}</span>
                                             </span>
-                                            <StatusBadge status=tenant.status />
+                                            <StatusBadge status=tenant.status.as_str() />
                                         </li>
                                     })}
                                 </For>
@@ -217,13 +217,13 @@ fn PendingRow(tenant: Tenant, decide: Action<(Tenant, Decision), ()>, busy: Sign
 
 /// A tenant's or user's status as a coloured badge with its word (never colour alone).
 #[component]
-pub fn StatusBadge(status: String) -> impl IntoView {
-    let class = match status.as_str() {
+pub fn StatusBadge(status: &'static str) -> impl IntoView {
+    let class = match status {
         "active" => "badge badge--ok",
         "pending" => "badge badge--wait",
         _ => "badge badge--bad",
     };
-    let label = match status.as_str() {
+    let label = match status {
         "active" => "Active",
         "pending" => "Pending",
         "suspended" => "Suspended",
@@ -235,10 +235,5 @@ pub fn StatusBadge(status: String) -> impl IntoView {
 
 /// Whether a tenant's registration waits for a decision.
 fn is_pending(tenant: &Tenant) -> bool {
-    tenant.status == "pending"
-}
-
-/// Ids sort as numbers, newest (largest) first; anything else sorts last.
-fn numeric(id: &str) -> u64 {
-    id.parse().unwrap_or(0)
+    tenant.status == TenantStatus::Pending
 }

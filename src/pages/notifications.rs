@@ -1,7 +1,8 @@
 //! `/notifications`: the person's whole history, with unread marks, filters by channel and
 //! severity, and their preferences: muted event types and desktop notifications.
 
-use herald_notifications::{ChannelKind, Filter, Severity, humanize};
+use herald_contract::ChannelKind;
+use herald_notifications::{Filter, Severity, humanize};
 use leptos::prelude::*;
 
 use crate::components::feed::Feed;

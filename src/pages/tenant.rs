@@ -4,7 +4,7 @@
 //! the tenant; the create form shows the backend's errors field by field; the activity feed
 //! (payments, hotspot sessions, notices) starts from the backend's record and grows live.
 
-use herald_notifications::catalogue::User as Member;
+use herald_contract::{User as Member, UserStatus};
 use herald_notifications::history::Entry;
 use herald_notifications::{AppEvent, History, Notification, Roster, member_change};
 use herald_protocol::short_event_name;
@@ -50,7 +50,7 @@ fn Members(tenant_id: u64) -> impl IntoView {
     let auth = Auth::expect();
     let realtime = Realtime::expect();
     let api = expect_context::<Api>();
-    let me = auth.user().map(|user| user.id.to_string()).unwrap_or_default();
+    let me = auth.user().map(|user| user.id).unwrap_or_default();
 
     let load_api = api.clone();
     let live = Live::expect();
@@ -71,9 +71,8 @@ fn Members(tenant_id: u64) -> impl IntoView {
     let apply = move |change| {
         edit_roster(roster, |roster| roster.apply(change));
     };
-    let tenant_key = tenant_id.to_string();
     live.on_event(move |live| {
-        if let Some(change) = member_change(&live.event, &tenant_key) {
+        if let Some(change) = member_change(&live.event, tenant_id) {
             apply(change);
         }
     });
@@ -83,15 +82,16 @@ fn Members(tenant_id: u64) -> impl IntoView {
     let change_status = Action::new_local(move |(member, change): &(Member, StatusChange)| {
         let (member, change, api) = (member.clone(), change.clone(), status_api.clone());
         failure.set(None);
-        let status = if matches!(change, StatusChange::Activate) { "active" } else { "suspended" };
-        let changed = Member { status: status.to_owned(), ..member.clone() };
+        let status =
+            if matches!(change, StatusChange::Activate) { UserStatus::Active } else { UserStatus::Suspended };
+        let changed = Member { status, ..member.clone() };
         let undo = edit_roster(roster, |roster| roster.optimistic(changed));
         async move {
             let result = match caller(auth, realtime) {
                 None => Err(signed_out()),
                 Some(caller) => match &change {
-                    StatusChange::Suspend(reason) => api.suspend_member(&caller, &member.id, reason).await,
-                    StatusChange::Activate => api.activate_member(&caller, &member.id).await,
+                    StatusChange::Suspend(reason) => api.suspend_member(&caller, member.id, reason).await,
+                    StatusChange::Activate => api.activate_member(&caller, member.id).await,
                 },
             };
             if let Err(error) = result {
@@ -129,7 +129,6 @@ fn Members(tenant_id: u64) -> impl IntoView {
                 if empty {
                     return view! { <p class="muted">"No users yet. Add the first one below."</p> }.into_any();
                 }
-                let me = me.clone();
                 view! {
                     <ul class="rows" aria-label="Users">
                         <For each=move || revisions().unwrap_or_default() key=|revision: &u64| *revision let:revision>
@@ -152,14 +151,10 @@ fn MemberRow(
     change_status: Action<(Member, StatusChange), ()>,
     busy: Signal<bool>,
 ) -> impl IntoView {
-    let role = match member.role.as_str() {
-        "tenant_admin" => "Tenant admin",
-        "system_admin" => "System admin",
-        _ => "User",
-    };
+    let role = member.role.label();
     let action = if is_me {
         view! { <span class="muted">"You"</span> }.into_any()
-    } else if member.status == "suspended" {
+    } else if member.status == UserStatus::Suspended {
         let label = format!("Activate {}", member.name);
         let target = member.clone();
         view! {
@@ -191,7 +186,7 @@ fn MemberRow(
                 <span class="row__title">{member.name.clone()}</span>
                 <span class="row__meta">{format!("{} · {role}", member.email)}</span>
             </span>
-            <StatusBadge status=member.status.clone() />
+            <StatusBadge status=member.status.as_str() />
             <span class="row__actions">{action}</span>
         </li>
     }

@@ -21,7 +21,7 @@ use wasm_bindgen::closure::Closure;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
 use crate::api::Api;
-use crate::config::{Config, TransportKind};
+use crate::config::{Config, TransportKind, socket_url};
 use crate::realtime::{Incoming, Subscriber};
 
 pub(super) struct Driver {
@@ -53,7 +53,7 @@ impl Driver {
                     activity_timeout: Millis::from_secs(config.pusher.activity_timeout_s),
                     ..ConnectionConfig::pusher()
                 };
-                Connection::pusher(config.socket_url(), connection_config, seed)
+                Connection::pusher(socket_url(config), connection_config, seed)
             }
             TransportKind::Channels => {
                 let url = config.ws_url.clone().unwrap_or_default();

@@ -2,29 +2,7 @@
 //! admins and users get their tenant's channel and their own; system admins get the admin
 //! channel and their own.
 
-use serde::Deserialize;
-
-/// Channel name templates, as `config.json`'s `channels` gives them. `{tenant_id}` and
-/// `{user_id}` are replaced by the person's ids.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct ChannelTemplates {
-    /// A tenant's channel. Default: `private-tenant.{tenant_id}`.
-    pub tenant: String,
-    /// A person's own channel. Default: `private-user.{user_id}`.
-    pub user: String,
-    /// The system admins' channel. Default: `private-system.admin`.
-    pub admin: String,
-}
-
-impl Default for ChannelTemplates {
-    fn default() -> Self {
-        ChannelTemplates {
-            tenant: "private-tenant.{tenant_id}".to_owned(),
-            user: "private-user.{user_id}".to_owned(),
-            admin: "private-system.admin".to_owned(),
-        }
-    }
-}
+use herald_contract::{ChannelTemplates, Role, User};
 
 /// Who a person is, as far as their channels go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,36 +13,64 @@ pub struct Person {
     pub system_admin: bool,
 }
 
-impl ChannelTemplates {
-    /// The channels `person` listens to: the admin channel (system admins) or the tenant's
-    /// channel (everyone else who has a tenant), then their own.
-    pub fn channels_for(&self, person: impl Into<Person>) -> Vec<String> {
-        let person = person.into();
-        let fill = |template: &str| {
-            let tenant_id = person.tenant_id.map(|id| id.to_string()).unwrap_or_default();
-            template.replace("{tenant_id}", &tenant_id).replace("{user_id}", &person.id.to_string())
-        };
-        let mut channels = Vec::with_capacity(2);
-        match (person.system_admin, person.tenant_id) {
-            (true, _) => channels.push(fill(&self.admin)),
-            (false, Some(_)) => channels.push(fill(&self.tenant)),
-            (false, None) => {}
-        }
-        channels.push(fill(&self.user));
-        channels
+impl From<&User> for Person {
+    /// A role this client does not know counts as a tenant's member.
+    fn from(user: &User) -> Person {
+        Person { id: user.id, tenant_id: user.tenant_id, system_admin: user.role == Role::SystemAdmin }
     }
+}
+
+/// The channels `person` listens to, named by `templates` (`config.json`'s `channels`): the
+/// admin channel (system admins) or the tenant's channel (everyone else who has a tenant),
+/// then their own.
+pub fn channels_for(templates: &ChannelTemplates, person: impl Into<Person>) -> Vec<String> {
+    let person = person.into();
+    let fill = |template: &str| {
+        let tenant_id = person.tenant_id.map(|id| id.to_string()).unwrap_or_default();
+        template.replace("{tenant_id}", &tenant_id).replace("{user_id}", &person.id.to_string())
+    };
+    let mut channels = Vec::with_capacity(2);
+    match (person.system_admin, person.tenant_id) {
+        (true, _) => channels.push(fill(&templates.admin)),
+        (false, Some(_)) => channels.push(fill(&templates.tenant)),
+        (false, None) => {}
+    }
+    channels.push(fill(&templates.user));
+    channels
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::channels::{ChannelTemplates, Person};
+    use herald_contract::{ChannelTemplates, Role, User};
+
+    use crate::channels::{Person, channels_for};
 
     fn check(templates: &ChannelTemplates, person: Person, expect: &[&str]) {
-        assert_eq!(templates.channels_for(person), expect, "{person:?}");
+        assert_eq!(channels_for(templates, person), expect, "{person:?}");
     }
 
     fn member(id: u64, tenant_id: Option<u64>) -> Person {
         Person { id, tenant_id, system_admin: false }
+    }
+
+    #[test]
+    fn each_role_of_the_backend_gets_the_contracts_channels() {
+        let user = |id, role, tenant_id| User {
+            id,
+            name: "N".into(),
+            email: "n@x".into(),
+            role,
+            tenant_id,
+            status: Default::default(),
+        };
+        let defaults = ChannelTemplates::default();
+        let check = |user: User, expect: &[&str]| check(&defaults, Person::from(&user), expect);
+        check(user(2, Role::TenantAdmin, Some(1)), &["private-tenant.1", "private-user.2"]);
+        check(user(4, Role::User, Some(1)), &["private-tenant.1", "private-user.4"]);
+        check(user(1, Role::SystemAdmin, None), &["private-system.admin", "private-user.1"]);
+        let auditor = serde_json::from_str(r#""auditor""#).expect("an unknown role is read");
+        check(user(7, auditor, Some(3)), &["private-tenant.3", "private-user.7"]);
+        check(user(8, Role::User, None), &["private-user.8"]);
     }
 
     #[test]

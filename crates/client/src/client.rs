@@ -14,7 +14,9 @@ use herald_protocol::{SubscriptionError, short_event_name};
 use serde_json::Value;
 
 use crate::catch_up::{Missed, Next, PAGE_SIZE, Page, PageError, Paging};
-use crate::channels::{ChannelTemplates, Person};
+use herald_contract::ChannelTemplates;
+
+use crate::channels::{Person, channels_for};
 use crate::cursor::Cursor;
 
 /// What the notice of a session the backend no longer accepts says.
@@ -194,7 +196,7 @@ impl Client {
         }
         self.person = match session {
             Session::SignedIn(person) => {
-                let channels = self.config.channels.channels_for(person);
+                let channels = channels_for(&self.config.channels, person);
                 self.commands.push_back(Command::Follow { channels });
                 Some(person)
             }

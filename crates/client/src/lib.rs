@@ -12,7 +12,8 @@
 //!   [`LiveEvent`] (what the pages on screen get).
 //! - [`cursor`]: [`Cursor`], where catch-up resumes: held, advanced, released.
 //! - [`catch_up`]: [`Paging`], catch-up page by page, and what a page can be or fail with.
-//! - [`channels`]: [`ChannelTemplates::channels_for`], the channels a person listens to.
+//! - [`channels`]: [`channels_for`], the channels a person listens to, named by
+//!   `config.json`'s templates (`herald_contract::ChannelTemplates`).
 //! - [`toast_clock`]: [`toast_duration`] and [`ToastClock`], a toast's time that pauses.
 //!
 //! Invariant: this crate never imports web_sys, wasm_bindgen, leptos, gloo or tokio; it reads
@@ -25,7 +26,7 @@ pub mod cursor;
 pub mod toast_clock;
 
 pub use crate::catch_up::{MAX_PAGES, Missed, PAGE_SIZE, Page, PageError, Paging};
-pub use crate::channels::{ChannelTemplates, Person};
+pub use crate::channels::{Person, channels_for};
 pub use crate::client::{
     Client, ClientConfig, Command, Incoming, LiveEvent, LogLevel, SESSION_ENDED, Session,
 };

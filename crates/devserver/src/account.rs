@@ -3,15 +3,14 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use herald_contract::{Channel, EventKind, User};
 use serde_json::json;
 
 use crate::AppState;
 use crate::api::Authenticated;
-use crate::channels::Channel;
 use crate::error::{ApiError, FieldErrors};
-use crate::events::EventKind;
 use crate::input::{Input, MAX_TEXT, Origin, Presence};
-use crate::store::{User, password_matches};
+use crate::model::password_matches;
 use crate::tenants::hash_in_background;
 use crate::users::{ensure_email_free, user_updated};
 

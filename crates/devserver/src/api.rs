@@ -9,13 +9,13 @@ use axum::extract::{FromRequestParts, Path, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
+use herald_contract::{Role, TenantId, TenantStatus, User, UserStatus};
 use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::clock::rfc3339_seconds;
 use crate::error::{ApiError, FieldErrors};
 use crate::input::{Input, check, looks_like_email, route_id};
-use crate::store::{Role, TenantId, TenantStatus, User, UserStatus};
 use crate::tokens::Claims;
 
 const BAD_CREDENTIALS: &str = "These credentials do not match our records.";

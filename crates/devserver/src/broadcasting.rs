@@ -6,14 +6,16 @@
 
 use axum::Json;
 use axum::extract::State;
+use herald_contract::{
+    Channel,
+    signing::{channel_auth, is_valid_channel_name, is_valid_socket_id},
+};
 use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::api::Authenticated;
-use crate::channels::Channel;
 use crate::error::{ApiError, FieldErrors};
 use crate::input::Input;
-use crate::pusher::{channel_auth, is_valid_channel_name, is_valid_socket_id};
 
 pub async fn authorize(
     State(state): State<AppState>,

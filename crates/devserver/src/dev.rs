@@ -16,16 +16,16 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
+use herald_contract::{ChannelKind, EventKind, Role};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::error::{ApiError, FieldErrors};
-use crate::events::{Audience, Event, EventKind, Subject};
+use crate::events::{Event, Subject};
 use crate::input::{Input, Origin};
 use crate::pusher::{PusherError, PusherErrorKind};
-use crate::store::Role;
 
 /// At most this many events per request: enough to test coalescing and history bounds.
 pub const MAX_COUNT: u64 = 1000;
@@ -119,7 +119,7 @@ fn subject_for(
     errors: &mut FieldErrors,
 ) -> Result<Option<Subject>, ApiError> {
     Ok(match kind.audience() {
-        Audience::Tenant => {
+        ChannelKind::Tenant => {
             let Some(id) = input.required_integer("tenant_id", errors) else { return Ok(None) };
             let tenant = state.store().tenant(id)?;
             if tenant.is_none() {
@@ -127,7 +127,7 @@ fn subject_for(
             }
             tenant.map(Subject::Tenant)
         }
-        Audience::User => {
+        ChannelKind::User => {
             let Some(id) = input.required_integer("user_id", errors) else { return Ok(None) };
             let user = state.store().user(id)?;
             if user.is_none() {
@@ -135,7 +135,7 @@ fn subject_for(
             }
             user.map(Subject::User)
         }
-        Audience::Admin => {
+        ChannelKind::Admin => {
             let admins = state.store().users_with_role(Role::SystemAdmin)?;
             let approver = admins.first().map_or_else(|| "System".to_owned(), |admin| admin.name.clone());
             Some(Subject::Admin { approver })

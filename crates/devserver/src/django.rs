@@ -16,7 +16,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::pusher::{OutgoingEvent, PusherError, PusherErrorKind, describe, read_success};
+use crate::pusher::{OutgoingEvent, PusherError, PusherErrorKind, describe, read_json, read_success};
 
 /// At most this many events per `POST /broadcast`, the server's own limit.
 pub const MAX_BATCH: usize = 100;
@@ -100,16 +100,7 @@ impl ChannelsClient {
         if !params.is_empty() {
             url.query_pairs_mut().extend_pairs(params);
         }
-        let response = self
-            .http
-            .get(url)
-            .header("X-Broadcast-Secret", &self.secret)
-            .send()
-            .await
-            .map_err(|error| PusherErrorKind::Unreachable(describe(error)))?;
-        let body = read_success(response).await?;
-        serde_json::from_slice(&body)
-            .map_err(|error| PusherErrorKind::Unreachable(format!("the answer is not JSON: {error}")))
+        read_json(self.http.get(url).header("X-Broadcast-Secret", &self.secret)).await
     }
 
     fn url(&self, path: &str) -> reqwest::Url {

@@ -1,4 +1,5 @@
-//! The contract's event catalogue, and realistic payloads for each event.
+//! The events the devserver broadcasts, and realistic payloads for each of the contract's
+//! events (`herald_contract::EventKind`).
 //!
 //! Herald's app reacts to eighteen events (CONTRACT.md, "Channels and events"). A real
 //! backend broadcasts them when something happens; the devserver has no business logic yet,
@@ -13,53 +14,15 @@
 
 use std::time::{Duration, SystemTime};
 
+use herald_contract::{
+    Channel, EventKind, HotspotUser, Notice, Payment, Role, Tenant, TenantStatus, User, UserStatus,
+};
 use rand::Rng;
 use rand::seq::SliceRandom;
-use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::channels::Channel;
 use crate::clock::{rfc3339_millis, rfc3339_seconds};
 use crate::pusher::OutgoingEvent;
-use crate::store::{Role, Tenant, TenantStatus, User, UserStatus};
-
-/// Laravel's default event namespace: without `broadcastAs`, an event is broadcast under its
-/// class's full name, such as `App\Events\UserCreated`.
-pub const NAMESPACE: &str = "App\\Events";
-
-/// Every event in the contract.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum EventKind {
-    TenantCreated,
-    TenantUpdated,
-    TenantSuspended,
-    UserCreated,
-    UserUpdated,
-    UserDeleted,
-    PaymentCompleted,
-    PaymentFailed,
-    HotspotUserCreated,
-    HotspotUserExpired,
-    SystemNotification,
-    PasswordChanged,
-    AccountSuspended,
-    AccountActivated,
-    ProfileUpdated,
-    TenantRegistered,
-    TenantApproved,
-    SystemAlert,
-}
-
-/// Who an event is for, which decides its channel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Audience {
-    /// The members of one tenant: `private-tenant.{tenant_id}`.
-    Tenant,
-    /// One user: `private-user.{user_id}`.
-    User,
-    /// System admins: `private-system.admin`.
-    Admin,
-}
 
 /// What an event is about: its channel, and the records its payload describes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,104 +46,6 @@ pub struct Event {
     pub channels: Vec<Channel>,
     /// The payload: `id`, `occurred_at` and the event's own fields.
     pub payload: Map<String, Value>,
-}
-
-/// A recorded event as `GET /api/notifications` answers it: the fields of the Pusher frame
-/// that delivered it (`event`, `channel`, `data`), plus its `id` and `occurred_at`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct EventRecord {
-    pub id: String,
-    pub channel: String,
-    /// The broadcast name, such as `App\Events\UserCreated`.
-    pub event: String,
-    pub data: Map<String, Value>,
-    pub occurred_at: String,
-}
-
-impl EventKind {
-    pub const ALL: [EventKind; 18] = [
-        EventKind::TenantCreated,
-        EventKind::TenantUpdated,
-        EventKind::TenantSuspended,
-        EventKind::UserCreated,
-        EventKind::UserUpdated,
-        EventKind::UserDeleted,
-        EventKind::PaymentCompleted,
-        EventKind::PaymentFailed,
-        EventKind::HotspotUserCreated,
-        EventKind::HotspotUserExpired,
-        EventKind::SystemNotification,
-        EventKind::PasswordChanged,
-        EventKind::AccountSuspended,
-        EventKind::AccountActivated,
-        EventKind::ProfileUpdated,
-        EventKind::TenantRegistered,
-        EventKind::TenantApproved,
-        EventKind::SystemAlert,
-    ];
-
-    /// The short name, such as `UserCreated`.
-    pub fn name(self) -> &'static str {
-        match self {
-            EventKind::TenantCreated => "TenantCreated",
-            EventKind::TenantUpdated => "TenantUpdated",
-            EventKind::TenantSuspended => "TenantSuspended",
-            EventKind::UserCreated => "UserCreated",
-            EventKind::UserUpdated => "UserUpdated",
-            EventKind::UserDeleted => "UserDeleted",
-            EventKind::PaymentCompleted => "PaymentCompleted",
-            EventKind::PaymentFailed => "PaymentFailed",
-            EventKind::HotspotUserCreated => "HotspotUserCreated",
-            EventKind::HotspotUserExpired => "HotspotUserExpired",
-            EventKind::SystemNotification => "SystemNotification",
-            EventKind::PasswordChanged => "PasswordChanged",
-            EventKind::AccountSuspended => "AccountSuspended",
-            EventKind::AccountActivated => "AccountActivated",
-            EventKind::ProfileUpdated => "ProfileUpdated",
-            EventKind::TenantRegistered => "TenantRegistered",
-            EventKind::TenantApproved => "TenantApproved",
-            EventKind::SystemAlert => "SystemAlert",
-        }
-    }
-
-    /// The kind named `name`, written short (`UserCreated`), Echo-style with a leading dot
-    /// (`.UserCreated`) or in full (`App\Events\UserCreated`).
-    pub fn from_name(name: &str) -> Option<EventKind> {
-        let short = name
-            .strip_prefix(NAMESPACE)
-            .and_then(|rest| rest.strip_prefix('\\'))
-            .or_else(|| name.strip_prefix('.'))
-            .unwrap_or(name);
-        EventKind::ALL.into_iter().find(|kind| kind.name() == short)
-    }
-
-    /// The name subscribers receive: `App\Events\UserCreated`.
-    pub fn broadcast_name(self) -> String {
-        format!("{NAMESPACE}\\{}", self.name())
-    }
-
-    pub fn audience(self) -> Audience {
-        match self {
-            EventKind::TenantCreated
-            | EventKind::TenantUpdated
-            | EventKind::TenantSuspended
-            | EventKind::UserCreated
-            | EventKind::UserUpdated
-            | EventKind::UserDeleted
-            | EventKind::PaymentCompleted
-            | EventKind::PaymentFailed
-            | EventKind::HotspotUserCreated
-            | EventKind::HotspotUserExpired
-            | EventKind::SystemNotification => Audience::Tenant,
-            EventKind::PasswordChanged
-            | EventKind::AccountSuspended
-            | EventKind::AccountActivated
-            | EventKind::ProfileUpdated => Audience::User,
-            EventKind::TenantRegistered | EventKind::TenantApproved | EventKind::SystemAlert => {
-                Audience::Admin
-            }
-        }
-    }
 }
 
 impl Subject {
@@ -360,33 +225,33 @@ impl<R: Rng> Payloads<'_, R> {
         }
     }
 
-    fn payment(&mut self) -> Value {
+    fn payment(&mut self) -> Payment {
         let cents: u64 = self.rng.gen_range(200..250_000);
         let reference: String =
             (0..10).map(|_| *REFERENCE_ALPHABET.choose(&mut *self.rng).unwrap_or(&b'X') as char).collect();
-        json!({
-            "id": self.rng.gen_range(1_000..1_000_000),
-            "amount": format!("{}.{:02}", cents / 100, cents % 100),
-            "currency": self.pick(CURRENCIES),
-            "payer": self.person_name(),
-            "reference": reference,
-        })
+        Payment {
+            id: self.rng.gen_range(1_000..1_000_000),
+            amount: format!("{}.{:02}", cents / 100, cents % 100),
+            currency: self.pick(CURRENCIES).to_owned(),
+            payer: self.person_name(),
+            reference,
+        }
     }
 
-    fn hotspot_user(&mut self, expired: bool) -> Value {
+    fn hotspot_user(&mut self, expired: bool) -> HotspotUser {
         let (package, hours) = *PACKAGES.choose(&mut *self.rng).unwrap_or(&PACKAGES[0]);
         let expires_at = if expired { self.now } else { self.now + Duration::from_secs(hours * 3_600) };
-        json!({
-            "id": self.rng.gen_range(1_000..1_000_000),
-            "username": format!("guest-{:04}", self.rng.gen_range(0..10_000)),
-            "package": package,
-            "expires_at": rfc3339_seconds(expires_at),
-        })
+        HotspotUser {
+            id: self.rng.gen_range(1_000..1_000_000),
+            username: format!("guest-{:04}", self.rng.gen_range(0..10_000)),
+            package: package.to_owned(),
+            expires_at: rfc3339_seconds(expires_at),
+        }
     }
 
     fn notice(&mut self, choices: &[(&str, &str, &str)]) -> Value {
         let (level, title, message) = *choices.choose(&mut *self.rng).unwrap_or(&choices[0]);
-        json!({ "title": title, "message": message, "level": level })
+        json!(Notice { title: title.to_owned(), message: message.to_owned(), level: level.to_owned() })
     }
 
     fn person_name(&mut self) -> String {
@@ -464,16 +329,18 @@ mod tests {
     use rand::rngs::StdRng;
     use serde_json::{Value, json};
 
-    use crate::channels::Channel;
-    use crate::events::{Audience, Event, EventKind, Subject};
+    use herald_contract::{Channel, ChannelKind, EventKind, HotspotUser, Payment, Tenant, User};
+    use herald_notifications::AppEvent;
+
+    use crate::events::{Event, Subject};
     use crate::store::Store;
 
     fn subject_for(kind: EventKind) -> Subject {
         let store = Store::in_memory();
         match kind.audience() {
-            Audience::Tenant => Subject::Tenant(store.tenant(1).unwrap().unwrap()),
-            Audience::User => Subject::User(store.user(4).unwrap().unwrap()),
-            Audience::Admin => Subject::Admin { approver: "Ada Admin".into() },
+            ChannelKind::Tenant => Subject::Tenant(store.tenant(1).unwrap().unwrap()),
+            ChannelKind::User => Subject::User(store.user(4).unwrap().unwrap()),
+            ChannelKind::Admin => Subject::Admin { approver: "Ada Admin".into() },
         }
     }
 
@@ -601,19 +468,6 @@ mod tests {
     }
 
     #[test]
-    fn names_are_accepted_short_dotted_or_namespaced() {
-        for kind in EventKind::ALL {
-            assert_eq!(EventKind::from_name(kind.name()), Some(kind));
-            assert_eq!(EventKind::from_name(&format!(".{}", kind.name())), Some(kind));
-            assert_eq!(EventKind::from_name(&kind.broadcast_name()), Some(kind));
-        }
-        assert_eq!(EventKind::UserCreated.broadcast_name(), "App\\Events\\UserCreated");
-        assert_eq!(EventKind::from_name("Other\\Events\\UserCreated"), None);
-        assert_eq!(EventKind::from_name("usercreated"), None);
-        assert_eq!(EventKind::from_name(""), None);
-    }
-
-    #[test]
     fn the_outgoing_event_carries_the_payload_as_a_json_string() {
         let mut rng = StdRng::seed_from_u64(4);
         let event = Event::generate(
@@ -628,5 +482,37 @@ mod tests {
         assert_eq!(outgoing.socket_id.as_deref(), Some("1.2"));
         let data: Value = serde_json::from_str(&outgoing.data).unwrap();
         assert_eq!(data, Value::Object(event.payload));
+    }
+
+    /// Every payload the devserver can broadcast decodes, in the app's catalogue, to the known
+    /// event it was sent as; and each record in it has exactly the contract's shape (it
+    /// round-trips through the contract's strict type) and reads leniently as the same record.
+    #[test]
+    fn every_broadcast_payload_decodes_to_its_app_event() {
+        fn same_record<T>(data: &Value, field: &str, lenient: fn(&Value) -> T)
+        where
+            T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+        {
+            let Some(sent) = data.get(field) else { return };
+            let strict: T = serde_json::from_value(sent.clone()).unwrap_or_else(|e| panic!("{field}: {e}"));
+            assert_eq!(&serde_json::to_value(&strict).unwrap(), sent, "{field} has the contract's fields");
+            assert_eq!(lenient(sent), strict, "{field} reads the same leniently");
+        }
+        let mut rng = StdRng::seed_from_u64(11);
+        for kind in EventKind::ALL {
+            for _ in 0..20 {
+                let event = Event::generate(kind, &subject_for(kind), UNIX_EPOCH, &mut rng);
+                for outgoing in event.outgoing(None) {
+                    assert_eq!(EventKind::from_name(&outgoing.name), Some(kind));
+                    let data: Value = serde_json::from_str(&outgoing.data).unwrap();
+                    let decoded = AppEvent::decode(kind.name(), &data);
+                    assert_eq!(decoded.kind(), Some(kind), "{decoded:?}");
+                    same_record(&data, "tenant", Tenant::from_payload);
+                    same_record(&data, "user", User::from_payload);
+                    same_record(&data, "payment", Payment::from_payload);
+                    same_record(&data, "hotspot_user", HotspotUser::from_payload);
+                }
+            }
+        }
     }
 }

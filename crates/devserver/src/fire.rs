@@ -9,11 +9,11 @@
 
 use std::time::Duration;
 
+use herald_contract::{ChannelKind, EventKind};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use crate::dev::MAX_COUNT;
-use crate::events::{Audience, EventKind};
 
 /// What to fire, from the command line: `herald-devserver fire <EVENT> [OPTIONS]`.
 #[derive(Clone, Debug, PartialEq, clap::Args)]
@@ -59,9 +59,9 @@ impl FireOptions {
     fn request(&self, count: u64) -> Value {
         let mut request = json!({ "event": self.kind.name(), "count": count });
         match self.kind.audience() {
-            Audience::Tenant => request["tenant_id"] = json!(self.tenant),
-            Audience::User => request["user_id"] = json!(self.user),
-            Audience::Admin => {}
+            ChannelKind::Tenant => request["tenant_id"] = json!(self.tenant),
+            ChannelKind::User => request["user_id"] = json!(self.user),
+            ChannelKind::Admin => {}
         }
         request
     }
@@ -118,11 +118,10 @@ pub async fn fire(options: &FireOptions) -> Result<(), String> {
 mod tests {
     use std::time::Duration;
 
+    use clap::Parser;
+    use herald_contract::EventKind;
     use serde_json::json;
 
-    use clap::Parser;
-
-    use crate::events::EventKind;
     use crate::fire::FireOptions;
 
     /// The arguments after `fire`.

@@ -8,12 +8,11 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use herald_contract::{Channel, EventKind};
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::channels::Channel;
 use crate::error::{ApiError, FieldErrors};
-use crate::events::EventKind;
 use crate::input::{Input, MAX_TEXT, Origin, Presence, check};
 use crate::tenants::TenantRoute;
 

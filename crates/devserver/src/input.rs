@@ -11,10 +11,10 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
+use herald_contract::signing::is_valid_socket_id;
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, FieldErrors};
-use crate::pusher::is_valid_socket_id;
 
 /// The fields of a request body, from JSON or a form.
 #[derive(Clone, Debug, Default, PartialEq)]

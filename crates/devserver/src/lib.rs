@@ -10,9 +10,12 @@
 //!
 //! Codemap:
 //! - [`config`]: flags and environment variables. [`fire`]: the `fire` subcommand.
+//! - The contract's records, events, channels (who may join which) and Pusher's signatures
+//!   are `herald_contract`'s; [`model`] adds the devserver's own records and passwords.
 //! - [`store`]: the SQLite database; every change runs in one transaction with its events.
-//! - [`tokens`]: JWTs. [`channels`]: who may join which private channel.
-//! - [`pusher`]: channel signatures and Sockudo's HTTP API. [`events`]: the event catalogue.
+//!   [`seed`]: what a new database starts with.
+//! - [`tokens`]: JWTs. [`pusher`]: Sockudo's HTTP API. [`events`]: the events broadcast, and
+//!   realistic payloads for each.
 //! - [`django`]: with `--channels-url`, the same events to a Django Channels server's
 //!   `POST /broadcast` (`channels_server/`), for the app's second transport.
 //! - The routes: `api` (sign-in and the policies), `broadcasting`, `tenants`, `users`,
@@ -58,7 +61,6 @@
 //! secret and JWT secret leave this process only as signatures. Invariant: the request log
 //! has method, path, status and time, never headers or queries.
 
-pub mod channels;
 pub mod clock;
 pub mod config;
 pub mod django;
@@ -66,7 +68,9 @@ pub mod error;
 pub mod events;
 pub mod fire;
 pub mod input;
+pub mod model;
 pub mod pusher;
+pub mod seed;
 pub mod store;
 pub mod tokens;
 
@@ -92,16 +96,16 @@ use axum::http::{Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post, put};
+use herald_contract::{Channel, EventKind, signing::Credentials};
 
-use crate::channels::Channel;
 pub use crate::clock::Clock;
 pub use crate::config::{Cli, Command, Config};
 use crate::django::ChannelsClient;
 use crate::error::ApiError;
-use crate::events::{Event, EventKind};
+use crate::events::Event;
 use crate::input::BODY_LIMIT_BYTES;
 use crate::input::Origin;
-use crate::pusher::{Credentials, OutgoingEvent, PusherClient, PusherError};
+use crate::pusher::{OutgoingEvent, PusherClient, PusherError};
 use crate::store::{Store, Tx};
 use crate::tokens::Tokens;
 

@@ -4,13 +4,12 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use herald_contract::{Channel, EventKind};
 use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::api::Authenticated;
-use crate::channels::Channel;
 use crate::error::{ApiError, FieldErrors};
-use crate::events::EventKind;
 use crate::input::{Input, MAX_TEXT, Origin, Presence};
 use crate::tenants::TenantRoute;
 

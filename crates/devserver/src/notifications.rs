@@ -6,15 +6,13 @@
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
+use herald_contract::{Channel, EventKind, Role, User};
 use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::api::Authenticated;
-use crate::channels::Channel;
 use crate::error::{ApiError, FieldErrors};
-use crate::events::EventKind;
 use crate::input::{Input, Presence};
-use crate::store::{Role, User};
 use crate::tenants::existing_tenant;
 
 /// Catch-up answers at most this many events per request; `next_after` pages on.

@@ -3,15 +3,14 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use herald_contract::{Channel, EventKind};
 use rand::Rng;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::channels::Channel;
 use crate::error::{ApiError, FieldErrors};
-use crate::events::EventKind;
 use crate::input::{Input, MAX_TEXT, Origin, Presence, check};
-use crate::store::NewPayment;
+use crate::model::NewPayment;
 use crate::tenants::TenantRoute;
 
 #[derive(Clone, Copy, PartialEq, Eq)]

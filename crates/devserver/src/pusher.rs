@@ -1,32 +1,18 @@
-//! The server side of the Pusher protocol: channel auth signatures and Sockudo's HTTP API.
-//!
-//! Two signatures, both HMAC-SHA256 with the app secret. A channel auth signature
-//! (`socket_id:channel_name`) lets one socket join one private channel; an HTTP API signature
-//! (method, path and sorted query) lets this server publish. The signing functions are pure
-//! and checked against the worked examples in Pusher's documentation; [`PusherClient`] adds
-//! the HTTP calls and is checked against a fake Sockudo in `tests/`.
+//! Sockudo's HTTP API: [`PusherClient`] publishes events and lists channels, each request
+//! signed by `herald_contract::signing` (which also makes the channel auth signatures of
+//! `/broadcasting/auth`). It is checked against a fake Sockudo in `tests/`.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
-use hmac::{Hmac, Mac};
-use md5::{Digest, Md5};
+use herald_contract::signing::{Credentials, signed_query};
 use serde::Serialize;
-use sha2::Sha256;
 
 use crate::clock::Clock;
 
 /// Pusher allows at most 10 events in one `batch_events` call.
 pub const MAX_BATCH: usize = 10;
-
-/// An app's credentials, as Sockudo knows them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Credentials {
-    pub app_id: String,
-    pub key: String,
-    pub secret: String,
-}
 
 /// One event to publish on one channel.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -64,71 +50,6 @@ pub struct PusherClient {
     base: reqwest::Url,
     credentials: Credentials,
     clock: Clock,
-}
-
-/// The `auth` value of a `/broadcasting/auth` answer for a private channel:
-/// `key:hex(hmac_sha256(secret, "socket_id:channel_name"))`.
-pub fn channel_auth(key: &str, secret: &str, socket_id: &str, channel_name: &str) -> String {
-    let signature = hmac_sha256_hex(secret, format!("{socket_id}:{channel_name}").as_bytes());
-    format!("{key}:{signature}")
-}
-
-/// Whether `socket_id` looks like one Pusher servers hand out: two runs of digits joined by a
-/// dot (`123.456`). Anything else is refused before signing, as Pusher's server libraries do.
-pub fn is_valid_socket_id(socket_id: &str) -> bool {
-    match socket_id.split_once('.') {
-        Some((left, right)) => is_digits(left) && is_digits(right),
-        None => false,
-    }
-}
-
-/// Whether `name` is a channel name the Pusher protocol allows: 1 to 200 characters from
-/// `A-Z a-z 0-9 _ - = @ , . ;`.
-pub fn is_valid_channel_name(name: &str) -> bool {
-    (1..=200).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-=@,.;".contains(&b))
-}
-
-/// The query parameters of a signed HTTP API request: `params`, plus `auth_key`,
-/// `auth_timestamp`, `auth_version`, `body_md5` when there is a body, and `auth_signature`
-/// over all of them (sorted by key, not URL-escaped).
-pub fn signed_query(
-    credentials: &Credentials,
-    method: &str,
-    path: &str,
-    body: Option<&[u8]>,
-    timestamp: u64,
-    params: &BTreeMap<String, String>,
-) -> BTreeMap<String, String> {
-    let mut query: BTreeMap<String, String> =
-        params.iter().map(|(key, value)| (key.to_lowercase(), value.clone())).collect();
-    query.insert("auth_key".into(), credentials.key.clone());
-    query.insert("auth_timestamp".into(), timestamp.to_string());
-    query.insert("auth_version".into(), "1.0".into());
-    if let Some(body) = body.filter(|body| !body.is_empty()) {
-        query.insert("body_md5".into(), hex::encode(Md5::digest(body)));
-    }
-    let signature = request_signature(&credentials.secret, method, path, &query);
-    query.insert("auth_signature".into(), signature);
-    query
-}
-
-/// `hex(hmac_sha256(secret, "METHOD\npath\nk1=v1&k2=v2"))` with the query sorted by key.
-/// `query` must not contain `auth_signature`.
-pub fn request_signature(secret: &str, method: &str, path: &str, query: &BTreeMap<String, String>) -> String {
-    let query: Vec<String> = query.iter().map(|(key, value)| format!("{key}={value}")).collect();
-    let to_sign = format!("{}\n{path}\n{}", method.to_uppercase(), query.join("&"));
-    hmac_sha256_hex(secret, to_sign.as_bytes())
-}
-
-fn hmac_sha256_hex(secret: &str, message: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
-    mac.update(message);
-    hex::encode(mac.finalize().into_bytes())
-}
-
-fn is_digits(text: &str) -> bool {
-    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 impl PusherClient {
@@ -178,15 +99,7 @@ impl PusherClient {
     ) -> Result<serde_json::Value, PusherErrorKind> {
         let path = format!("/apps/{}/channels", self.credentials.app_id);
         let query = signed_query(&self.credentials, "GET", &path, None, self.clock.unix_seconds(), params);
-        let response = self
-            .http
-            .get(self.url(&path, &query))
-            .send()
-            .await
-            .map_err(|error| PusherErrorKind::Unreachable(describe(error)))?;
-        let body = read_success(response).await?;
-        serde_json::from_slice(&body)
-            .map_err(|error| PusherErrorKind::Unreachable(format!("the answer is not JSON: {error}")))
+        read_json(self.http.get(self.url(&path, &query))).await
     }
 
     async fn post(&self, path: &str, body: &impl Serialize) -> Result<(), PusherErrorKind> {
@@ -234,6 +147,16 @@ struct BatchBody<'a> {
     batch: &'a [OutgoingEvent],
 }
 
+/// Sends `request` and reads its 2xx answer as JSON.
+pub(crate) async fn read_json(
+    request: reqwest::RequestBuilder,
+) -> Result<serde_json::Value, PusherErrorKind> {
+    let response = request.send().await.map_err(|error| PusherErrorKind::Unreachable(describe(error)))?;
+    let body = read_success(response).await?;
+    serde_json::from_slice(&body)
+        .map_err(|error| PusherErrorKind::Unreachable(format!("the answer is not JSON: {error}")))
+}
+
 pub(crate) async fn read_success(response: reqwest::Response) -> Result<Vec<u8>, PusherErrorKind> {
     let status = response.status();
     let body = response.bytes().await.map_err(|error| PusherErrorKind::Unreachable(describe(error)))?;
@@ -267,73 +190,6 @@ impl fmt::Display for PusherErrorKind {
                 write!(f, "answered HTTP {status}")
             }
             PusherErrorKind::Status(status, body) => write!(f, "answered HTTP {status}: {body}"),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::collections::BTreeMap;
-
-    use crate::pusher::{Credentials, channel_auth, is_valid_channel_name, is_valid_socket_id, signed_query};
-
-    /// The worked example in Pusher's "Authentication and authorization signatures" docs.
-    #[test]
-    fn channel_auth_matches_pushers_worked_example() {
-        assert_eq!(
-            channel_auth("278d425bdf160c739803", "7ad3773142a6692b25b8", "1234.1234", "private-foobar"),
-            "278d425bdf160c739803:58df8b0c36d6982b82c3ecf6b4662e34fe8c25bba48f5369f135bf843651c3a4"
-        );
-    }
-
-    /// The worked example in Pusher's "HTTP API reference" docs: trigger `foo` on `project-3`
-    /// for app 3 at timestamp 1353088179.
-    #[test]
-    fn http_api_signature_matches_pushers_worked_example() {
-        let credentials = Credentials {
-            app_id: "3".into(),
-            key: "278d425bdf160c739803".into(),
-            secret: "7ad3773142a6692b25b8".into(),
-        };
-        let body = br#"{"name":"foo","channels":["project-3"],"data":"{\"some\":\"data\"}"}"#;
-        let query =
-            signed_query(&credentials, "POST", "/apps/3/events", Some(body), 1353088179, &BTreeMap::new());
-        let expected = [
-            ("auth_key", "278d425bdf160c739803"),
-            ("auth_signature", "da454824c97ba181a32ccc17a72625ba02771f50b50e1e7430e47a1f3f457e6c"),
-            ("auth_timestamp", "1353088179"),
-            ("auth_version", "1.0"),
-            ("body_md5", "ec365a775a4cd0599faeb73354201b6f"),
-        ];
-        let actual: Vec<(&str, &str)> =
-            query.iter().map(|(key, value)| (key.as_str(), value.as_str())).collect();
-        assert_eq!(actual, expected);
-    }
-
-    #[test]
-    fn a_get_has_no_body_md5_and_signs_its_own_parameters() {
-        let credentials = Credentials { app_id: "3".into(), key: "k".into(), secret: "s".into() };
-        let params = BTreeMap::from([("filter_by_prefix".to_owned(), "private-".to_owned())]);
-        let query = signed_query(&credentials, "GET", "/apps/3/channels", None, 1, &params);
-        assert!(!query.contains_key("body_md5"));
-        assert_eq!(query["filter_by_prefix"], "private-");
-        let unsigned = signed_query(&credentials, "GET", "/apps/3/channels", None, 1, &BTreeMap::new());
-        assert_ne!(query["auth_signature"], unsigned["auth_signature"]);
-    }
-
-    #[test]
-    fn socket_ids_and_channel_names_are_checked_as_pusher_does() {
-        for good in ["123.456", "1.2", "0.0"] {
-            assert!(is_valid_socket_id(good), "{good}");
-        }
-        for bad in ["", "123", "123.", ".456", "1.2.3", "12a.3", " 1.2", "1.2\n"] {
-            assert!(!is_valid_socket_id(bad), "{bad:?}");
-        }
-        for good in ["private-user.1", "private-system.admin", "a_b-c=d@e,f.g;h"] {
-            assert!(is_valid_channel_name(good), "{good}");
-        }
-        for bad in ["", "private user", "private-user.1\n", "kanal-ü", &"x".repeat(201)] {
-            assert!(!is_valid_channel_name(bad), "{bad:?}");
         }
     }
 }

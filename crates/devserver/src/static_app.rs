@@ -28,7 +28,7 @@ use axum::http::header::{
 };
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
+use herald_contract::{Config, TransportKind};
 
 use crate::AppState;
 use crate::django;
@@ -64,10 +64,10 @@ pub async fn config_json(State(state): State<AppState>) -> Result<Response, ApiE
 /// static parts of every `view!` from compile-time HTML strings through `<template>.innerHTML`
 /// (tachys' `InertElement`), which a string-refusing document breaks. Payload text never takes
 /// that path; it only ever becomes text nodes and attribute values.
-pub fn content_security_policy(app_config: &Value) -> String {
+pub fn content_security_policy(app_config: Option<&Config>) -> String {
     let mut connect = vec!["'self'".to_owned()];
-    connect.extend(api_origin(app_config));
-    connect.extend(websocket_origin(app_config));
+    connect.extend(app_config.and_then(api_origin));
+    connect.extend(app_config.and_then(websocket_origin));
     connect.dedup();
     [
         "default-src 'none'".to_owned(),
@@ -85,38 +85,33 @@ pub fn content_security_policy(app_config: &Value) -> String {
 
 /// The built `config.json` with `pusher.ws_host` and `ws_port` set to the Sockudo this server
 /// publishes to and, with `--channels-url`, `transport` and `ws_url` set to that server.
-async fn app_config(state: &AppState) -> Result<Value, ApiError> {
+async fn app_config(state: &AppState) -> Result<Config, ApiError> {
     let Some(root) = &state.config().serve_app else {
         return Err(ApiError::not_found());
     };
     let path = root.join("config.json");
     let text = tokio::fs::read(&path).await.map_err(|_| ApiError::not_found())?;
-    let mut config: Value = serde_json::from_slice(&text).map_err(|error| {
-        let message = format!("{} is not valid JSON: {error}", path.display());
+    let mut config: Config = serde_json::from_slice(&text).map_err(|error| {
+        let message = format!("{} is not a valid config.json: {error}", path.display());
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message)
     })?;
     let pusher_url = &state.config().pusher_url;
-    if let Some(pusher) = config.get_mut("pusher").and_then(Value::as_object_mut) {
-        if let Some(host) = pusher_url.host_str() {
-            pusher.insert("ws_host".into(), Value::from(host));
-        }
-        if let Some(port) = pusher_url.port_or_known_default() {
-            pusher.insert("ws_port".into(), Value::from(port));
-        }
+    if let Some(host) = pusher_url.host_str() {
+        config.pusher.ws_host = host.to_owned();
     }
-    if let (Some(channels_url), Some(object)) = (&state.config().channels_url, config.as_object_mut())
-        && let Some(ws_url) = django::websocket_url(channels_url)
-    {
-        object.insert("transport".into(), Value::from("channels"));
-        object.insert("ws_url".into(), Value::from(ws_url));
+    if let Some(port) = pusher_url.port_or_known_default() {
+        config.pusher.ws_port = port;
+    }
+    if let Some(ws_url) = state.config().channels_url.as_ref().and_then(django::websocket_url) {
+        config.transport = TransportKind::Channels;
+        config.ws_url = Some(ws_url);
     }
     Ok(config)
 }
 
 /// `api_base`'s origin when it names another origin; `None` for `""` (the app's own) or a path.
-fn api_origin(app_config: &Value) -> Option<String> {
-    let base = app_config.get("api_base")?.as_str()?;
-    let url = reqwest::Url::parse(base).ok()?;
+fn api_origin(app_config: &Config) -> Option<String> {
+    let url = reqwest::Url::parse(&app_config.api_base).ok()?;
     matches!(url.scheme(), "http" | "https").then(|| url.origin().ascii_serialization())
 }
 
@@ -124,26 +119,16 @@ fn api_origin(app_config: &Value) -> Option<String> {
 /// `ws_url`'s origin (its path and the `?token=` the app appends are not part of an origin).
 /// For `pusher` (the default): Pusher Channels' cluster host, or `ws_host:ws_port` over `wss`
 /// when `force_tls`, else `ws`.
-fn websocket_origin(app_config: &Value) -> Option<String> {
-    if app_config.get("transport").and_then(Value::as_str) == Some("channels") {
-        let ws_url = app_config.get("ws_url")?.as_str()?;
-        let parsed = reqwest::Url::parse(ws_url).ok()?;
+fn websocket_origin(app_config: &Config) -> Option<String> {
+    if app_config.transport == TransportKind::Channels {
+        let parsed = reqwest::Url::parse(app_config.ws_url.as_deref()?).ok()?;
         if !matches!(parsed.scheme(), "ws" | "wss") {
             return None;
         }
         return plain_origin(&parsed);
     }
-    let pusher = app_config.get("pusher")?;
-    let cluster = pusher.get("cluster").and_then(Value::as_str).filter(|cluster| !cluster.is_empty());
-    let url = match cluster {
-        Some(cluster) => format!("wss://ws-{cluster}.pusher.com"),
-        None => {
-            let host = pusher.get("ws_host").and_then(Value::as_str).unwrap_or("127.0.0.1");
-            let port = pusher.get("ws_port").and_then(Value::as_u64).unwrap_or(6001);
-            let tls = pusher.get("force_tls").and_then(Value::as_bool).unwrap_or(false);
-            format!("{}://{host}:{port}", if tls { "wss" } else { "ws" })
-        }
-    };
+    let endpoint = app_config.pusher.endpoint();
+    let url = format!("{}://{}:{}", if endpoint.tls { "wss" } else { "ws" }, endpoint.host, endpoint.port);
     // Parsing refuses anything that is not a host (a space or `;` would add a directive), and
     // gives the origin in its normal form.
     let parsed = reqwest::Url::parse(&url).ok()?;
@@ -176,8 +161,8 @@ pub async fn serve(state: &AppState, root: &Path, method: &Method, path: &str) -
     if is_page {
         // Without a readable config.json the app cannot start, but the page still gets the
         // strictest policy: no connections beyond its own origin.
-        let config = app_config(state).await.unwrap_or(Value::Null);
-        let policy = HeaderValue::from_str(&content_security_policy(&config))
+        let config = app_config(state).await.ok();
+        let policy = HeaderValue::from_str(&content_security_policy(config.as_ref()))
             .expect("the policy is built from parsed origins, which are valid header text");
         response.headers_mut().insert(CONTENT_SECURITY_POLICY, policy);
         response.headers_mut().insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
@@ -292,6 +277,7 @@ fn content_type(file: &Path) -> &'static str {
 mod tests {
     use std::path::{Path, PathBuf};
 
+    use herald_contract::Config;
     use serde_json::json;
 
     use crate::static_app::{content_security_policy, content_type, is_content_hashed, relative_path};
@@ -350,9 +336,10 @@ mod tests {
         assert_eq!(content_type(Path::new("config.json")), "application/json");
     }
 
-    /// The connect-src directive of the policy for `config`.
+    /// The connect-src directive of the policy for `config` (none when it is not a config).
     fn connect_src(config: serde_json::Value) -> String {
-        let policy = content_security_policy(&config);
+        let config: Option<Config> = serde_json::from_value(config).ok();
+        let policy = content_security_policy(config.as_ref());
         let directive = policy.split("; ").find(|directive| directive.starts_with("connect-src "));
         directive.expect("the policy has a connect-src").to_owned()
     }
@@ -415,7 +402,7 @@ mod tests {
 
     #[test]
     fn the_policy_allows_no_inline_script_and_no_eval() {
-        let policy = content_security_policy(&json!({}));
+        let policy = content_security_policy(None);
         assert!(policy.starts_with("default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; "), "{policy}");
         assert!(!policy.contains("unsafe-inline") && !policy.contains("'unsafe-eval'"), "{policy}");
         for directive in ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"] {
@@ -429,9 +416,9 @@ mod tests {
     fn trunk_serve_sends_the_same_policy_for_the_demo_config() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let trunk_toml = std::fs::read_to_string(root.join("Trunk.toml")).unwrap();
-        let demo_config: serde_json::Value =
+        let demo_config: Config =
             serde_json::from_str(&std::fs::read_to_string(root.join("public/config.json")).unwrap()).unwrap();
-        let line = format!("Content-Security-Policy = \"{}\"", content_security_policy(&demo_config));
+        let line = format!("Content-Security-Policy = \"{}\"", content_security_policy(Some(&demo_config)));
         assert!(trunk_toml.lines().any(|l| l == line), "Trunk.toml should have the line\n{line}");
     }
 }

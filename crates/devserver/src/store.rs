@@ -1,8 +1,9 @@
 //! The devserver's data: tenants, accounts, payments, hotspot users, revoked tokens and every
 //! event it has broadcast, in one SQLite database.
 //!
-//! The database is a file in the data folder (`--data-dir`), created, migrated and seeded on
-//! first start, or a private in-memory database for tests. Reads are methods on [`Store`];
+//! The database is a file in the data folder (`--data-dir`), created, migrated and seeded
+//! (`crate::seed`) on first start, or a private in-memory database for tests. The records are
+//! the contract's (`herald_contract`) and the devserver's own (`crate::model`). Reads are methods on [`Store`];
 //! every change goes through [`Store::write`], which runs a closure in one transaction on a
 //! [`Tx`]. A route changes its records and records the events that change causes in the
 //! same transaction, so a failure at any step leaves nothing half-written: no user without
@@ -12,107 +13,18 @@
 //! email", "is this token revoked"), never a table.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use herald_contract::{
+    Channel, EventRecord, HotspotUser, Payment, Role, Tenant, TenantId, TenantStatus, User, UserId,
+    UserStatus,
+};
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::channels::Channel;
-use crate::events::{Event, EventRecord};
-
-pub type UserId = u64;
-pub type TenantId = u64;
-
-/// What a user may do, as the contract spells it on the wire.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    SystemAdmin,
-    TenantAdmin,
-    User,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UserStatus {
-    Active,
-    Suspended,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TenantStatus {
-    Pending,
-    Active,
-    Suspended,
-}
-
-/// A user as the API shows it: `{id, name, email, role, tenant_id, status}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct User {
-    pub id: UserId,
-    pub name: String,
-    pub email: String,
-    pub role: Role,
-    /// `None` for system admins, who belong to no tenant.
-    pub tenant_id: Option<TenantId>,
-    pub status: UserStatus,
-}
-
-/// A tenant as events carry it: `{id, name, email, status}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Tenant {
-    pub id: TenantId,
-    pub name: String,
-    pub email: String,
-    pub status: TenantStatus,
-}
-
-/// A recorded payment: `{id, amount, currency, payer, reference}`, as `Payment*` events carry it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Payment {
-    pub id: u64,
-    /// A decimal string with two places, such as `"12.50"`.
-    pub amount: String,
-    pub currency: String,
-    pub payer: String,
-    pub reference: String,
-}
-
-/// A hotspot user: `{id, username, package, expires_at}`, `expires_at` in RFC 3339.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct HotspotUser {
-    pub id: u64,
-    pub username: String,
-    pub package: String,
-    pub expires_at: String,
-}
-
-/// The fields of a user to create; the password arrives already hashed.
-#[derive(Clone, Debug)]
-pub struct NewUser {
-    pub name: String,
-    pub email: String,
-    pub password_hash: String,
-    pub role: Role,
-    pub tenant_id: Option<TenantId>,
-}
-
-/// What a signed-in request needs to know about its user: the record, and the token
-/// generation a token must carry to be accepted (see [`Tx::set_user_status`]).
-#[derive(Clone, Debug)]
-pub struct Account {
-    pub user: User,
-    pub token_generation: u64,
-    /// The status of the user's tenant; `None` for system admins.
-    pub tenant_status: Option<TenantStatus>,
-}
-
-/// The password every seeded account has, as the contract's dev defaults say.
-pub const SEEDED_PASSWORD: &str = "password";
+use crate::events::Event;
+use crate::model::{Account, NewPayment, NewUser, password_matches};
+use crate::seed::{seed, seeded_password_hash};
 
 /// The file the database lives in, inside the data folder.
 pub const DATABASE_FILE: &str = "herald.sqlite3";
@@ -244,7 +156,7 @@ impl Store {
     pub fn users_with_role(&self, role: Role) -> Result<Vec<User>, rusqlite::Error> {
         self.read(|tx| {
             let mut statement = tx.tx.prepare(&format!("{SELECT_USER} WHERE role = ?1 ORDER BY id"))?;
-            statement.query_map([role_name(role)], user_from_row)?.collect()
+            statement.query_map([role.as_str()], user_from_row)?.collect()
         })
     }
 
@@ -338,7 +250,7 @@ impl Tx<'_> {
         self.tx.execute(
             "INSERT INTO users (name, email, password_hash, role, tenant_id, status)
              VALUES (?1, ?2, ?3, ?4, ?5, 'active')",
-            params![new.name, new.email, new.password_hash, role_name(new.role), new.tenant_id],
+            params![new.name, new.email, new.password_hash, new.role.as_str(), new.tenant_id],
         )?;
         let id = self.last_id();
         Ok(self.user(id)?.expect("the row just inserted"))
@@ -355,7 +267,7 @@ impl Tx<'_> {
         self.tx.execute(
             "UPDATE users SET name = COALESCE(?2, name), email = COALESCE(?3, email),
              role = COALESCE(?4, role) WHERE id = ?1",
-            params![id, name, email, role.map(role_name)],
+            params![id, name, email, role.map(Role::as_str)],
         )?;
         self.user(id)
     }
@@ -366,7 +278,7 @@ impl Tx<'_> {
         let revoke = status == UserStatus::Suspended;
         self.tx.execute(
             "UPDATE users SET status = ?2, token_generation = token_generation + ?3 WHERE id = ?1",
-            params![id, user_status_name(status), u64::from(revoke)],
+            params![id, status.as_str(), u64::from(revoke)],
         )?;
         self.user(id)
     }
@@ -388,7 +300,7 @@ impl Tx<'_> {
     pub fn tenants(&self, status: Option<TenantStatus>) -> Result<Vec<Tenant>, rusqlite::Error> {
         let mut statement =
             self.tx.prepare(&format!("{SELECT_TENANT} WHERE ?1 IS NULL OR status = ?1 ORDER BY id"))?;
-        statement.query_map([status.map(tenant_status_name)], tenant_from_row)?.collect()
+        statement.query_map([status.map(TenantStatus::as_str)], tenant_from_row)?.collect()
     }
 
     pub fn insert_tenant(
@@ -399,7 +311,7 @@ impl Tx<'_> {
     ) -> Result<Tenant, rusqlite::Error> {
         self.tx.execute(
             "INSERT INTO tenants (name, email, status) VALUES (?1, ?2, ?3)",
-            params![name, email, tenant_status_name(status)],
+            params![name, email, status.as_str()],
         )?;
         Ok(self.tenant(self.last_id())?.expect("the row just inserted"))
     }
@@ -423,10 +335,7 @@ impl Tx<'_> {
         id: TenantId,
         status: TenantStatus,
     ) -> Result<Option<Tenant>, rusqlite::Error> {
-        self.tx.execute(
-            "UPDATE tenants SET status = ?2 WHERE id = ?1",
-            params![id, tenant_status_name(status)],
-        )?;
+        self.tx.execute("UPDATE tenants SET status = ?2 WHERE id = ?1", params![id, status.as_str()])?;
         self.tenant(id)
     }
 
@@ -601,15 +510,6 @@ impl Tx<'_> {
     }
 }
 
-/// A payment to record, validated by the route.
-#[derive(Clone, Debug)]
-pub struct NewPayment {
-    pub amount: String,
-    pub currency: String,
-    pub payer: String,
-    pub reference: String,
-}
-
 /// The schema, one migration per entry; a database at version N has had the first N.
 /// Ids are `AUTOINCREMENT`, never reused: a new user must not inherit a deleted one's
 /// channel, and with it the deleted user's history.
@@ -668,38 +568,6 @@ const MIGRATIONS: &[&str] = &["
     ) WITHOUT ROWID;
 "];
 
-/// The contract's seeded tenants and accounts, all with the password `password`, plus one
-/// registration waiting for approval so the approvals page has something to show.
-fn seed(tx: &rusqlite::Transaction<'_>) -> Result<(), rusqlite::Error> {
-    let tenants = [
-        (1, "Acme Networks", "billing@acme.test", "active"),
-        (2, "Globex Hotspots", "billing@globex.test", "active"),
-        (3, "Initech Wireless", "owner@initech.test", "pending"),
-    ];
-    for (id, name, email, status) in tenants {
-        tx.execute(
-            "INSERT INTO tenants (id, name, email, status) VALUES (?1, ?2, ?3, ?4)",
-            params![id, name, email, status],
-        )?;
-    }
-    let hash = seeded_password_hash();
-    let users = [
-        (1, "Ada Admin", "admin@herald.test", "system_admin", None),
-        (2, "Olive Owner", "owner@acme.test", "tenant_admin", Some(1)),
-        (3, "Gus Owner", "owner@globex.test", "tenant_admin", Some(2)),
-        (4, "Uma User", "user@acme.test", "user", Some(1)),
-        (5, "Ian Initech", "owner@initech.test", "tenant_admin", Some(3)),
-    ];
-    for (id, name, email, role, tenant_id) in users {
-        tx.execute(
-            "INSERT INTO users (id, name, email, password_hash, role, tenant_id, status)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active')",
-            params![id, name, email, hash, role, tenant_id],
-        )?;
-    }
-    Ok(())
-}
-
 const SELECT_USER: &str = "SELECT id, name, email, role, tenant_id, status FROM users";
 const SELECT_TENANT: &str = "SELECT id, name, email, status FROM tenants";
 
@@ -708,16 +576,9 @@ fn user_from_row(row: &Row<'_>) -> Result<User, rusqlite::Error> {
         id: row.get(0)?,
         name: row.get(1)?,
         email: row.get(2)?,
-        role: match row.get::<_, String>(3)?.as_str() {
-            "system_admin" => Role::SystemAdmin,
-            "tenant_admin" => Role::TenantAdmin,
-            _ => Role::User,
-        },
+        role: Role::parse(&row.get::<_, String>(3)?).unwrap_or_default(),
         tenant_id: row.get(4)?,
-        status: match row.get::<_, String>(5)?.as_str() {
-            "suspended" => UserStatus::Suspended,
-            _ => UserStatus::Active,
-        },
+        status: UserStatus::parse(&row.get::<_, String>(5)?).unwrap_or_default(),
     })
 }
 
@@ -736,72 +597,26 @@ fn event_record_from_row(row: &Row<'_>) -> Result<EventRecord, rusqlite::Error> 
         id: row.get(0)?,
         channel: row.get(1)?,
         event: row.get(2)?,
-        data: serde_json::from_str::<Map<String, Value>>(&payload).unwrap_or_default(),
+        data: serde_json::from_str(&payload).unwrap_or_default(),
         occurred_at: row.get(4)?,
     })
 }
 
-fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::SystemAdmin => "system_admin",
-        Role::TenantAdmin => "tenant_admin",
-        Role::User => "user",
-    }
-}
-
-fn user_status_name(status: UserStatus) -> &'static str {
-    match status {
-        UserStatus::Active => "active",
-        UserStatus::Suspended => "suspended",
-    }
-}
-
-pub fn tenant_status_name(status: TenantStatus) -> &'static str {
-    match status {
-        TenantStatus::Pending => "pending",
-        TenantStatus::Active => "active",
-        TenantStatus::Suspended => "suspended",
-    }
-}
-
+/// A status as the database keeps it; the schema's CHECK allows only these words.
 fn tenant_status(name: &str) -> TenantStatus {
-    match name {
-        "pending" => TenantStatus::Pending,
-        "suspended" => TenantStatus::Suspended,
-        _ => TenantStatus::Active,
-    }
+    TenantStatus::parse(name).unwrap_or_default()
 }
 
 fn io_error(path: &Path, error: std::io::Error) -> rusqlite::Error {
     rusqlite::Error::InvalidPath(PathBuf::from(format!("{}: {error}", path.display())))
 }
 
-/// Hashes a new password with Argon2 (tens of milliseconds: call it from a blocking task).
-pub fn hash_password(password: &str) -> String {
-    let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .expect("Argon2 with default parameters hashes any password")
-        .to_string()
-}
-
-/// One Argon2 hash of [`SEEDED_PASSWORD`], computed once per process and shared by every seeded
-/// account, as Laravel's `UserFactory` does with its static password: hashing is deliberately
-/// slow, and a server (or a test suite building many servers) should pay for it once.
-fn seeded_password_hash() -> &'static str {
-    static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| hash_password(SEEDED_PASSWORD))
-}
-
-pub fn password_matches(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
-        .unwrap_or(false)
-}
-
 #[cfg(test)]
 mod tests {
-    use crate::store::{Location, Role, SEEDED_PASSWORD, Store, TenantStatus, UserStatus};
+    use herald_contract::{Role, TenantStatus, UserStatus};
+
+    use crate::seed::SEEDED_PASSWORD;
+    use crate::store::{Location, Store};
 
     #[test]
     fn seeded_accounts_log_in_with_the_dev_password_only() {

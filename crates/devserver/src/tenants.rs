@@ -9,15 +9,15 @@ use axum::Json;
 use axum::extract::{FromRequestParts, RawQuery, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use herald_contract::{Channel, EventKind, Role, Tenant, TenantId, TenantStatus};
 use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::api::{Authenticated, authenticated_route};
-use crate::channels::Channel;
 use crate::error::{ApiError, FieldErrors};
-use crate::events::EventKind;
 use crate::input::{Input, MAX_TEXT, Origin, Presence, route_id};
-use crate::store::{NewUser, Role, Tenant, TenantId, TenantStatus, Tx, hash_password};
+use crate::model::{NewUser, hash_password};
+use crate::store::Tx;
 use crate::users::{EmailCheck, ensure_email_free, unused_email};
 
 const TENANT_STATUSES: [(&str, TenantStatus); 3] = [

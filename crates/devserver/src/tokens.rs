@@ -9,12 +9,12 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use herald_contract::UserId;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
-use crate::store::UserId;
 
 /// The registered claims the devserver puts in a token.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

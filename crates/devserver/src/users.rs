@@ -9,15 +9,15 @@ use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use herald_contract::{Channel, EventKind, Role, TenantId, User, UserId, UserStatus};
 use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::api::{Authenticated, authenticated_route};
-use crate::channels::Channel;
 use crate::error::{ApiError, FieldErrors};
-use crate::events::EventKind;
 use crate::input::{Input, MAX_TEXT, Origin, Presence};
-use crate::store::{NewUser, Role, TenantId, Tx, User, UserId, UserStatus};
+use crate::model::NewUser;
+use crate::store::Tx;
 use crate::tenants::{TenantRoute, hash_in_background};
 
 /// The roles a tenant admin may give; system admins are not made through these routes.

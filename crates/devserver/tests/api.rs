@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{StatusCode, header};
-use herald_devserver::pusher::channel_auth;
+use herald_contract::signing::channel_auth;
 use serde_json::{Value, json};
 
 use common::{TestServer, request, test_config};

@@ -11,7 +11,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{Method, StatusCode, header};
 use axum::routing::{get, post};
-use herald_devserver::pusher::request_signature;
+use herald_contract::signing::request_signature;
 use md5::{Digest, Md5};
 use serde_json::{Value, json};
 
@@ -170,7 +170,7 @@ async fn many_events_go_in_batches_of_ten() {
 async fn every_contract_event_can_be_published() {
     let (fake, url) = FakeSockudo::start().await;
     let server = TestServer::new(test_config(&url));
-    for kind in herald_devserver::events::EventKind::ALL {
+    for kind in herald_contract::EventKind::ALL {
         let body = json!({"event": kind.name(), "tenant_id": 2, "user_id": 3});
         let answer = publish(&server, body, None).await;
         assert_eq!(answer.status, StatusCode::OK, "{kind:?}: {}", answer.body);

@@ -150,6 +150,6 @@ async fn without_a_channels_server_the_config_names_no_transport() {
     let dist = Dist::new("pusher-only");
     let server = server(&dist, "http://127.0.0.1:41238");
     let config = server.get("/config.json", None).await;
-    assert_eq!(config.body.get("transport"), None, "the built file has none, and Pusher is the default");
+    assert_eq!(config.body["transport"], "pusher", "the built file has none, and Pusher is the default");
     assert_eq!(config.body.get("ws_url"), None);
 }

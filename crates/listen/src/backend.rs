@@ -11,6 +11,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use herald_contract::User;
 use herald_protocol::AuthResult;
 use reqwest::StatusCode;
 use reqwest::header::ACCEPT;
@@ -44,41 +45,6 @@ impl fmt::Debug for Token {
     }
 }
 
-/// The signed-in person, as `/api/login` and `/api/me` describe them.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct User {
-    pub id: u64,
-    pub name: String,
-    pub email: String,
-    pub role: Role,
-    /// `None` for system admins, who belong to no tenant.
-    pub tenant_id: Option<u64>,
-    #[serde(default)]
-    pub status: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    SystemAdmin,
-    TenantAdmin,
-    User,
-    /// A role this client does not know; treated like `User`.
-    #[serde(other)]
-    Other,
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Role::SystemAdmin => "system admin",
-            Role::TenantAdmin => "tenant admin",
-            Role::User => "user",
-            Role::Other => "unknown role",
-        })
-    }
-}
-
 /// Why signing in did not work.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignInError {
@@ -109,7 +75,8 @@ impl fmt::Display for SignInError {
 
 impl std::error::Error for SignInError {}
 
-/// `POST {api_base}/api/login {email, password}`: the bearer token and who it belongs to.
+/// `POST {api_base}/api/login {email, password}`: the bearer token and who it belongs to (the
+/// contract's `User`).
 pub async fn sign_in(api_base: &str, email: &str, password: &str) -> Result<(Token, User), SignInError> {
     #[derive(Deserialize)]
     struct LoginAnswer {
@@ -256,7 +223,7 @@ mod tests {
     use herald_protocol::AuthResult;
     use reqwest::StatusCode;
 
-    use crate::backend::{Role, Token, User, auth_result};
+    use crate::backend::{Token, auth_result};
 
     #[test]
     fn authorizer_answers_map_onto_auth_results() {
@@ -303,20 +270,6 @@ mod tests {
             "page expired",
             AuthResult::Failed { reason: "HTTP 419 <unknown status code>: page expired".into() },
         );
-    }
-
-    #[test]
-    fn users_decode_from_the_contract_shape() {
-        let user: User = serde_json::from_str(
-            r#"{"id":1,"name":"Ada","email":"admin@herald.test","role":"system_admin","tenant_id":null,"status":"active"}"#,
-        )
-        .unwrap();
-        assert_eq!(user.role, Role::SystemAdmin);
-        assert_eq!(user.tenant_id, None);
-        let odd: User =
-            serde_json::from_str(r#"{"id":9,"name":"X","email":"x@y","role":"auditor","tenant_id":3}"#)
-                .unwrap();
-        assert_eq!((odd.role, odd.tenant_id, odd.status.as_str()), (Role::Other, Some(3), ""));
     }
 
     #[test]

@@ -10,8 +10,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use clap::Parser;
 use herald_protocol::{AuthResult, ConnectionState, Event, Millis, SubscriptionError};
 
-use crate::channels::ChannelTemplates;
 use crate::client::{ClientEvent, Direction};
+use herald_contract::ChannelTemplates;
 
 /// What `herald-listen` was asked to do.
 #[derive(Clone, PartialEq, Eq, Parser)]
@@ -193,9 +193,9 @@ mod tests {
     use herald_protocol::{AuthResult, ConnectionState, Event, Millis, SubscriptionError};
     use serde_json::json;
 
-    use crate::channels::ChannelTemplates;
     use clap::error::ErrorKind;
     use clap::{CommandFactory, FromArgMatches};
+    use herald_contract::ChannelTemplates;
 
     use crate::cli::{Line, Options, clock, render};
     use crate::client::{ClientEvent, Direction};

@@ -14,7 +14,7 @@
 //! let api = "http://127.0.0.1:8000";
 //! let (token, user) = herald_listen::sign_in(api, "owner@acme.test", "password").await?;
 //! let mut config = ClientConfig::new(herald_listen::socket_url("ws://127.0.0.1:6001", "herald-key"));
-//! config.channels = ChannelTemplates::default().channels_for(&user);
+//! config.channels = herald_listen::channels_for(&ChannelTemplates::default(), &user);
 //! config.authorizer = Some(ChannelAuthorizer::new(api, token));
 //! let (client, mut events) = Client::start(config);
 //! while let Some(event) = events.recv().await {
@@ -33,8 +33,8 @@
 //! - `socket`: one WebSocket per task; frames and the close come back as inputs.
 //! - [`backend`]: sign-in ([`sign_in`]) and the channel authorizer ([`ChannelAuthorizer`]),
 //!   the only HTTP in the crate. [`Token`] never shows its value in `Debug`.
-//! - [`channels`]: which channels a person gets: `herald_client`'s [`ChannelTemplates`], for
-//!   the backend's [`User`].
+//! - Which channels a person gets is the client core's [`channels_for`], the rule the
+//!   browser app follows, over `config.json`'s [`ChannelTemplates`].
 //! - [`cli`]: the `herald-listen` binary's options and output lines, as pure functions.
 //!
 //! Invariant: only `socket` touches a WebSocket, and only `backend` does HTTP.
@@ -44,14 +44,16 @@
 //! binary prints only the user it belongs to.
 
 pub mod backend;
-pub mod channels;
 pub mod cli;
 pub mod client;
 mod socket;
 
-pub use crate::backend::{ChannelAuthorizer, Role, SignInError, Token, User, sign_in};
-pub use crate::channels::ChannelTemplates;
+pub use crate::backend::{ChannelAuthorizer, SignInError, Token, sign_in};
 pub use crate::client::{Client, ClientConfig, ClientEvent, Direction, Events, Status};
+pub use herald_client::channels_for;
+pub use herald_contract::ChannelTemplates;
+/// The signed-in person, as the contract describes them: what [`sign_in`] answers with.
+pub use herald_contract::{Role, User};
 
 /// The WebSocket URL of app `key` on the Pusher server at `ws_base` (`ws://host:port`, with
 /// or without a trailing slash), as pusher-js builds it for protocol 7.

@@ -25,11 +25,14 @@ async fn main() -> ExitCode {
     let tenant = user.tenant_id.map_or_else(|| "no tenant".to_owned(), |id| format!("tenant {id}"));
     status(&format!(
         "signed in as {} <{}>: {}, user {}, {tenant}",
-        user.name, user.email, user.role, user.id
+        user.name,
+        user.email,
+        user.role.label(),
+        user.id
     ));
 
     let channels = if options.channels.is_empty() {
-        options.templates().channels_for(&user)
+        herald_listen::channels_for(&options.templates(), &user)
     } else {
         options.channels.clone()
     };

@@ -9,7 +9,7 @@ mod support;
 
 use std::time::Duration;
 
-use herald_listen::{ChannelTemplates, ClientEvent, Role};
+use herald_listen::{ChannelTemplates, ClientEvent, Role, channels_for};
 use herald_protocol::{AuthResult, ConnectionState, Event, SubscriptionError};
 use serde_json::{Value, json};
 
@@ -48,7 +48,7 @@ async fn a_tenant_admin_receives_each_event_once_on_tenant_user_and_public_chann
     let stack = Stack::start().await;
     let (token, user) = stack.sign_in("owner@acme.test").await;
     assert_eq!((user.id, user.role, user.tenant_id), (2, Role::TenantAdmin, Some(1)));
-    let own = ChannelTemplates::default().channels_for(&user);
+    let own = channels_for(&ChannelTemplates::default(), &user);
     assert_eq!(own, ["private-tenant.1", "private-user.2"]);
     // The seeds' style of public tenant channel, which CONTRACT.md says must work too. The
     // dev route publishes only to private channels, so this one is fed through Sockudo's

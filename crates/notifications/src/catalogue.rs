@@ -1,11 +1,14 @@
 //! The event catalogue: every event of the wire contract, Laravel's broadcast notifications
 //! and unknown events, decoded leniently and mapped to the notification a person sees.
 //!
-//! Payloads come from other people's servers, so decoding never fails: a missing field gets
+//! The records events carry are the contract's (`herald_contract`), read with their lenient
+//! `from_payload`. Payloads come from other people's servers, so decoding never fails: a missing field gets
 //! a neutral word ("A user"), a number where text was expected is shown as text, and text is
 //! clipped to a length a toast can show. The text stays text: the app renders it as such, so
 //! markup in a name is shown, never run.
 
+use herald_contract::payload::text;
+use herald_contract::{EventKind, HotspotUser, Notice, Payment, Tenant, User};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -79,49 +82,6 @@ pub struct Notification {
     pub action: Option<Link>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Tenant {
-    pub id: String,
-    pub name: String,
-    pub email: String,
-    pub status: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct User {
-    pub id: String,
-    pub name: String,
-    pub email: String,
-    pub role: String,
-    pub tenant_id: String,
-    pub status: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Payment {
-    pub id: String,
-    pub amount: String,
-    pub currency: String,
-    pub payer: String,
-    pub reference: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct HotspotUser {
-    pub id: String,
-    pub username: String,
-    pub package: String,
-    pub expires_at: String,
-}
-
-/// A free-form notice (`SystemNotification`, `SystemAlert`).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Notice {
-    pub title: String,
-    pub message: String,
-    pub level: String,
-}
-
 /// An event decoded from its short name and payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppEvent {
@@ -191,36 +151,65 @@ pub const MAX_MESSAGE_CHARS: usize = 500;
 impl AppEvent {
     /// Decodes a payload for the event named `name` (the short name).
     pub fn decode(name: &str, data: &Value) -> AppEvent {
-        let tenant = || Tenant::from_value(&data["tenant"]);
-        let user = || User::from_value(&data["user"]);
-        let payment = || Payment::from_value(&data["payment"]);
-        let hotspot_user = || HotspotUser::from_value(&data["hotspot_user"]);
+        let tenant = || Tenant::from_payload(&data["tenant"]);
+        let user = || User::from_payload(&data["user"]);
+        let payment = || Payment::from_payload(&data["payment"]);
+        let hotspot_user = || HotspotUser::from_payload(&data["hotspot_user"]);
         let reason = || text(&data["reason"]);
-        match name {
-            "TenantCreated" => AppEvent::TenantCreated { tenant: tenant() },
-            "TenantUpdated" => AppEvent::TenantUpdated { tenant: tenant() },
-            "TenantSuspended" => AppEvent::TenantSuspended { tenant: tenant(), reason: reason() },
-            "UserCreated" => AppEvent::UserCreated { user: user() },
-            "UserUpdated" => AppEvent::UserUpdated { user: user() },
-            "UserDeleted" => AppEvent::UserDeleted { user: user() },
-            "PaymentCompleted" => AppEvent::PaymentCompleted { payment: payment() },
-            "PaymentFailed" => AppEvent::PaymentFailed { payment: payment(), reason: reason() },
-            "HotspotUserCreated" => AppEvent::HotspotUserCreated { hotspot_user: hotspot_user() },
-            "HotspotUserExpired" => AppEvent::HotspotUserExpired { hotspot_user: hotspot_user() },
-            "SystemNotification" => AppEvent::SystemNotification(Notice::from_value(data)),
-            "PasswordChanged" => AppEvent::PasswordChanged,
-            "AccountSuspended" => AppEvent::AccountSuspended { reason: reason() },
-            "AccountActivated" => AppEvent::AccountActivated,
-            "ProfileUpdated" => AppEvent::ProfileUpdated { user: user() },
-            "TenantRegistered" => AppEvent::TenantRegistered { tenant: tenant() },
-            "TenantApproved" => AppEvent::TenantApproved { tenant: tenant() },
-            "SystemAlert" => AppEvent::SystemAlert(Notice::from_value(data)),
-            "BroadcastNotificationCreated" => AppEvent::LaravelNotification {
-                notification_type: text(&data["type"]),
-                notice: Notice::from_value(data),
-            },
-            other => AppEvent::Unknown { name: other.to_owned() },
+        let Some(kind) = EventKind::from_name(name) else {
+            return match name {
+                "BroadcastNotificationCreated" => AppEvent::LaravelNotification {
+                    notification_type: text(&data["type"]),
+                    notice: Notice::from_payload(data),
+                },
+                other => AppEvent::Unknown { name: other.to_owned() },
+            };
+        };
+        match kind {
+            EventKind::TenantCreated => AppEvent::TenantCreated { tenant: tenant() },
+            EventKind::TenantUpdated => AppEvent::TenantUpdated { tenant: tenant() },
+            EventKind::TenantSuspended => AppEvent::TenantSuspended { tenant: tenant(), reason: reason() },
+            EventKind::UserCreated => AppEvent::UserCreated { user: user() },
+            EventKind::UserUpdated => AppEvent::UserUpdated { user: user() },
+            EventKind::UserDeleted => AppEvent::UserDeleted { user: user() },
+            EventKind::PaymentCompleted => AppEvent::PaymentCompleted { payment: payment() },
+            EventKind::PaymentFailed => AppEvent::PaymentFailed { payment: payment(), reason: reason() },
+            EventKind::HotspotUserCreated => AppEvent::HotspotUserCreated { hotspot_user: hotspot_user() },
+            EventKind::HotspotUserExpired => AppEvent::HotspotUserExpired { hotspot_user: hotspot_user() },
+            EventKind::SystemNotification => AppEvent::SystemNotification(Notice::from_payload(data)),
+            EventKind::PasswordChanged => AppEvent::PasswordChanged,
+            EventKind::AccountSuspended => AppEvent::AccountSuspended { reason: reason() },
+            EventKind::AccountActivated => AppEvent::AccountActivated,
+            EventKind::ProfileUpdated => AppEvent::ProfileUpdated { user: user() },
+            EventKind::TenantRegistered => AppEvent::TenantRegistered { tenant: tenant() },
+            EventKind::TenantApproved => AppEvent::TenantApproved { tenant: tenant() },
+            EventKind::SystemAlert => AppEvent::SystemAlert(Notice::from_payload(data)),
         }
+    }
+
+    /// The contract's event this is; `None` for Laravel's notifications and unknown events.
+    pub fn kind(&self) -> Option<EventKind> {
+        Some(match self {
+            AppEvent::TenantCreated { .. } => EventKind::TenantCreated,
+            AppEvent::TenantUpdated { .. } => EventKind::TenantUpdated,
+            AppEvent::TenantSuspended { .. } => EventKind::TenantSuspended,
+            AppEvent::UserCreated { .. } => EventKind::UserCreated,
+            AppEvent::UserUpdated { .. } => EventKind::UserUpdated,
+            AppEvent::UserDeleted { .. } => EventKind::UserDeleted,
+            AppEvent::PaymentCompleted { .. } => EventKind::PaymentCompleted,
+            AppEvent::PaymentFailed { .. } => EventKind::PaymentFailed,
+            AppEvent::HotspotUserCreated { .. } => EventKind::HotspotUserCreated,
+            AppEvent::HotspotUserExpired { .. } => EventKind::HotspotUserExpired,
+            AppEvent::SystemNotification(_) => EventKind::SystemNotification,
+            AppEvent::PasswordChanged => EventKind::PasswordChanged,
+            AppEvent::AccountSuspended { .. } => EventKind::AccountSuspended,
+            AppEvent::AccountActivated => EventKind::AccountActivated,
+            AppEvent::ProfileUpdated { .. } => EventKind::ProfileUpdated,
+            AppEvent::TenantRegistered { .. } => EventKind::TenantRegistered,
+            AppEvent::TenantApproved { .. } => EventKind::TenantApproved,
+            AppEvent::SystemAlert(_) => EventKind::SystemAlert,
+            AppEvent::LaravelNotification { .. } | AppEvent::Unknown { .. } => return None,
+        })
     }
 
     /// The severity, stickiness, title, message and action of this event's notification,
@@ -253,12 +242,12 @@ impl AppEvent {
                 plain(Warning, "User removed", format!("{} was removed.", or(&user.name, "A user")))
             }
             AppEvent::PaymentCompleted { payment } => {
-                plain(Success, "Payment received", format!("{}.", payment.describe()))
+                plain(Success, "Payment received", format!("{}.", describe(payment)))
             }
             AppEvent::PaymentFailed { payment, reason } => plain(
                 Error,
                 "Payment failed",
-                format!("{}: {}", payment.describe(), or(reason, "no reason given")),
+                format!("{}: {}", describe(payment), or(reason, "no reason given")),
             ),
             AppEvent::HotspotUserCreated { hotspot_user: h } => plain(
                 Success,
@@ -416,79 +405,15 @@ pub fn humanize(name: &str) -> String {
     }
 }
 
-impl Tenant {
-    pub fn from_value(v: &Value) -> Tenant {
-        Tenant {
-            id: text(&v["id"]),
-            name: text(&v["name"]),
-            email: text(&v["email"]),
-            status: text(&v["status"]),
-        }
-    }
-}
-
-impl User {
-    pub fn from_value(v: &Value) -> User {
-        User {
-            id: text(&v["id"]),
-            name: text(&v["name"]),
-            email: text(&v["email"]),
-            role: text(&v["role"]),
-            tenant_id: text(&v["tenant_id"]),
-            status: text(&v["status"]),
-        }
-    }
-}
-
-impl Payment {
-    fn from_value(v: &Value) -> Payment {
-        Payment {
-            id: text(&v["id"]),
-            amount: text(&v["amount"]),
-            currency: text(&v["currency"]),
-            payer: text(&v["payer"]),
-            reference: text(&v["reference"]),
-        }
-    }
-
-    /// "25.00 USD from Ann", leaving out what the payload lacks.
-    fn describe(&self) -> String {
-        let amount = [self.amount.as_str(), self.currency.as_str()]
-            .iter()
-            .filter(|s| !s.is_empty())
-            .copied()
-            .collect::<Vec<_>>()
-            .join(" ");
-        format!("{} from {}", or(&amount, "A payment"), or(&self.payer, "a customer"))
-    }
-}
-
-impl HotspotUser {
-    fn from_value(v: &Value) -> HotspotUser {
-        HotspotUser {
-            id: text(&v["id"]),
-            username: text(&v["username"]),
-            package: text(&v["package"]),
-            expires_at: text(&v["expires_at"]),
-        }
-    }
-}
-
-impl Notice {
-    fn from_value(v: &Value) -> Notice {
-        Notice { title: text(&v["title"]), message: text(&v["message"]), level: text(&v["level"]) }
-    }
-}
-
-/// A JSON value as display text: strings as they are, numbers and booleans printed, anything
-/// else (null, missing, objects, arrays) empty.
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.trim().to_owned(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        _ => String::new(),
-    }
+/// "25.00 USD from Ann", leaving out what the payload lacks.
+fn describe(payment: &Payment) -> String {
+    let amount = [payment.amount.as_str(), payment.currency.as_str()]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    format!("{} from {}", or(&amount, "A payment"), or(&payment.payer, "a customer"))
 }
 
 fn or<'a>(value: &'a str, fallback: &'a str) -> &'a str {
@@ -549,6 +474,15 @@ mod tests {
         check("TenantApproved", json!({"tenant": tenant, "approved_by": {"id": 1}}), Success, false, "Tenant approved", "Acme Networks was approved.");
         check("SystemAlert", json!({"title": "Disk full", "message": "db-1 at 95%", "level": "error"}), Error, false, "Disk full", "db-1 at 95%");
         check("SystemAlert", json!({"title": "Outage", "message": "Region down", "level": "critical"}), Critical, true, "Outage", "Region down");
+    }
+
+    #[test]
+    fn every_contract_event_decodes_to_its_kind() {
+        for kind in EventKind::ALL {
+            assert_eq!(AppEvent::decode(kind.name(), &json!({})).kind(), Some(kind), "{kind:?}");
+        }
+        assert_eq!(AppEvent::decode("BroadcastNotificationCreated", &json!({})).kind(), None);
+        assert_eq!(AppEvent::decode("InvoiceOverdue", &json!({})).kind(), None);
     }
 
     #[test]

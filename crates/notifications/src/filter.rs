@@ -1,46 +1,11 @@
 //! Filters over the history: by the kind of channel an event came on and by severity.
+//!
+//! A channel's kind is the configured template it fills (`ChannelTemplates::kind_of`), not a
+//! guess from the words in its name.
+
+use herald_contract::{ChannelKind, ChannelTemplates};
 
 use crate::catalogue::{Notification, Severity};
-
-/// Whom a channel is for, read from its name (`private-tenant.1`, `private-user.4`,
-/// `private-admin`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChannelKind {
-    Tenant,
-    User,
-    Admin,
-}
-
-impl ChannelKind {
-    pub const ALL: [ChannelKind; 3] = [ChannelKind::Tenant, ChannelKind::User, ChannelKind::Admin];
-
-    /// The kind of the channel named `channel`, or `None` for a name that says none of them.
-    pub fn of(channel: &str) -> Option<ChannelKind> {
-        let name = channel.trim_start_matches("private-").trim_start_matches("presence-");
-        let head = name.split(['.', '-', '_']).next().unwrap_or_default().to_ascii_lowercase();
-        if head.starts_with("tenant") {
-            Some(ChannelKind::Tenant)
-        } else if head.starts_with("user") {
-            Some(ChannelKind::User)
-        } else if head.starts_with("admin") || head.starts_with("system") {
-            Some(ChannelKind::Admin)
-        } else {
-            None
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChannelKind::Tenant => "tenant",
-            ChannelKind::User => "user",
-            ChannelKind::Admin => "admin",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<ChannelKind> {
-        ChannelKind::ALL.into_iter().find(|k| k.as_str() == name)
-    }
-}
 
 /// Which notifications to list; `None` in a field lets every value through.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -50,10 +15,12 @@ pub struct Filter {
 }
 
 impl Filter {
-    pub fn matches(&self, notification: &Notification) -> bool {
-        let channel_ok = self
-            .channel
-            .is_none_or(|wanted| notification.channel.as_deref().and_then(ChannelKind::of) == Some(wanted));
+    /// Whether `notification` passes, its channel's kind read with `channels`, the templates
+    /// the app subscribed with.
+    pub fn matches(&self, notification: &Notification, channels: &ChannelTemplates) -> bool {
+        let channel_ok = self.channel.is_none_or(|wanted| {
+            notification.channel.as_deref().and_then(|name| channels.kind_of(name)) == Some(wanted)
+        });
         let severity_ok = self.severity.is_none_or(|wanted| notification.severity == wanted);
         channel_ok && severity_ok
     }
@@ -61,24 +28,11 @@ impl Filter {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use herald_contract::{ChannelKind, ChannelTemplates};
     use serde_json::json;
 
-    #[test]
-    fn channel_kinds() {
-        for (name, kind) in [
-            ("private-tenant.1", Some(ChannelKind::Tenant)),
-            ("tenant.7", Some(ChannelKind::Tenant)),
-            ("private-user.4", Some(ChannelKind::User)),
-            ("private-admin", Some(ChannelKind::Admin)),
-            ("private-admins", Some(ChannelKind::Admin)),
-            ("presence-system.alerts", Some(ChannelKind::Admin)),
-            ("public-news", None),
-            ("", None),
-        ] {
-            assert_eq!(ChannelKind::of(name), kind, "{name}");
-        }
-    }
+    use crate::catalogue::{Notification, Severity};
+    use crate::filter::Filter;
 
     #[test]
     fn filters_by_channel_and_severity() {
@@ -88,8 +42,9 @@ mod tests {
         let created = on("UserCreated", Some("private-tenant.1"));
         let password = on("PasswordChanged", Some("private-user.4"));
         let app = on("App", None);
+        let templates = ChannelTemplates::default();
         let check = |filter: Filter, expect: [bool; 3]| {
-            let got = [&created, &password, &app].map(|n| filter.matches(n));
+            let got = [&created, &password, &app].map(|n| filter.matches(n, &templates));
             assert_eq!(got, expect, "{filter:?}");
         };
         check(Filter::default(), [true, true, true]);
@@ -100,5 +55,26 @@ mod tests {
             Filter { channel: Some(ChannelKind::Tenant), severity: Some(Severity::Warning) },
             [false, false, false],
         );
+    }
+
+    /// With templates of its own, a backend's channels are still told apart: the kind is the
+    /// template a name fills, whatever words it uses.
+    #[test]
+    fn the_configured_templates_decide_a_channels_kind() {
+        let templates = ChannelTemplates {
+            tenant: "org-{tenant_id}".into(),
+            user: "person-{user_id}".into(),
+            admin: "operators".into(),
+        };
+        let on = |channel: &str| Notification::from_event("Anything", Some(channel), &json!({}), String::new);
+        let tenant_only = Filter { channel: Some(ChannelKind::Tenant), severity: None };
+        let admin_only = Filter { channel: Some(ChannelKind::Admin), severity: None };
+        assert!(tenant_only.matches(&on("org-3"), &templates));
+        assert!(
+            !tenant_only.matches(&on("private-tenant.3"), &templates),
+            "not this backend's tenant channel"
+        );
+        assert!(admin_only.matches(&on("operators"), &templates));
+        assert!(!admin_only.matches(&on("private-system.admin"), &templates));
     }
 }

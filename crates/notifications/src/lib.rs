@@ -11,6 +11,9 @@
 //! signals; everything that decides lives here, or in the client core (`herald-client`:
 //! what to record, toast and catch up when), and is tested natively.
 //!
+//! The records and event names are the contract's (`herald_contract`); this crate decides what
+//! they mean to a person.
+//!
 //! Invariant: this crate never imports web_sys, wasm_bindgen or leptos.
 
 pub mod catalogue;
@@ -21,7 +24,7 @@ pub mod roster;
 pub mod toasts;
 
 pub use crate::catalogue::{AppEvent, Link, Notification, Severity, humanize};
-pub use crate::filter::{ChannelKind, Filter};
+pub use crate::filter::Filter;
 pub use crate::history::History;
 pub use crate::preferences::Preferences;
 pub use crate::roster::{Change, Keyed, Roster, Undo, member_change, tenant_change};

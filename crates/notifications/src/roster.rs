@@ -7,22 +7,24 @@
 //! ([`Roster::undo`]) — unless an event changed the record meanwhile, because then the event
 //! is the truth and the undo would bring back something stale.
 
-use crate::catalogue::{AppEvent, Tenant, User};
+use herald_contract::{Tenant, TenantId, User};
 
-/// A record with a stable key: its id, as the catalogue keeps it (a string).
+use crate::catalogue::AppEvent;
+
+/// A record with a stable key: its id.
 pub trait Keyed {
-    fn key(&self) -> &str;
+    fn key(&self) -> u64;
 }
 
 impl Keyed for Tenant {
-    fn key(&self) -> &str {
-        &self.id
+    fn key(&self) -> u64 {
+        self.id
     }
 }
 
 impl Keyed for User {
-    fn key(&self) -> &str {
-        &self.id
+    fn key(&self) -> u64 {
+        self.id
     }
 }
 
@@ -32,7 +34,7 @@ pub enum Change<T> {
     /// Add the record, or replace the one with its key.
     Upsert(T),
     /// Take away the record with this key.
-    Remove(String),
+    Remove(u64),
 }
 
 /// A page's records in display order (oldest first unless the page sorts them), each with
@@ -107,7 +109,7 @@ impl<T: Keyed + Clone + PartialEq> Roster<T> {
         self.rows.iter().find(|row| row.revision == revision).map(|row| &row.record)
     }
 
-    pub fn get(&self, key: &str) -> Option<&T> {
+    pub fn get(&self, key: u64) -> Option<&T> {
         self.items().find(|item| item.key() == key)
     }
 
@@ -130,7 +132,7 @@ impl<T: Keyed + Clone + PartialEq> Roster<T> {
         self.next_revision += 1;
     }
 
-    pub fn remove(&mut self, key: &str) -> Option<T> {
+    pub fn remove(&mut self, key: u64) -> Option<T> {
         let index = self.rows.iter().position(|row| row.record.key() == key)?;
         Some(self.rows.remove(index).record)
     }
@@ -139,7 +141,7 @@ impl<T: Keyed + Clone + PartialEq> Roster<T> {
         match change {
             Change::Upsert(item) => self.upsert(item),
             Change::Remove(key) => {
-                self.remove(&key);
+                self.remove(key);
             }
         }
     }
@@ -175,7 +177,7 @@ pub fn tenant_change(event: &AppEvent) -> Option<Change<Tenant>> {
         | AppEvent::TenantCreated { tenant }
         | AppEvent::TenantUpdated { tenant }
         | AppEvent::TenantSuspended { tenant, .. }
-            if !tenant.id.is_empty() =>
+            if tenant.id != 0 =>
         {
             Some(Change::Upsert(tenant.clone()))
         }
@@ -185,8 +187,8 @@ pub fn tenant_change(event: &AppEvent) -> Option<Change<Tenant>> {
 
 /// What a user event does to the members of tenant `tenant_id`: users of other tenants
 /// (which the channel should never carry) change nothing.
-pub fn member_change(event: &AppEvent, tenant_id: &str) -> Option<Change<User>> {
-    let ours = |user: &User| !user.id.is_empty() && user.tenant_id == tenant_id;
+pub fn member_change(event: &AppEvent, tenant_id: TenantId) -> Option<Change<User>> {
+    let ours = |user: &User| user.id != 0 && user.tenant_id == Some(tenant_id);
     match event {
         AppEvent::UserCreated { user }
         | AppEvent::UserUpdated { user }
@@ -195,61 +197,63 @@ pub fn member_change(event: &AppEvent, tenant_id: &str) -> Option<Change<User>> 
         {
             Some(Change::Upsert(user.clone()))
         }
-        AppEvent::UserDeleted { user } if ours(user) => Some(Change::Remove(user.id.clone())),
+        AppEvent::UserDeleted { user } if ours(user) => Some(Change::Remove(user.id)),
         _ => None,
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use herald_contract::{Tenant, TenantStatus, User};
     use serde_json::json;
 
-    use crate::catalogue::{AppEvent, Tenant, User};
+    use crate::catalogue::AppEvent;
     use crate::roster::{Change, Roster, member_change, tenant_change};
 
-    fn tenant(id: &str, status: &str) -> Tenant {
-        Tenant { id: id.into(), name: format!("Tenant {id}"), email: String::new(), status: status.into() }
+    fn tenant(id: u64, status: &str) -> Tenant {
+        let status = TenantStatus::parse(status).unwrap();
+        Tenant { id, name: format!("Tenant {id}"), email: String::new(), status }
     }
 
-    fn user(id: &str, tenant_id: &str, name: &str) -> User {
-        User { id: id.into(), name: name.into(), tenant_id: tenant_id.into(), ..User::default() }
+    fn user(id: u64, tenant_id: u64, name: &str) -> User {
+        User { id, name: name.into(), tenant_id: Some(tenant_id), ..User::default() }
     }
 
     #[test]
     fn events_add_replace_and_remove_records() {
-        let mut roster = Roster::new([user("2", "1", "Olive"), user("4", "1", "Uma")]);
+        let mut roster = Roster::new([user(2, 1, "Olive"), user(4, 1, "Uma")]);
         let created =
             AppEvent::decode("UserCreated", &json!({"user": {"id": 7, "name": "Nia", "tenant_id": 1}}));
-        roster.apply(member_change(&created, "1").unwrap());
+        roster.apply(member_change(&created, 1).unwrap());
         let renamed =
             AppEvent::decode("UserUpdated", &json!({"user": {"id": 4, "name": "Uma U.", "tenant_id": 1}}));
-        roster.apply(member_change(&renamed, "1").unwrap());
+        roster.apply(member_change(&renamed, 1).unwrap());
         let deleted = AppEvent::decode("UserDeleted", &json!({"user": {"id": 2, "tenant_id": 1}}));
-        roster.apply(member_change(&deleted, "1").unwrap());
+        roster.apply(member_change(&deleted, 1).unwrap());
         let names: Vec<&str> = roster.items().map(|user| user.name.as_str()).collect();
         assert_eq!(names, ["Uma U.", "Nia"], "an update keeps its place; a new user comes last");
     }
 
     #[test]
     fn a_record_has_a_new_revision_exactly_when_it_changes() {
-        let mut roster = Roster::new([tenant("1", "active"), tenant("2", "pending")]);
+        let mut roster = Roster::new([tenant(1, "active"), tenant(2, "pending")]);
         let revisions =
             |roster: &Roster<Tenant>| roster.rows().map(|(revision, _)| revision).collect::<Vec<_>>();
         let before = revisions(&roster);
         assert_ne!(before[0], before[1], "unique in the roster");
 
-        roster.upsert(tenant("2", "pending"));
+        roster.upsert(tenant(2, "pending"));
         assert_eq!(revisions(&roster), before, "an equal record changes nothing");
 
-        roster.upsert(tenant("2", "active"));
+        roster.upsert(tenant(2, "active"));
         let after = revisions(&roster);
         assert_eq!(after[0], before[0], "the other record keeps its revision");
         assert!(!before.contains(&after[1]), "the changed record has a new one");
         assert_eq!(roster.at_revision(before[1]), None, "the old revision shows nothing");
-        assert_eq!(roster.at_revision(after[1]).unwrap().status, "active");
+        assert_eq!(roster.at_revision(after[1]).unwrap().status.as_str(), "active");
 
-        roster.remove("1");
-        roster.upsert(tenant("1", "active"));
+        roster.remove(1);
+        roster.upsert(tenant(1, "active"));
         assert!(
             !after.contains(&revisions(&roster)[1]),
             "a record added again is new, even if equal to one removed"
@@ -258,34 +262,34 @@ mod tests {
 
     #[test]
     fn a_fresh_load_keeps_the_revisions_of_records_it_did_not_change() {
-        let mut roster = Roster::new([tenant("1", "active"), tenant("2", "pending"), tenant("3", "active")]);
-        let revision_of = |roster: &Roster<Tenant>, id: &str| {
+        let mut roster = Roster::new([tenant(1, "active"), tenant(2, "pending"), tenant(3, "active")]);
+        let revision_of = |roster: &Roster<Tenant>, id: u64| {
             roster.rows().find(|(_, tenant)| tenant.id == id).map(|(revision, _)| revision).unwrap()
         };
-        let (one, two) = (revision_of(&roster, "1"), revision_of(&roster, "2"));
+        let (one, two) = (revision_of(&roster, 1), revision_of(&roster, 2));
 
         // Meanwhile 3 went, 2 was approved and 4 registered.
-        roster.replace([tenant("1", "active"), tenant("2", "active"), tenant("4", "pending")]);
-        let ids: Vec<&str> = roster.items().map(|tenant| tenant.id.as_str()).collect();
-        assert_eq!(ids, ["1", "2", "4"], "in the load's order");
-        assert_eq!(revision_of(&roster, "1"), one, "unchanged: its row stays");
-        assert_ne!(revision_of(&roster, "2"), two, "changed: a new row");
+        roster.replace([tenant(1, "active"), tenant(2, "active"), tenant(4, "pending")]);
+        let ids: Vec<u64> = roster.items().map(|tenant| tenant.id).collect();
+        assert_eq!(ids, [1, 2, 4], "in the load's order");
+        assert_eq!(revision_of(&roster, 1), one, "unchanged: its row stays");
+        assert_ne!(revision_of(&roster, 2), two, "changed: a new row");
         assert_eq!(roster.at_revision(two), None);
         let revisions: Vec<u64> = roster.rows().map(|(revision, _)| revision).collect();
         assert!(revisions[1..].iter().all(|revision| *revision > two), "no revision is used twice");
 
-        roster.replace([tenant("5", "pending"), tenant("5", "active")]);
-        assert_eq!((roster.len(), roster.get("5").unwrap().status.as_str()), (1, "active"));
+        roster.replace([tenant(5, "pending"), tenant(5, "active")]);
+        assert_eq!((roster.len(), roster.get(5).unwrap().status.as_str()), (1, "active"));
     }
 
     #[test]
     fn another_tenants_users_and_other_events_change_nothing() {
         let other =
             AppEvent::decode("UserCreated", &json!({"user": {"id": 9, "name": "Gus", "tenant_id": 2}}));
-        assert_eq!(member_change(&other, "1"), None);
+        assert_eq!(member_change(&other, 1), None);
         let no_id = AppEvent::decode("UserCreated", &json!({"user": {"name": "?", "tenant_id": 1}}));
-        assert_eq!(member_change(&no_id, "1"), None);
-        assert_eq!(member_change(&AppEvent::decode("PaymentCompleted", &json!({})), "1"), None);
+        assert_eq!(member_change(&no_id, 1), None);
+        assert_eq!(member_change(&AppEvent::decode("PaymentCompleted", &json!({})), 1), None);
         assert_eq!(tenant_change(&AppEvent::decode("UserCreated", &json!({}))), None);
     }
 
@@ -298,29 +302,29 @@ mod tests {
             let event =
                 AppEvent::decode(name, &json!({"tenant": {"id": 5, "name": "Hooli", "status": status}}));
             roster.apply(tenant_change(&event).unwrap());
-            assert_eq!((roster.len(), roster.get("5").unwrap().status.as_str()), (1, status), "{name}");
+            assert_eq!((roster.len(), roster.get(5).unwrap().status.as_str()), (1, status), "{name}");
         }
     }
 
     #[test]
     fn a_refused_action_is_undone() {
-        let mut roster = Roster::new([tenant("3", "pending")]);
-        let undo = roster.optimistic(tenant("3", "active"));
-        assert_eq!(roster.get("3").unwrap().status, "active", "shown at once");
+        let mut roster = Roster::new([tenant(3, "pending")]);
+        let undo = roster.optimistic(tenant(3, "active"));
+        assert_eq!(roster.get(3).unwrap().status.as_str(), "active", "shown at once");
         assert!(roster.undo(undo));
-        assert_eq!(roster.get("3").unwrap().status, "pending");
+        assert_eq!(roster.get(3).unwrap().status.as_str(), "pending");
 
-        let undo = roster.optimistic(tenant("8", "pending"));
+        let undo = roster.optimistic(tenant(8, "pending"));
         assert!(roster.undo(undo));
-        assert_eq!(roster.get("8"), None, "an optimistic addition is taken away again");
+        assert_eq!(roster.get(8), None, "an optimistic addition is taken away again");
     }
 
     #[test]
     fn an_event_that_came_meanwhile_is_not_undone() {
-        let mut roster = Roster::new([tenant("3", "pending")]);
-        let undo = roster.optimistic(tenant("3", "active"));
-        roster.apply(Change::Upsert(tenant("3", "suspended")));
+        let mut roster = Roster::new([tenant(3, "pending")]);
+        let undo = roster.optimistic(tenant(3, "active"));
+        roster.apply(Change::Upsert(tenant(3, "suspended")));
         assert!(!roster.undo(undo), "another admin's decision is newer than our failed one");
-        assert_eq!(roster.get("3").unwrap().status, "suspended");
+        assert_eq!(roster.get(3).unwrap().status.as_str(), "suspended");
     }
 }

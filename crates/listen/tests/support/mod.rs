@@ -7,15 +7,13 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use herald_contract::signing::{Credentials, signed_query};
 use herald_listen::{
     ChannelAuthorizer, Client, ClientConfig, ClientEvent, Events, Token, User, sign_in, socket_url,
 };
 use herald_protocol::Event;
 use herald_teststack::{APP_ID, APP_KEY, APP_SECRET, Devserver, Sockudo};
-use hmac::{Hmac, Mac};
-use md5::{Digest, Md5};
 use serde_json::{Value, json};
-use sha2::Sha256;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -55,16 +53,10 @@ impl Stack {
         let path = format!("/apps/{APP_ID}/events");
         let body = json!({ "name": name, "channels": [channel], "data": data.to_string() }).to_string();
         let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
-        let mut query = BTreeMap::from([
-            ("auth_key", APP_KEY.to_owned()),
-            ("auth_timestamp", timestamp.to_string()),
-            ("auth_version", "1.0".to_owned()),
-            ("body_md5", hex::encode(Md5::digest(body.as_bytes()))),
-        ]);
-        let signed: Vec<String> = query.iter().map(|(key, value)| format!("{key}={value}")).collect();
-        let mut mac = Hmac::<Sha256>::new_from_slice(APP_SECRET.as_bytes()).unwrap();
-        mac.update(format!("POST\n{path}\n{}", signed.join("&")).as_bytes());
-        query.insert("auth_signature", hex::encode(mac.finalize().into_bytes()));
+        let credentials =
+            Credentials { app_id: APP_ID.to_owned(), key: APP_KEY.to_owned(), secret: APP_SECRET.to_owned() };
+        let query =
+            signed_query(&credentials, "POST", &path, Some(body.as_bytes()), timestamp, &BTreeMap::new());
         let response = self
             .http
             .post(format!("{}{path}", self.sockudo.http_url()))

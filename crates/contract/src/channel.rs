@@ -1,16 +1,28 @@
-//! The private channels Herald uses, and who may join each.
+//! The private channels of the contract, and who may join each.
 //!
-//! One enum serves both directions: `/broadcasting/auth` parses a channel name into a
-//! [`Channel`] and asks [`Channel::admits`]; the event publisher builds a [`Channel`] and
-//! asks for its [`Channel::name`]. Keeping both in one place means the names a publisher
-//! uses are exactly the names the authorizer accepts. This is Laravel's `routes/channels.php`.
+//! One enum serves both directions: an authorizer parses a channel name into a [`Channel`]
+//! and asks [`Channel::admits`]; a publisher builds a [`Channel`] and asks for its
+//! [`Channel::name`]. Keeping both in one place means the names a publisher uses are exactly
+//! the names the authorizer accepts. This is Laravel's `routes/channels.php`.
 
 use std::fmt;
 
-use crate::store::{Role, TenantId, User, UserId};
+use crate::records::{Role, TenantId, User, UserId};
 
-/// A private channel the devserver knows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The kinds of channel a person can be on, as `config.json`'s `channels` names their
+/// templates; also whom an event is for ([`crate::EventKind::audience`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChannelKind {
+    /// The members of one tenant: `private-tenant.{tenant_id}`.
+    Tenant,
+    /// One user: `private-user.{user_id}`.
+    User,
+    /// System admins: `private-system.admin`.
+    Admin,
+}
+
+/// A private channel of the contract, with the names the demo backend uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Channel {
     /// `private-user.{id}`: one user's own events.
     User(UserId),
@@ -20,8 +32,10 @@ pub enum Channel {
     SystemAdmin,
 }
 
+wire_words!(ChannelKind { Tenant => "tenant", User => "user", Admin => "admin" });
+
 impl Channel {
-    /// The channel a name denotes, or `None` for any name the devserver does not authorize:
+    /// The channel a name denotes, or `None` for any name the contract does not authorize:
     /// public and presence channels, other prefixes, and ids that are not canonical decimal
     /// numbers (`private-user.04` is refused rather than read as user 4).
     pub fn parse(name: &str) -> Option<Channel> {
@@ -39,6 +53,14 @@ impl Channel {
 
     pub fn name(&self) -> String {
         self.to_string()
+    }
+
+    pub fn kind(&self) -> ChannelKind {
+        match self {
+            Channel::User(_) => ChannelKind::User,
+            Channel::Tenant(_) => ChannelKind::Tenant,
+            Channel::SystemAdmin => ChannelKind::Admin,
+        }
     }
 
     /// Whether `user` may subscribe: a user to their own channel, any member of a tenant
@@ -69,18 +91,24 @@ fn canonical_id(text: &str) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use crate::channels::Channel;
-    use crate::store::Store;
+    use crate::channel::{Channel, ChannelKind};
+    use crate::records::{Role, User};
 
-    /// `expect` lists, for each channel name, which seeded users (1 Ada the system admin,
-    /// 2 Olive of Acme, 3 Gus of Globex, 4 Uma of Acme, 5 Ian of pending Initech) may join it.
+    /// `expect` lists, for each channel name, which of these users may join it: 1 a system
+    /// admin, 2 and 4 of tenant 1, 3 of tenant 2, 5 of tenant 3.
     fn check(name: &str, expect: &[u64]) {
-        let store = Store::in_memory();
-        let admitted: Vec<u64> = (1..=5)
-            .filter(|&id| {
-                let user = store.user(id).unwrap().unwrap();
-                Channel::parse(name).is_some_and(|channel| channel.admits(&user))
-            })
+        let users = [
+            (1, Role::SystemAdmin, None),
+            (2, Role::TenantAdmin, Some(1)),
+            (3, Role::TenantAdmin, Some(2)),
+            (4, Role::User, Some(1)),
+            (5, Role::TenantAdmin, Some(3)),
+        ]
+        .map(|(id, role, tenant_id)| User { id, role, tenant_id, ..User::default() });
+        let admitted: Vec<u64> = users
+            .iter()
+            .filter(|user| Channel::parse(name).is_some_and(|channel| channel.admits(user)))
+            .map(|user| user.id)
             .collect();
         assert_eq!(admitted, expect, "who may join {name}");
     }
@@ -107,6 +135,9 @@ mod tests {
     fn names_round_trip() {
         for channel in [Channel::User(7), Channel::Tenant(1), Channel::SystemAdmin] {
             assert_eq!(Channel::parse(&channel.name()), Some(channel));
+        }
+        for kind in ChannelKind::ALL {
+            assert_eq!(ChannelKind::parse(kind.as_str()), Some(kind));
         }
     }
 }
