@@ -5,7 +5,7 @@
 //! it is done; the shell does the requests. What an error means is
 //! [`crate::Client::handle_page`]'s to decide.
 
-use serde_json::Value;
+use herald_contract::EventRecord;
 
 /// Events asked for per request.
 pub const PAGE_SIZE: u32 = 500;
@@ -13,20 +13,11 @@ pub const PAGE_SIZE: u32 = 500;
 /// At most this many requests per catch-up: more than the history can hold in any case.
 pub const MAX_PAGES: usize = 20;
 
-/// An event the socket missed, as the catch-up endpoint gives it back: the fields of the
-/// Pusher frame that delivered it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Missed {
-    /// The event's name as broadcast (`App\Events\UserCreated` or `UserCreated`).
-    pub event: String,
-    pub channel: Option<String>,
-    pub data: Value,
-}
-
 /// One answer of the catch-up endpoint.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
-    pub events: Vec<Missed>,
+    /// The events the socket missed, as the contract's records.
+    pub events: Vec<EventRecord>,
     /// Where the next page starts; `None` when there is none.
     pub next_after: Option<String>,
 }
@@ -48,7 +39,7 @@ pub enum Next {
     /// Ask for the page after this position.
     Fetch { after: String },
     /// Every event read back, oldest first.
-    Done(Vec<Missed>),
+    Done(Vec<EventRecord>),
 }
 
 /// A catch-up in progress: where the next page starts and what was read so far.
@@ -56,7 +47,7 @@ pub enum Next {
 pub struct Paging {
     after: String,
     pages: usize,
-    events: Vec<Missed>,
+    events: Vec<EventRecord>,
 }
 
 impl Paging {
@@ -90,11 +81,15 @@ impl Paging {
 mod tests {
     use serde_json::json;
 
-    use crate::catch_up::{MAX_PAGES, Missed, Next, PAGE_SIZE, Page, Paging};
+    use herald_contract::EventRecord;
 
-    fn events(from: usize, count: usize) -> Vec<Missed> {
+    use crate::catch_up::{MAX_PAGES, Next, PAGE_SIZE, Page, Paging};
+
+    fn events(from: usize, count: usize) -> Vec<EventRecord> {
         (from..from + count)
-            .map(|n| Missed {
+            .map(|n| EventRecord {
+                id: format!("evt-{n}"),
+                occurred_at: String::new(),
                 event: "UserCreated".into(),
                 channel: Some("private-tenant.1".into()),
                 data: json!({ "id": format!("evt-{n}") }),

@@ -13,8 +13,8 @@ use herald_notifications::{AppEvent, Notification, Severity};
 use herald_protocol::{SubscriptionError, short_event_name};
 use serde_json::Value;
 
-use crate::catch_up::{Missed, Next, PAGE_SIZE, Page, PageError, Paging};
-use herald_contract::ChannelTemplates;
+use crate::catch_up::{Next, PAGE_SIZE, Page, PageError, Paging};
+use herald_contract::{ChannelTemplates, EventRecord};
 
 use crate::channels::{Person, channels_for};
 use crate::cursor::Cursor;
@@ -355,7 +355,7 @@ impl Client {
     }
 
     /// Events read back, oldest first: their notifications, the position moved past them.
-    fn merge(&mut self, events: Vec<Missed>) {
+    fn merge(&mut self, events: Vec<EventRecord>) {
         let mut notifications = Vec::with_capacity(events.len());
         for missed in events {
             let name = short_event_name(&missed.event);

@@ -25,7 +25,7 @@ pub mod client;
 pub mod cursor;
 pub mod toast_clock;
 
-pub use crate::catch_up::{MAX_PAGES, Missed, PAGE_SIZE, Page, PageError, Paging};
+pub use crate::catch_up::{MAX_PAGES, PAGE_SIZE, Page, PageError, Paging};
 pub use crate::channels::{Person, channels_for};
 pub use crate::client::{
     Client, ClientConfig, Command, Incoming, LiveEvent, LogLevel, SESSION_ENDED, Session,

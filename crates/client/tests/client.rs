@@ -2,9 +2,10 @@
 //! it, checked by the commands it gives, in order.
 
 use herald_client::{
-    Client, ClientConfig, Command, Incoming, LogLevel, Missed, PAGE_SIZE, Page, PageError, Person,
-    SESSION_ENDED, Session,
+    Client, ClientConfig, Command, Incoming, LogLevel, PAGE_SIZE, Page, PageError, Person, SESSION_ENDED,
+    Session,
 };
+use herald_contract::EventRecord;
 use herald_notifications::{AppEvent, Severity};
 use herald_protocol::SubscriptionError;
 use serde_json::{Value, json};
@@ -32,7 +33,9 @@ fn message(name: &str, data: Value) -> Incoming {
 fn page(ids: &[&str], next_after: Option<&str>) -> Page {
     let events = ids
         .iter()
-        .map(|id| Missed {
+        .map(|id| EventRecord {
+            id: (*id).to_owned(),
+            occurred_at: String::new(),
             event: "App\\Events\\PaymentCompleted".into(),
             channel: Some("private-tenant.1".into()),
             data: json!({ "id": id }),
