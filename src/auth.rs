@@ -3,16 +3,27 @@
 //! carries, whose notifications are shown.
 //!
 //! Consumers get the session read-only and the commands below; only this module writes it.
+//!
+//! The auth stores of one browser's tabs keep one session (`herald_client::SessionNews`, over
+//! a `BroadcastChannel`): signing in, signing out, expiry and suspension in one tab apply in
+//! every tab that is open. Whether a tab opened later finds the session is still the person's
+//! "keep me signed in": the token is kept in localStorage, or in the tab's sessionStorage.
 
+use herald_client::{SessionNews, SessionStep};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::Deserialize;
-use web_sys::Storage;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{BroadcastChannel, MessageEvent, Storage};
 
 use crate::api::{Api, ApiError, User};
 
 /// Where the token is kept, under one key, in one of the two storages.
 const TOKEN_KEY: &str = "herald.token";
+
+/// The channel the tabs' auth stores talk over.
+const SESSION_CHANNEL: &str = "herald.session";
 
 /// What the login page says after a session ran out.
 pub const EXPIRED_NOTICE: &str = "Your session expired. Please sign in again.";
@@ -44,6 +55,13 @@ pub struct Auth {
     session: RwSignal<Session>,
     api: StoredValue<Api>,
     expiry_timer: StoredValue<Option<TimeoutHandle>>,
+    /// The channel to the other tabs' auth stores; `None` where the browser has none.
+    siblings: StoredValue<Option<Siblings>, LocalStorage>,
+}
+
+struct Siblings {
+    channel: BroadcastChannel,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
 }
 
 impl Auth {
@@ -53,10 +71,77 @@ impl Auth {
             session: RwSignal::new(Session::Restoring),
             api: StoredValue::new(api),
             expiry_timer: StoredValue::new(None),
+            siblings: StoredValue::new_local(None),
         };
         provide_context(auth);
+        auth.siblings.set_value(auth.open_siblings());
+        on_cleanup(move || {
+            if let Some(siblings) = auth.siblings.try_update_value(Option::take).flatten() {
+                siblings.channel.set_onmessage(None);
+                siblings.channel.close();
+            }
+        });
         auth.restore();
         auth
+    }
+
+    fn open_siblings(self) -> Option<Siblings> {
+        if !js_sys::Reflect::has(&window(), &"BroadcastChannel".into()).unwrap_or(false) {
+            return None;
+        }
+        let channel = BroadcastChannel::new(SESSION_CHANNEL).ok()?;
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let Some(text) = event.data().as_string() else { return };
+            match serde_json::from_str::<SessionNews>(&text) {
+                Ok(news) => self.hear(news),
+                Err(error) => leptos::logging::warn!("[herald:auth] unreadable message ({error})"),
+            }
+        });
+        channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        Some(Siblings { channel, _on_message: on_message })
+    }
+
+    /// Tells the other tabs.
+    fn tell(&self, news: &SessionNews) {
+        if let Ok(text) = serde_json::to_string(news) {
+            self.siblings.with_value(|siblings| {
+                if let Some(siblings) = siblings {
+                    let _ = siblings.channel.post_message(&text.into());
+                }
+            });
+        }
+    }
+
+    /// What another tab said.
+    fn hear(&self, news: SessionNews) {
+        match news.step(self.token().as_deref()) {
+            SessionStep::Adopt { user, token, expires_at_ms, remember } => {
+                keep_token(&token, remember);
+                self.start(SignedIn { user, token, expires_at_ms });
+            }
+            SessionStep::Update { user } => self.session.update(|session| {
+                if let Session::SignedIn(signed_in) = session {
+                    signed_in.user = user;
+                }
+            }),
+            SessionStep::End { notice } => self.end(notice, false),
+            SessionStep::Nothing => {}
+        }
+    }
+
+    /// This tab's session as news for the others.
+    fn news(&self) -> Option<SessionNews> {
+        match &*self.session.read_untracked() {
+            Session::SignedIn(signed_in) => Some(SessionNews::SignedIn {
+                user: signed_in.user.clone(),
+                token: signed_in.token.clone(),
+                expires_at_ms: signed_in.expires_at_ms,
+                remember: local_storage()
+                    .and_then(|storage| storage.get_item(TOKEN_KEY).ok().flatten())
+                    .is_some_and(|stored| stored == signed_in.token),
+            }),
+            _ => None,
+        }
     }
 
     #[track_caller]
@@ -89,15 +174,13 @@ impl Auth {
     pub async fn sign_in(&self, email: String, password: String, remember: bool) -> Result<(), ApiError> {
         let api = self.api.get_value();
         let login = api.login(&email, &password).await?;
-        clear_token();
-        if let Some(storage) = if remember { local_storage() } else { session_storage() } {
-            // A browser that refuses storage (private mode quotas) still gets a session for
-            // this page's life.
-            let _ = storage.set_item(TOKEN_KEY, &login.token);
-        }
+        keep_token(&login.token, remember);
         let expires_at_ms =
             jwt_expiry_ms(&login.token).or_else(|| login.expires_at.as_deref().and_then(parse_time_ms));
         self.start(SignedIn { user: login.user, token: login.token, expires_at_ms });
+        if let Some(news) = self.news() {
+            self.tell(&news);
+        }
         Ok(())
     }
 
@@ -114,7 +197,7 @@ impl Auth {
                 }
             });
         }
-        self.end(None);
+        self.end(None, true);
     }
 
     /// The signed-in person's new name and email (after they edited their profile, here or
@@ -130,13 +213,16 @@ impl Auth {
                 }
             }
         });
+        if let Some(news) = self.news() {
+            self.tell(&news);
+        }
     }
 
     /// Ends the session without asking the backend, because it is already over there: a
     /// 401, an expired token, a suspended account. `notice` is shown on the login page.
     pub fn end_session(&self, notice: impl Into<String>) {
         if matches!(*self.session.read_untracked(), Session::SignedIn(_)) {
-            self.end(Some(notice.into()));
+            self.end(Some(notice.into()), true);
         }
     }
 
@@ -178,10 +264,14 @@ impl Auth {
         self.session.set(Session::SignedIn(signed_in));
     }
 
-    fn end(&self, notice: Option<String>) {
+    /// Ends the session here, and in the other tabs when `tell_siblings`.
+    fn end(&self, notice: Option<String>, tell_siblings: bool) {
         self.clear_expiry_timer();
         clear_token();
-        self.session.set(Session::SignedOut { notice });
+        self.session.set(Session::SignedOut { notice: notice.clone() });
+        if tell_siblings {
+            self.tell(&SessionNews::SignedOut { notice });
+        }
     }
 
     fn clear_expiry_timer(&self) {
@@ -234,6 +324,16 @@ fn stored_token() -> Option<String> {
         .into_iter()
         .flatten()
         .find_map(|storage| storage.get_item(TOKEN_KEY).ok().flatten())
+}
+
+/// Keeps `token` for the next load: across browser restarts when `remember`, else for the
+/// browser's session. A browser that refuses storage (private mode quotas) still gets a
+/// session for this page's life.
+fn keep_token(token: &str, remember: bool) {
+    clear_token();
+    if let Some(storage) = if remember { local_storage() } else { session_storage() } {
+        let _ = storage.set_item(TOKEN_KEY, token);
+    }
 }
 
 fn clear_token() {

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod components;
 pub mod config;
 pub mod format;
+pub mod listener;
 pub mod live;
 pub mod notifications;
 pub mod pages;
@@ -16,6 +17,7 @@ pub mod realtime;
 pub mod request;
 pub mod routes;
 pub mod services;
+pub mod tabs;
 
 use leptos::either::EitherOf3;
 use leptos::prelude::*;

@@ -11,9 +11,12 @@
 
 use herald_contract::ChannelTemplates;
 use herald_notifications::history::{DEFAULT_CAPACITY, Entry};
-use herald_notifications::{Filter, History, Notification, Preferences, Severity, Toast, Toasts};
+use herald_notifications::{
+    Filter, History, NoteChange, Notification, Preferences, Severity, Toast, Toasts, Touched,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::Storage;
@@ -33,6 +36,12 @@ const DESKTOP_KEPT: usize = 10;
 
 /// Where the page a desktop notification leads to is.
 const DESKTOP_TARGET: &str = "/notifications";
+
+/// Told of each change the person makes in this tab.
+type ChangeListener = Rc<dyn Fn(NoteChange)>;
+
+/// Says whether an event recorded now raises a desktop notification in this tab.
+type DesktopRule = Rc<dyn Fn() -> bool>;
 
 #[derive(Clone, Copy)]
 pub struct Notifications {
@@ -56,6 +65,14 @@ pub struct Notifications {
     save_scheduled: StoredValue<bool>,
     /// The templates the app's channels were made from, which tell their kinds apart.
     channels: StoredValue<ChannelTemplates>,
+    /// Whether this tab saves: of the browser's tabs only the one holding the socket does
+    /// (`crate::tabs`), so that no tab's save undoes another's. Default: true.
+    saving: StoredValue<bool>,
+    /// Told of each change the person makes here, to tell the other tabs.
+    on_change: StoredValue<Option<ChangeListener>, LocalStorage>,
+    /// Whether an event recorded now raises a desktop notification in this tab. Default:
+    /// while the tab is hidden.
+    raises_desktop: StoredValue<Option<DesktopRule>, LocalStorage>,
 }
 
 impl Notifications {
@@ -72,6 +89,9 @@ impl Notifications {
             position: StoredValue::new(None),
             save_scheduled: StoredValue::new(false),
             channels: StoredValue::new(channels),
+            saving: StoredValue::new(true),
+            on_change: StoredValue::new_local(None),
+            raises_desktop: StoredValue::new_local(None),
         };
         provide_context(notifications);
         // A reload or a closed tab must not lose a save still waiting for its batch.
@@ -167,15 +187,10 @@ impl Notifications {
     /// whatever was held; returns the catch-up position saved with the history.
     pub fn load_for(&self, user_id: u64) -> Option<String> {
         self.clear();
-        let stored = |key: String| local_storage().and_then(|s| s.get_item(&key).ok().flatten());
-        let history = stored(history_key(user_id))
-            .map(|json| History::from_json(&json, HISTORY_CAPACITY))
-            .unwrap_or_else(|| History::with_capacity(HISTORY_CAPACITY));
-        let preferences =
-            stored(preferences_key(user_id)).map(|json| Preferences::from_json(&json)).unwrap_or_default();
-        let position = stored(position_key(user_id)).filter(|id| !id.is_empty());
-        self.position.set_value(position.clone());
+        let (history, preferences) = stored_notes(user_id);
         self.owner.set_value(Some(user_id));
+        let position = self.saved_position();
+        self.position.set_value(position.clone());
         self.history.set(history);
         self.preferences.set(preferences);
         self.desktop_permitted.set(desktop_permission_granted());
@@ -211,13 +226,75 @@ impl Notifications {
     }
 
     pub fn mark_read(&self, id: &str) {
-        self.history.update(|h| h.mark_read(id));
-        self.save_history();
+        self.change(NoteChange::Read { id: id.to_owned() });
     }
 
     pub fn mark_all_read(&self) {
-        self.history.update(History::mark_all_read);
-        self.save_history();
+        self.change(NoteChange::AllRead);
+    }
+
+    /// Applies a change the person made in another tab (not told back).
+    pub fn apply(&self, change: NoteChange) {
+        let mut touched = Touched::History;
+        self.history.update(|history| {
+            self.preferences.update(|preferences| touched = change.apply(history, preferences));
+        });
+        match touched {
+            Touched::History => self.save_history(),
+            Touched::Preferences => {
+                self.desktop_permitted.set(desktop_permission_granted());
+                self.save_preferences();
+            }
+        }
+    }
+
+    /// A change the person made here: applied, and told to the other tabs.
+    fn change(&self, change: NoteChange) {
+        self.apply(change.clone());
+        if let Some(tell) = self.on_change.try_get_value().flatten() {
+            tell(change);
+        }
+    }
+
+    /// Calls `tell` with each change the person makes in this tab.
+    pub fn on_change(&self, tell: impl Fn(NoteChange) + 'static) {
+        self.on_change.set_value(Some(Rc::new(tell)));
+    }
+
+    /// Whether this tab saves (it holds the socket) or leaves that to the tab that does.
+    /// A tab that stops saving saves what it has first.
+    pub fn set_saving(&self, saving: bool) {
+        if !saving {
+            self.save_now();
+        }
+        self.saving.set_value(saving);
+    }
+
+    /// Saves the history and position now instead of with the next batch (another tab is
+    /// about to read them).
+    pub fn save_now(&self) {
+        self.flush();
+    }
+
+    /// The catch-up position saved last for the person held (by whichever tab saved it).
+    pub fn saved_position(&self) -> Option<String> {
+        let user_id = self.owner.get_value()?;
+        local_storage()?.get_item(&position_key(user_id)).ok().flatten().filter(|id| !id.is_empty())
+    }
+
+    /// Reads the person's history and preferences again as saved (by the tab that saves),
+    /// keeping the toasts on screen.
+    pub fn reload(&self) {
+        let Some(user_id) = self.owner.get_value() else { return };
+        let (history, preferences) = stored_notes(user_id);
+        self.history.set(history);
+        self.preferences.set(preferences);
+    }
+
+    /// Decides, for each event recorded from now on, whether it raises a desktop
+    /// notification here.
+    pub fn raise_desktop_when(&self, decide: impl Fn() -> bool + 'static) {
+        self.raises_desktop.set_value(Some(Rc::new(decide)));
     }
 
     /// The event kinds the person can mute: those in their history and those already muted,
@@ -235,8 +312,7 @@ impl Notifications {
     }
 
     pub fn set_muted(&self, kind: &str, muted: bool) {
-        self.preferences.update(|p| p.set_muted(kind, muted));
-        self.save_preferences();
+        self.change(NoteChange::Muted { kind: kind.to_owned(), muted });
     }
 
     /// Whether events that arrive while the tab is hidden raise desktop notifications.
@@ -266,16 +342,14 @@ impl Notifications {
                 Err(_) => false,
             };
             this.desktop_permitted.try_set(granted);
-            if granted {
-                this.preferences.try_update(|p| p.desktop = true);
-                this.save_preferences();
+            if granted && this.history.try_with_untracked(|_| ()).is_some() {
+                this.change(NoteChange::Desktop { on: true });
             }
         });
     }
 
     pub fn disable_desktop(&self) {
-        self.preferences.update(|p| p.desktop = false);
-        self.save_preferences();
+        self.change(NoteChange::Desktop { on: false });
     }
 
     /// A page a desktop notification asked to open; the router follows it and calls
@@ -290,7 +364,11 @@ impl Notifications {
 
     fn raise_desktop(&self, notification: &Notification) {
         let wanted = self.desktop_permitted.get_untracked() && self.preferences.with_untracked(|p| p.desktop);
-        if !wanted || !document().hidden() {
+        let here = match self.raises_desktop.get_value() {
+            Some(decide) => decide(),
+            None => document().hidden(),
+        };
+        if !wanted || !here {
             return;
         }
         let options = web_sys::NotificationOptions::new();
@@ -336,6 +414,9 @@ impl Notifications {
     /// a reload resumes catch-up exactly after the last event it has.
     fn flush(&self) {
         self.save_scheduled.set_value(false);
+        if !self.saving.get_value() {
+            return;
+        }
         if let (Some(user_id), Some(storage)) = (self.owner.get_value(), local_storage()) {
             let json = self.history.with_untracked(History::to_json);
             // A full or refused storage loses persistence, not the session's history.
@@ -346,6 +427,9 @@ impl Notifications {
     }
 
     fn save_preferences(&self) {
+        if self.saving.try_get_value() != Some(true) {
+            return;
+        }
         if let (Some(user_id), Some(storage)) = (self.owner.try_get_value().flatten(), local_storage())
             && let Some(json) = self.preferences.try_with_untracked(Preferences::to_json)
         {
@@ -373,6 +457,17 @@ impl Drop for DesktopNotice {
         // The closure is freed with this; the notification must not call it afterwards.
         self.shown.set_onclick(None);
     }
+}
+
+/// The history and preferences saved for `user_id` (empty ones where nothing readable is).
+fn stored_notes(user_id: u64) -> (History, Preferences) {
+    let stored = |key: String| local_storage().and_then(|s| s.get_item(&key).ok().flatten());
+    let history = stored(history_key(user_id))
+        .map(|json| History::from_json(&json, HISTORY_CAPACITY))
+        .unwrap_or_else(|| History::with_capacity(HISTORY_CAPACITY));
+    let preferences =
+        stored(preferences_key(user_id)).map(|json| Preferences::from_json(&json)).unwrap_or_default();
+    (history, preferences)
 }
 
 fn history_key(user_id: u64) -> String {

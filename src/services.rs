@@ -8,7 +8,7 @@
 //! stores as context before anything that reads them is created: the toaster, and the
 //! signed-in shell, which waits for [`ServicesReady`].
 
-use herald_client::{Client, ClientConfig, Command, LogLevel, Page, PageError, Person};
+use herald_client::{Client, ClientConfig, Command, LogLevel, Page, PageError, Person, TabCommand};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::live::Live;
 use crate::notifications::Notifications;
 use crate::realtime::{Incoming, Realtime, Subscriber};
+use crate::tabs::TabLink;
 
 /// Whether the services are loaded and provided: the signed-in shell and the toaster wait
 /// for it. Provided by `Herald`.
@@ -56,8 +57,9 @@ pub async fn preload() {
     __preload_load().await;
 }
 
-/// Creates the stores and the realtime service, provides them as context, and hands the
-/// client core what the realtime service delivers and every change of the session.
+/// Creates the stores, the realtime service and the tab's link to the browser's other tabs,
+/// provides them as context, and hands the client core what the realtime service delivers
+/// (here, or relayed by the tab holding the socket) and every change of the session.
 fn start(config: Config, api: Api, auth: Auth) {
     let client = Client::new(ClientConfig {
         channels: config.channels.clone(),
@@ -70,12 +72,27 @@ fn start(config: Config, api: Api, auth: Auth) {
         auth,
         api: StoredValue::new(api.clone()),
         realtime: StoredValue::new(None),
+        tabs: StoredValue::new(None),
         debug: config.debug,
     };
     let realtime = Realtime::provide(&config, api, move |incoming: Incoming| {
+        if let Some(tabs) = shell.tabs.get_value() {
+            tabs.relay_incoming(&incoming);
+        }
         shell.hand(|client| client.handle(incoming))
     });
     shell.realtime.set_value(Some(realtime));
+    let tabs = TabLink::start(move |command| shell.carry_out_for_tabs(command));
+    provide_context(tabs);
+    shell.tabs.set_value(Some(tabs));
+    realtime.hold_socket(tabs.holds_socket());
+    shell.notifications.set_saving(tabs.holds_socket());
+    realtime.retry_elsewhere(move || tabs.retry_now());
+    shell.notifications.on_change(move |change| tabs.changed(change));
+    shell.notifications.raise_desktop_when(move || tabs.raises_desktop());
+    // The tab holding the socket tells the others of each change of the connection.
+    let (state, subscribed) = (realtime.state(), realtime.subscribed());
+    Effect::new(move || tabs.link_changed(state.get(), subscribed.get()));
 
     let session = auth.session();
     Effect::new(move || {
@@ -99,6 +116,8 @@ struct Shell {
     api: StoredValue<Api>,
     /// Set once the service exists (it is given the sink, which needs the shell).
     realtime: StoredValue<Option<Realtime>>,
+    /// Set once the link exists (it is given the shell).
+    tabs: StoredValue<Option<TabLink>>,
     debug: bool,
 }
 
@@ -122,11 +141,18 @@ impl Shell {
 
     fn carry_out(self, command: Command) {
         let realtime = self.realtime.get_value();
+        let tabs = self.tabs.get_value();
+        if let Some(tabs) = tabs {
+            tabs.relay_command(&command);
+        }
         match command {
             Command::Forget => self.notifications.clear(),
             Command::Load { user_id } => {
                 let position = self.notifications.load_for(user_id);
                 self.client.update_value(|client| client.resume(position));
+                if let Some(tabs) = tabs {
+                    tabs.loading();
+                }
             }
             Command::Follow { channels } => {
                 if let (Some(realtime), Some(token)) = (realtime, self.auth.token()) {
@@ -167,6 +193,34 @@ impl Shell {
             Command::Log { level: LogLevel::Warn, message } => {
                 leptos::logging::warn!("[herald:client] {message}");
             }
+        }
+    }
+
+    /// Carries out what the tab's link to the other tabs asks (`herald_client::tabs`).
+    fn carry_out_for_tabs(self, command: TabCommand) {
+        let Some(realtime) = self.realtime.try_get_value().flatten() else { return };
+        match command {
+            TabCommand::Lead => {
+                // Catch-up resumes where the tab that held the socket saved last.
+                let position = self.notifications.saved_position();
+                self.client.update_value(|client| client.resume(position));
+                self.notifications.set_saving(true);
+                realtime.hold_socket(true);
+            }
+            TabCommand::StepDown => {
+                self.notifications.set_saving(false);
+                realtime.hold_socket(false);
+            }
+            TabCommand::Save => self.notifications.save_now(),
+            TabCommand::Reload => self.notifications.reload(),
+            TabCommand::Handle(incoming) => self.hand(|client| client.handle(incoming)),
+            TabCommand::CaughtUp(notifications) => self.hand(|client| client.merge_relayed(notifications)),
+            TabCommand::Resync => self.live.resync(),
+            TabCommand::Apply(change) => self.notifications.apply(change),
+            TabCommand::ShowLink(link) => realtime.show_link(link.state, link.subscribed),
+            TabCommand::RetryNow => realtime.retry_here(),
+            // The link carries these out itself.
+            TabCommand::Post(_) | TabCommand::WaitForLead | TabCommand::TakeLead => {}
         }
     }
 

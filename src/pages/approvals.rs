@@ -14,9 +14,12 @@ use crate::components::feed::Feed;
 use crate::components::forms::{LoadFailed, Loading, SuspendButton};
 use crate::live::Live;
 use crate::notifications::Notifications;
-use crate::pages::{after_failure, caller, edit_roster, list_shape, row_record, show_loaded, signed_out};
+use crate::pages::{
+    after_change, after_failure, caller, edit_roster, list_shape, row_record, show_loaded, signed_out,
+};
 use crate::realtime::Realtime;
 use crate::request::Load;
+use crate::tabs::TabLink;
 
 /// How many admin events the alerts feed lists.
 const RECENT: usize = 20;
@@ -48,6 +51,7 @@ impl Decision {
 pub fn ApprovalsPage() -> impl IntoView {
     let auth = Auth::expect();
     let realtime = Realtime::expect();
+    let tabs = use_context::<TabLink>();
     let api = expect_context::<Api>();
     let notifications = Notifications::expect();
 
@@ -88,6 +92,9 @@ pub fn ApprovalsPage() -> impl IntoView {
                     Decision::Suspend(reason) => api.suspend_tenant(&caller, tenant.id, reason).await,
                 },
             };
+            if result.is_ok() {
+                after_change(tabs);
+            }
             if let Err(error) = result {
                 if let Some(undo) = undo {
                     edit_roster(roster, |roster| roster.undo(undo));

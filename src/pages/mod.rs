@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use crate::api::{ApiError, Caller, Role};
 use crate::auth::Auth;
 use crate::realtime::Realtime;
+use crate::tabs::TabLink;
 use leptos_router::components::A;
 
 /// Where each role lands after signing in.
@@ -85,6 +86,16 @@ where
 /// A request without a signed-in person fails like an expired session.
 pub fn signed_out() -> ApiError {
     ApiError::Unauthenticated
+}
+
+/// What every page does after a change it asked the backend for went through: the request
+/// named this browser's socket, so the events it caused reach no tab here, and the other tabs'
+/// pages load their data again instead (`herald_client::Tabs::acted`).
+/// `tabs` is the link as the page found it in its context when it was created.
+pub fn after_change(tabs: Option<TabLink>) {
+    if let Some(tabs) = tabs {
+        tabs.acted();
+    }
 }
 
 /// What every page does with a failed request besides showing it: a 401 means the session

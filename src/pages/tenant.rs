@@ -16,9 +16,12 @@ use crate::components::feed::Feed;
 use crate::components::forms::{FormOutcome, LoadFailed, Loading, SuspendButton, TextField, field_errors};
 use crate::live::Live;
 use crate::pages::approvals::StatusBadge;
-use crate::pages::{after_failure, caller, edit_roster, list_shape, row_record, show_loaded, signed_out};
+use crate::pages::{
+    after_change, after_failure, caller, edit_roster, list_shape, row_record, show_loaded, signed_out,
+};
 use crate::realtime::Realtime;
 use crate::request::Load;
+use crate::tabs::TabLink;
 
 /// How many entries the activity feed keeps.
 const ACTIVITY: usize = 50;
@@ -49,6 +52,7 @@ enum StatusChange {
 fn Members(tenant_id: u64) -> impl IntoView {
     let auth = Auth::expect();
     let realtime = Realtime::expect();
+    let tabs = use_context::<TabLink>();
     let api = expect_context::<Api>();
     let me = auth.user().map(|user| user.id).unwrap_or_default();
 
@@ -94,6 +98,9 @@ fn Members(tenant_id: u64) -> impl IntoView {
                     StatusChange::Activate => api.activate_member(&caller, member.id).await,
                 },
             };
+            if result.is_ok() {
+                after_change(tabs);
+            }
             if let Err(error) = result {
                 if let Some(undo) = undo {
                     edit_roster(roster, |roster| roster.undo(undo));
@@ -199,6 +206,7 @@ fn MemberRow(
 fn CreateMember(tenant_id: u64, on_created: impl Fn(Member) + Send + Sync + 'static) -> impl IntoView {
     let auth = Auth::expect();
     let realtime = Realtime::expect();
+    let tabs = use_context::<TabLink>();
     let api = expect_context::<Api>();
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
@@ -220,6 +228,7 @@ fn CreateMember(tenant_id: u64, on_created: impl Fn(Member) + Send + Sync + 'sta
                 field.set(String::new());
             }
             admin.set(false);
+            after_change(tabs);
             on_created(member);
         }
         Some(Err(error)) => after_failure(auth, &error),

@@ -22,6 +22,7 @@ use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
 use crate::api::Api;
 use crate::config::{Config, TransportKind, socket_url};
+use crate::listener::Listener;
 use crate::realtime::{Incoming, Subscriber};
 
 pub(super) struct Driver {
@@ -62,9 +63,9 @@ impl Driver {
         };
         Rc::new_cyclic(|this: &Weak<RefCell<Driver>>| {
             let listeners = vec![
-                Listener::new(window().into(), "online", this, |d, now| d.conn.handle_network(true, now)),
-                Listener::new(window().into(), "offline", this, |d, now| d.conn.handle_network(false, now)),
-                Listener::new(document().into(), "visibilitychange", this, |d, now| {
+                listen(window().into(), "online", this, |d, now| d.conn.handle_network(true, now)),
+                listen(window().into(), "offline", this, |d, now| d.conn.handle_network(false, now)),
+                listen(document().into(), "visibilitychange", this, |d, now| {
                     let visible = document().visibility_state() == web_sys::VisibilityState::Visible;
                     d.conn.handle_visibility(visible, now)
                 }),
@@ -400,31 +401,13 @@ impl Drop for Timer {
     }
 }
 
-/// A window or document event listener, removed when dropped.
-struct Listener {
+/// Feeds `input` to the driver on each `kind` event of `target`.
+fn listen(
     target: web_sys::EventTarget,
     kind: &'static str,
-    callback: Closure<dyn FnMut()>,
-}
-
-impl Listener {
-    fn new(
-        target: web_sys::EventTarget,
-        kind: &'static str,
-        driver: &Weak<RefCell<Driver>>,
-        input: fn(&mut Driver, Millis),
-    ) -> Listener {
-        let driver = driver.clone();
-        let callback = Closure::<dyn FnMut()>::new(move || with_driver(&driver, input));
-        let _ = target.add_event_listener_with_callback(kind, callback.as_ref().unchecked_ref());
-        Listener { target, kind, callback }
-    }
-}
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        let _ = self
-            .target
-            .remove_event_listener_with_callback(self.kind, self.callback.as_ref().unchecked_ref());
-    }
+    driver: &Weak<RefCell<Driver>>,
+    input: fn(&mut Driver, Millis),
+) -> Listener {
+    let driver = driver.clone();
+    Listener::new(target, kind, move || with_driver(&driver, input))
 }

@@ -22,8 +22,10 @@ use crate::cursor::Cursor;
 /// What the notice of a session the backend no longer accepts says.
 pub const SESSION_ENDED: &str = "Your session has ended. Please sign in again.";
 
-/// What the realtime service hands the app.
-#[derive(Debug, Clone, PartialEq)]
+/// What the realtime service hands the app (serializable: the leading tab relays it to the
+/// others, `crate::tabs`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Incoming {
     /// An application event, with its short name (`UserCreated`).
     Message { channel: Option<String>, name: String, data: Value },
@@ -134,6 +136,8 @@ pub struct Client {
     tickets: u64,
     /// Numbers the events that came without an id.
     local_ids: u64,
+    /// Merges of what another tab's catch-up read back, asked for and not yet answered.
+    relayed_merges: usize,
     commands: VecDeque<Command>,
 }
 
@@ -157,6 +161,7 @@ impl Client {
             catch_up: None,
             tickets: 0,
             local_ids: 0,
+            relayed_merges: 0,
             commands: VecDeque::new(),
         }
     }
@@ -281,8 +286,22 @@ impl Client {
         }
     }
 
+    /// What the leading tab's catch-up read back (`crate::tabs`): merged here without a toast
+    /// each, and announced as the leader announces it. The leader saves and resyncs the pages.
+    pub fn merge_relayed(&mut self, notifications: Vec<Notification>) {
+        self.relayed_merges += 1;
+        self.commands.push_back(Command::Merge(notifications));
+    }
+
     /// The answer to [`Command::Merge`]: how many of the events were new to the history.
     pub fn merged(&mut self, added: usize) {
+        if self.relayed_merges > 0 && self.catch_up.as_ref().is_none_or(|run| run.paging.is_some()) {
+            self.relayed_merges -= 1;
+            if added > 0 {
+                self.announce(Severity::Info, &away_title(added), "They are in your history.");
+            }
+            return;
+        }
         let Some(run) = self.catch_up.take_if(|run| run.paging.is_none()) else { return };
         self.log(LogLevel::Debug, format!("caught up: {} events read back, {added} new", run.read));
         self.cursor.release();

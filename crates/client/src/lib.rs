@@ -14,6 +14,9 @@
 //! - [`catch_up`]: [`Paging`], catch-up page by page, and what a page can be or fail with.
 //! - [`channels`]: [`channels_for`], the channels a person listens to, named by
 //!   `config.json`'s templates (`herald_contract::ChannelTemplates`).
+//! - [`tabs`]: [`Tabs`], how the tabs of one browser share one connection (who leads, what
+//!   is relayed, when a tab takes the lead, who raises desktop notifications), and
+//!   [`SessionNews`], how they share one session.
 //! - [`toast_clock`]: [`toast_duration`] and [`ToastClock`], a toast's time that pauses.
 //!
 //! Invariant: this crate never imports web_sys, wasm_bindgen, leptos, gloo or tokio; it reads
@@ -23,6 +26,7 @@ pub mod catch_up;
 pub mod channels;
 pub mod client;
 pub mod cursor;
+pub mod tabs;
 pub mod toast_clock;
 
 pub use crate::catch_up::{MAX_PAGES, PAGE_SIZE, Page, PageError, Paging};
@@ -31,4 +35,7 @@ pub use crate::client::{
     Client, ClientConfig, Command, Incoming, LiveEvent, LogLevel, SESSION_ENDED, Session,
 };
 pub use crate::cursor::Cursor;
+pub use crate::tabs::{
+    Link, Role, SessionNews, SessionStep, TabCommand, TabId, TabMessage, Tabs, TabsConfig,
+};
 pub use crate::toast_clock::{ToastClock, toast_duration};

@@ -78,8 +78,9 @@ impl ConnectionConfig {
     }
 }
 
-/// Where the connection stands, as the app shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where the connection stands, as the app shows it. Serializable so that the tab holding the
+/// connection can tell the browser's other tabs (`herald_client::tabs`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ConnectionState {
     /// Created, never asked to connect.
     Initialized,
@@ -127,7 +128,7 @@ pub enum AuthResult {
 }
 
 /// Why a subscription ended without success.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SubscriptionError {
     Unauthorized,
     Forbidden,

@@ -2,7 +2,9 @@ use std::ops::{Add, Sub};
 
 /// A point in time in milliseconds since an origin the driver chooses (`performance.now()` in
 /// the browser, a tokio `Instant` in the listener, zero in tests). Only differences matter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub struct Millis(pub u64);
 
 impl Millis {
