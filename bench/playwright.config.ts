@@ -1,8 +1,9 @@
 import { defineConfig } from '@playwright/test';
 
+import { chromium } from '../e2e/support/chromium';
+
 // The bench is one long Playwright "test" (run.ts) that measures rather than asserts. It uses
-// Debian's Chromium with the same flags as the end-to-end tests (e2e/playwright.config.ts):
-// Playwright's own browser download does not work here, so it is never installed.
+// the end-to-end tests' Chromium (e2e/support/chromium.ts).
 export default defineConfig({
   testDir: '.',
   testMatch: 'run.ts',
@@ -16,23 +17,6 @@ export default defineConfig({
     screenshot: 'off',
   },
   projects: [
-    {
-      name: 'chromium',
-      use: {
-        browserName: 'chromium',
-        launchOptions: {
-          executablePath: process.env.HERALD_CHROMIUM ?? '/usr/bin/chromium',
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-          ],
-        },
-      },
-    },
+    { name: 'chromium', use: chromium },
   ],
 });

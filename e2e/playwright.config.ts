@@ -1,26 +1,11 @@
 import { defineConfig } from '@playwright/test';
 
+import { chromium } from './support/chromium';
 import type { Transport } from './support/stack';
 
 // Every test runs against a real Sockudo and the demo backend started by `support/stack.ts`;
-// `cargo xtask test` builds the binaries and passes their paths. The browser is Debian's Chromium:
-// Playwright's own download does not work here, so it is never installed.
-const chromium = {
-  browserName: 'chromium' as const,
-  launchOptions: {
-    executablePath: process.env.HERALD_CHROMIUM ?? '/usr/bin/chromium',
-    // Quiet on a machine without network access, and able to run as root in CI.
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  },
-};
+// `cargo xtask test` builds the binaries and passes their paths. The browser is Debian's
+// Chromium (`support/chromium.ts`).
 
 export default defineConfig<{ transport: Transport }>({
   testDir: '.',

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
+use herald_client::Page;
 use herald_contract::Config;
 use herald_protocol::AuthResult;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -151,14 +152,6 @@ pub struct NewMember {
     pub password_confirmation: String,
 }
 
-/// A page of catch-up: `next_after` is where the next page starts.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct CatchUpPage {
-    pub data: Vec<EventRecord>,
-    #[serde(default)]
-    pub next_after: Option<String>,
-}
-
 /// Laravel's resource wrapper, `{"data": ...}`.
 #[derive(Deserialize)]
 struct Data<T> {
@@ -242,7 +235,7 @@ impl Api {
 
     /// One page of what the socket may have missed: the events after `after`, oldest first,
     /// from the runtime config's `catch_up_endpoint` (which must be set).
-    pub async fn catch_up(&self, token: &str, after: &str, limit: u32) -> Result<CatchUpPage, ApiError> {
+    pub async fn catch_up(&self, token: &str, after: &str, limit: u32) -> Result<Page, ApiError> {
         let endpoint = self.config.catch_up_endpoint.as_deref().unwrap_or("/api/notifications");
         let query = web_sys::UrlSearchParams::new().expect("URLSearchParams exists in every browser");
         query.append("after", after);

@@ -8,7 +8,7 @@
 //! stores as context before anything that reads them is created: the toaster, and the
 //! signed-in shell, which waits for [`ServicesReady`].
 
-use herald_client::{Client, ClientConfig, Command, LogLevel, Page, PageError, Person, TabCommand};
+use herald_client::{Client, ClientConfig, Command, LogLevel, PageError, Person, TabCommand};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -229,7 +229,7 @@ impl Shell {
         let (Some(token), Some(api)) = (self.auth.token(), self.api.try_get_value()) else { return };
         spawn_local(async move {
             let answer = match api.catch_up(&token, &after, limit).await {
-                Ok(page) => Ok(Page { events: page.data, next_after: page.next_after }),
+                Ok(page) => Ok(page),
                 Err(ApiError::Unauthenticated) => Err(PageError::Unauthenticated),
                 Err(ApiError::Validation { message, .. }) => Err(PageError::PositionRefused { message }),
                 Err(error) => Err(PageError::Failed { message: error.to_string() }),

@@ -54,19 +54,29 @@ pub fn Bell() -> impl IntoView {
             <Show when=move || open.get()>
                 <section id="bell-panel" class="bell__panel card" aria-label="Recent notifications">
                     <div class="bell__actions">
-                        <button
-                            type="button"
-                            class="link-button"
-                            disabled=move || unread() == 0
-                            on:click=move |_| notifications.mark_all_read()
-                        >
-                            "Mark all as read"
-                        </button>
+                        <MarkAllRead class="link-button" />
                         <A href="/notifications" on:click=move |_| close()>"See all notifications"</A>
                     </div>
                     <Feed entries=newest empty="No notifications yet." opens=true />
                 </section>
             </Show>
         </div>
+    }
+}
+
+/// "Mark all as read", disabled while nothing is unread: in the bell's dropdown and on the
+/// history page, styled by `class`.
+#[component]
+pub fn MarkAllRead(class: &'static str) -> impl IntoView {
+    let notifications = Notifications::expect();
+    view! {
+        <button
+            type="button"
+            class=class
+            disabled=move || notifications.unread() == 0
+            on:click=move |_| notifications.mark_all_read()
+        >
+            "Mark all as read"
+        </button>
     }
 }

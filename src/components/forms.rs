@@ -30,6 +30,10 @@ pub fn TextField(
     /// The `autocomplete` hint. Default `off`.
     #[prop(default = "off")]
     autocomplete: &'static str,
+    /// Whether the field must be filled (said to assistive technology; the backend checks).
+    /// Default false.
+    #[prop(optional)]
+    required: bool,
     /// Which form the field belongs to, so ids stay unique on a page with several forms.
     form: &'static str,
 ) -> impl IntoView {
@@ -44,6 +48,7 @@ pub fn TextField(
                 name=name
                 type=kind
                 autocomplete=autocomplete
+                required=required
                 aria-invalid=move || if error().is_some() { "true" } else { "false" }
                 aria-describedby=error_id.clone()
                 bind:value=value

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::api::Api;
 use crate::auth::Auth;
+use crate::components::card::Card;
 use crate::components::feed::Feed;
 use crate::components::forms::{FormOutcome, TextField, field_errors};
 use crate::notifications::Notifications;
@@ -52,20 +53,17 @@ pub fn AccountPage() -> impl IntoView {
         <main class="page">
             <h1 class="page__title">"Your account"</h1>
             <div class="grid">
-                <section class="card" aria-labelledby="profile">
-                    <h2 id="profile">"Profile"</h2>
+                <Card id="profile" title="Profile">
                     {identity}
-                </section>
+                </Card>
                 <EditProfile />
                 <ChangePassword />
-                <section class="card" aria-labelledby="live">
-                    <h2 id="live">"Live channels"</h2>
+                <Card id="live" title="Live channels">
                     {channels}
-                </section>
-                <section class="card card--wide" aria-labelledby="recent">
-                    <h2 id="recent">"Recent notifications"</h2>
+                </Card>
+                <Card id="recent" title="Recent notifications" wide=true>
                     <Feed entries=recent empty="Nothing yet. Events appear here as they happen." />
-                </section>
+                </Card>
             </div>
         </main>
     }
@@ -99,8 +97,7 @@ fn EditProfile() -> impl IntoView {
         save.dispatch((name.get_untracked(), email.get_untracked()));
     };
     view! {
-        <section class="card" aria-labelledby="edit-profile">
-            <h2 id="edit-profile">"Edit profile"</h2>
+        <Card id="edit-profile" title="Edit profile">
             <form class="stack" on:submit=submit novalidate>
                 <TextField form="profile" name="name" label="Name" value=name errors autocomplete="name" />
                 <TextField form="profile" name="email" label="Email" value=email errors kind="email" autocomplete="email" />
@@ -109,7 +106,7 @@ fn EditProfile() -> impl IntoView {
                     {move || if save.pending().get() { "Saving…" } else { "Save profile" }}
                 </button>
             </form>
-        </section>
+        </Card>
     }
 }
 
@@ -146,8 +143,7 @@ fn ChangePassword() -> impl IntoView {
         change.dispatch((current.get_untracked(), password.get_untracked(), confirmation.get_untracked()));
     };
     view! {
-        <section class="card" aria-labelledby="change-password">
-            <h2 id="change-password">"Change password"</h2>
+        <Card id="change-password" title="Change password">
             <form class="stack" on:submit=submit novalidate>
                 <TextField form="password" name="current_password" label="Current password" value=current errors kind="password" autocomplete="current-password" />
                 <TextField form="password" name="password" label="New password (at least 8 characters)" value=password errors kind="password" autocomplete="new-password" />
@@ -157,6 +153,6 @@ fn ChangePassword() -> impl IntoView {
                     {move || if change.pending().get() { "Changing…" } else { "Change password" }}
                 </button>
             </form>
-        </section>
+        </Card>
     }
 }

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 
 use crate::api::Api;
 use crate::auth::Auth;
+use crate::components::card::Card;
 use crate::components::feed::Feed;
 use crate::components::forms::{LoadFailed, Loading, SuspendButton};
 use crate::live::Live;
@@ -141,8 +142,7 @@ pub fn ApprovalsPage() -> impl IntoView {
                 <p class="form-error" role="alert">{message}</p>
             })}
             <div class="grid">
-                <section class="card card--wide" aria-labelledby="pending">
-                    <h2 id="pending">"Waiting for approval"</h2>
+                <Card id="pending" title="Waiting for approval" wide=true>
                     {load_state}
                     {move || pending_shape.get().map(|empty| {
                         if empty {
@@ -158,9 +158,8 @@ pub fn ApprovalsPage() -> impl IntoView {
                             </ul>
                         }.into_any()
                     })}
-                </section>
-                <section class="card" aria-labelledby="decided">
-                    <h2 id="decided">"Tenants"</h2>
+                </Card>
+                <Card id="decided" title="Tenants">
                     {move || decided_shape.get().map(|empty| {
                         if empty {
                             return view! { <p class="muted">"No tenants yet."</p> }.into_any();
@@ -181,11 +180,10 @@ pub fn ApprovalsPage() -> impl IntoView {
                             </ul>
                         }.into_any()
                     })}
-                </section>
-                <section class="card" aria-labelledby="alerts">
-                    <h2 id="alerts">"Registrations and alerts"</h2>
+                </Card>
+                <Card id="alerts" title="Registrations and alerts">
                     <Feed entries=alerts empty="Nothing yet. Registrations and system alerts appear here as they happen." />
-                </section>
+                </Card>
             </div>
         </main>
     }

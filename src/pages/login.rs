@@ -1,11 +1,14 @@
 //! The sign-in page. It also says why the last session ended, when it did not end by the
 //! person's own choice.
 
+use std::collections::BTreeMap;
+
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
 use crate::api::ApiError;
 use crate::auth::{Auth, Session};
+use crate::components::forms::TextField;
 use crate::routes::replacing;
 
 /// The window event that says the sign-in form is usable (see `public/start.js`).
@@ -23,16 +26,15 @@ pub fn LoginPage() -> impl IntoView {
         async move { auth.sign_in(email, password, remember).await }
     });
     let error = move || sign_in.value().get().and_then(Result::err);
-    // A field's own error, unless it only repeats the form's message (Laravel puts "These
+    // Each field's own error, unless it only repeats the form's message (Laravel puts "These
     // credentials do not match our records." both on `email` and in `message`).
-    let field_error = move |field: &'static str| {
-        move || match error() {
-            Some(ApiError::Validation { message, errors }) => {
-                errors.get(field).and_then(|e| e.first().cloned()).filter(|e| *e != message)
-            }
-            _ => None,
-        }
-    };
+    let errors = Signal::derive(move || match error() {
+        Some(ApiError::Validation { message, errors }) => errors
+            .into_iter()
+            .filter(|(_, messages)| messages.first().is_some_and(|first| *first != message))
+            .collect(),
+        _ => BTreeMap::new(),
+    });
     let notice = move || match session.get() {
         Session::SignedOut { notice } => notice,
         _ => None,
@@ -58,28 +60,8 @@ pub fn LoginPage() -> impl IntoView {
             <form class="card login__card" on:submit=on_submit novalidate>
                 <h1 class="login__title">"Sign in to Herald"</h1>
                 {move || notice().map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
-                <label class="field">
-                    <span class="field__label">"Email"</span>
-                    <input
-                        type="email"
-                        name="email"
-                        autocomplete="username"
-                        required
-                        bind:value=email
-                    />
-                    {move || field_error("email")().map(|e| view! { <span class="field__error">{e}</span> })}
-                </label>
-                <label class="field">
-                    <span class="field__label">"Password"</span>
-                    <input
-                        type="password"
-                        name="password"
-                        autocomplete="current-password"
-                        required
-                        bind:value=password
-                    />
-                    {move || field_error("password")().map(|e| view! { <span class="field__error">{e}</span> })}
-                </label>
+                <TextField form="login" name="email" label="Email" value=email errors kind="email" autocomplete="username" required=true />
+                <TextField form="login" name="password" label="Password" value=password errors kind="password" autocomplete="current-password" required=true />
                 <label class="checkbox">
                     <input type="checkbox" name="remember" bind:checked=remember />
                     <span>"Keep me signed in"</span>

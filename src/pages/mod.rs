@@ -113,16 +113,24 @@ pub fn ForRole(role: Role, children: ChildrenFn) -> impl IntoView {
     let auth = Auth::expect();
     // A memo: a change to the person that keeps their role must not rebuild the page.
     let allowed = Memo::new(move |_| auth.user().is_some_and(|user| user.role == role));
-    move || if allowed.get() { children().into_any() } else { view! { <NotAllowed /> }.into_any() }
+    move || {
+        if allowed.get() {
+            children().into_any()
+        } else {
+            view! { <DeadEnd title="Not allowed" reason="Your account cannot see this page." /> }.into_any()
+        }
+    }
 }
 
+/// A page with nothing to show but why, and the way to the person's home page: "Not allowed",
+/// "Page not found".
 #[component]
-fn NotAllowed() -> impl IntoView {
+pub fn DeadEnd(title: &'static str, reason: &'static str) -> impl IntoView {
     view! {
         <main class="page">
             <section class="card empty">
-                <h1>"Not allowed"</h1>
-                <p>"Your account cannot see this page."</p>
+                <h1>{title}</h1>
+                <p>{reason}</p>
                 <A href="/">"Go to your home page"</A>
             </section>
         </main>

@@ -1,15 +1,10 @@
+//! The page for an address that names no page.
+
 use leptos::prelude::*;
-use leptos_router::components::A;
+
+use crate::pages::DeadEnd;
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
-    view! {
-        <main class="page">
-            <section class="card empty">
-                <h1>"Page not found"</h1>
-                <p>"There is nothing at this address."</p>
-                <A href="/">"Go to your home page"</A>
-            </section>
-        </main>
-    }
+    view! { <DeadEnd title="Page not found" reason="There is nothing at this address." /> }
 }

@@ -5,6 +5,8 @@ use herald_contract::ChannelKind;
 use herald_notifications::{Filter, Severity, humanize};
 use leptos::prelude::*;
 
+use crate::components::bell::MarkAllRead;
+use crate::components::card::Card;
 use crate::components::feed::Feed;
 use crate::notifications::Notifications;
 
@@ -16,52 +18,50 @@ pub fn NotificationsPage() -> impl IntoView {
     let entries = Signal::derive(move || {
         notifications.recent(Filter { channel: channel.get(), severity: severity.get() }, usize::MAX)
     });
-    let unread = move || notifications.unread();
+    let channels = [("tenant", "Tenant"), ("user", "Personal"), ("admin", "Admin")];
+    let channels = channels.map(|(value, label)| (value, label.to_owned())).to_vec();
+    let severities = Severity::ALL.into_iter().map(|s| (s.as_str(), humanize(s.as_str()))).collect();
     view! {
         <main class="page">
             <div class="page__heading">
                 <h1 class="page__title">"Notifications"</h1>
-                <button
-                    type="button"
-                    class="button"
-                    disabled=move || unread() == 0
-                    on:click=move |_| notifications.mark_all_read()
-                >
-                    "Mark all as read"
-                </button>
+                <MarkAllRead class="button" />
             </div>
             <div class="filters">
-                <div class="field">
-                    <label class="field__label" for="filter-channel">"Channel"</label>
-                    <select
-                        id="filter-channel"
-                        on:change=move |ev| channel.set(ChannelKind::parse(&event_target_value(&ev)))
-                    >
-                        <option value="">"All channels"</option>
-                        <option value="tenant">"Tenant"</option>
-                        <option value="user">"Personal"</option>
-                        <option value="admin">"Admin"</option>
-                    </select>
-                </div>
-                <div class="field">
-                    <label class="field__label" for="filter-severity">"Severity"</label>
-                    <select
-                        id="filter-severity"
-                        on:change=move |ev| severity.set(Severity::parse(&event_target_value(&ev)))
-                    >
-                        <option value="">"All severities"</option>
-                        {Severity::ALL
-                            .into_iter()
-                            .map(|s| view! { <option value=s.as_str()>{humanize(s.as_str())}</option> })
-                            .collect_view()}
-                    </select>
-                </div>
+                <FilterSelect id="filter-channel" label="Channel" all="All channels" options=channels
+                    pick=move |value: String| channel.set(ChannelKind::parse(&value)) />
+                <FilterSelect id="filter-severity" label="Severity" all="All severities" options=severities
+                    pick=move |value: String| severity.set(Severity::parse(&value)) />
             </div>
             <section class="card" aria-label="History">
                 <Feed entries empty="No notifications." opens=true />
             </section>
             <Preferences />
         </main>
+    }
+}
+
+/// A labelled filter: `all` (the empty value) first, then `options` as (value, label); `pick`
+/// gets the value chosen.
+#[component]
+fn FilterSelect(
+    id: &'static str,
+    label: &'static str,
+    all: &'static str,
+    options: Vec<(&'static str, String)>,
+    pick: impl Fn(String) + 'static,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label class="field__label" for=id>{label}</label>
+            <select id=id on:change=move |ev| pick(event_target_value(&ev))>
+                <option value="">{all}</option>
+                {options
+                    .into_iter()
+                    .map(|(value, label)| view! { <option value=value>{label}</option> })
+                    .collect_view()}
+            </select>
+        </div>
     }
 }
 
@@ -91,8 +91,7 @@ fn Preferences() -> impl IntoView {
         }
     };
     view! {
-        <section class="card" aria-labelledby="preferences">
-            <h2 id="preferences">"Preferences"</h2>
+        <Card id="preferences" title="Preferences">
             {desktop}
             <h3>"Event types"</h3>
             <p class="muted">"Muted types still enter your history, without a toast."</p>
@@ -116,6 +115,6 @@ fn Preferences() -> impl IntoView {
                     </li>
                 </For>
             </ul>
-        </section>
+        </Card>
     }
 }

@@ -12,6 +12,7 @@ use leptos::prelude::*;
 
 use crate::api::{Api, EventRecord, NewMember, Role};
 use crate::auth::Auth;
+use crate::components::card::Card;
 use crate::components::feed::Feed;
 use crate::components::forms::{FormOutcome, LoadFailed, Loading, SuspendButton, TextField, field_errors};
 use crate::live::Live;
@@ -128,8 +129,7 @@ fn Members(tenant_id: u64) -> impl IntoView {
     };
 
     view! {
-        <section class="card card--wide" aria-labelledby="users">
-            <h2 id="users">"Users"</h2>
+        <Card id="users" title="Users" wide=true>
             {move || failure.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
             {load_state}
             {move || shape.get().map(|empty| {
@@ -147,7 +147,7 @@ fn Members(tenant_id: u64) -> impl IntoView {
                 }.into_any()
             })}
             <CreateMember tenant_id on_created=move |member| apply(herald_notifications::Change::Upsert(member)) />
-        </section>
+        </Card>
     }
 }
 
@@ -322,8 +322,7 @@ fn Activity(tenant_id: u64) -> impl IntoView {
         Signal::derive(move || history.with(|history| history.entries().cloned().collect::<Vec<Entry>>()));
     let retry = move || records.reload();
     view! {
-        <section class="card card--wide" aria-labelledby="activity">
-            <h2 id="activity">"Activity"</h2>
+        <Card id="activity" title="Activity" wide=true>
             {move || match records.get() {
                 None => view! { <Loading what="activity" /> }.into_any(),
                 Some(Err(error)) => view! { <LoadFailed error what="activity" retry retrying=records.loading() /> }.into_any(),
@@ -331,7 +330,7 @@ fn Activity(tenant_id: u64) -> impl IntoView {
                     <Feed entries empty="No activity yet. Payments, hotspot sessions and notices appear here as they happen." />
                 }.into_any(),
             }}
-        </section>
+        </Card>
     }
 }
 

@@ -6,6 +6,7 @@
 //! [`crate::Client::handle_page`]'s to decide.
 
 use herald_contract::EventRecord;
+use serde::Deserialize;
 
 /// Events asked for per request.
 pub const PAGE_SIZE: u32 = 500;
@@ -13,12 +14,14 @@ pub const PAGE_SIZE: u32 = 500;
 /// At most this many requests per catch-up: more than the history can hold in any case.
 pub const MAX_PAGES: usize = 20;
 
-/// One answer of the catch-up endpoint.
-#[derive(Debug, Clone, PartialEq)]
+/// One answer of the catch-up endpoint, as the shell's HTTP client decodes it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Page {
-    /// The events the socket missed, as the contract's records.
+    /// The events the socket missed, as the contract's records (the answer's `data`).
+    #[serde(rename = "data")]
     pub events: Vec<EventRecord>,
     /// Where the next page starts; `None` when there is none.
+    #[serde(default)]
     pub next_after: Option<String>,
 }
 
@@ -84,6 +87,21 @@ mod tests {
     use herald_contract::EventRecord;
 
     use crate::catch_up::{MAX_PAGES, Next, PAGE_SIZE, Page, Paging};
+
+    #[test]
+    fn a_page_reads_the_endpoints_data_and_next_after() {
+        let answer = json!({
+            "data": [{"id": "evt-1", "event": "UserCreated", "channel": "private-tenant.1", "data": {}}],
+            "next_after": "evt-1",
+        });
+        let page: Page = serde_json::from_value(answer).expect("the contract's answer decodes");
+        assert_eq!(page.events.len(), 1);
+        assert_eq!(page.events[0].id, "evt-1");
+        assert_eq!(page.next_after.as_deref(), Some("evt-1"));
+        // A backend may leave `next_after` out on the last page.
+        let last: Page = serde_json::from_value(json!({"data": []})).expect("decodes without next_after");
+        assert_eq!(last, Page { events: Vec::new(), next_after: None });
+    }
 
     fn events(from: usize, count: usize) -> Vec<EventRecord> {
         (from..from + count)

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::AppState;
 use crate::api::Authenticated;
 use crate::error::{ApiError, FieldErrors};
-use crate::input::{Input, MAX_TEXT, Origin, Presence};
+use crate::input::{ChangeRequest, MAX_TEXT, Presence};
 use crate::model::password_matches;
 use crate::tenants::hash_in_background;
 use crate::users::{ensure_email_free, user_updated};
@@ -18,11 +18,8 @@ use crate::users::{ensure_email_free, user_updated};
 /// `ProfileUpdated` tells the person's other tabs; `UserUpdated` their tenant's admins.
 pub async fn update_profile(
     State(state): State<AppState>,
-    actor: Authenticated,
-    origin: Origin,
-    input: Input,
+    ChangeRequest { who: Authenticated { user: me, .. }, origin, input }: ChangeRequest<Authenticated>,
 ) -> Result<Json<User>, ApiError> {
-    let me = actor.user;
     let mut errors = FieldErrors::default();
     let name = input.text("name", Presence::IfSent, MAX_TEXT, &mut errors);
     let email = input.email("email", Presence::IfSent, &mut errors);
@@ -54,11 +51,8 @@ pub async fn update_profile(
 /// This session stays signed in; `PasswordChanged` warns the person's other tabs.
 pub async fn change_password(
     State(state): State<AppState>,
-    actor: Authenticated,
-    origin: Origin,
-    input: Input,
+    ChangeRequest { who: Authenticated { user: me, .. }, origin, input }: ChangeRequest<Authenticated>,
 ) -> Result<StatusCode, ApiError> {
-    let me = actor.user;
     let mut errors = FieldErrors::default();
     let current = input.required_secret("current_password", &mut errors);
     let password = input.new_password("password", &mut errors);

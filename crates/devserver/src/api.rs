@@ -60,6 +60,19 @@ pub async fn authenticated_route(
     Ok((actor, route_id(&id)?))
 }
 
+/// That the request is a system admin's: [`Authenticated`]'s 401, then 403 for everyone else.
+pub struct SystemAdmin;
+
+impl FromRequestParts<AppState> for SystemAdmin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let actor = Authenticated::from_request_parts(parts, state).await?;
+        actor.require_system_admin()?;
+        Ok(SystemAdmin)
+    }
+}
+
 impl Authenticated {
     pub fn is_system_admin(&self) -> bool {
         self.user.role == Role::SystemAdmin

@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::error::{ApiError, FieldErrors};
 use crate::events::{Event, Subject};
-use crate::input::{Input, Origin};
+use crate::input::{ChangeRequest, Input};
 use crate::pusher::{PusherError, PusherErrorKind};
 
 /// At most this many events per request: enough to test coalescing and history bounds.
@@ -34,8 +34,7 @@ pub const MAX_COUNT: u64 = 1000;
 /// `X-Socket-ID` as Laravel's `toOthers()` does.
 pub async fn publish_events(
     State(state): State<AppState>,
-    origin: Origin,
-    input: Input,
+    ChangeRequest { origin, input, .. }: ChangeRequest<()>,
 ) -> Result<Json<Value>, ApiError> {
     let mut errors = FieldErrors::default();
     let kind = input.required_string("event", &mut errors).and_then(|name| {

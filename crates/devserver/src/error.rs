@@ -23,6 +23,13 @@ pub struct ApiError {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FieldErrors(Vec<(String, Vec<String>)>);
 
+/// What an extractor that cannot fail (`()`, for routes anyone may call) rejects with.
+impl From<std::convert::Infallible> for ApiError {
+    fn from(never: std::convert::Infallible) -> ApiError {
+        match never {}
+    }
+}
+
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
         ApiError { status, message: message.into(), errors: FieldErrors::default() }

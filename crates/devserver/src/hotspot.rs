@@ -5,16 +5,15 @@
 
 use std::time::Duration;
 
-use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
-use herald_contract::{Channel, EventKind};
-use serde_json::{Value, json};
+use herald_contract::{Channel, EventKind, HotspotUser};
+use serde_json::json;
 
 use crate::AppState;
 use crate::error::{ApiError, FieldErrors};
-use crate::input::{Input, MAX_TEXT, Origin, Presence, check};
-use crate::tenants::TenantRoute;
+use crate::input::{ChangeRequest, MAX_TEXT, Origin, Presence, check};
+use crate::resource::Created;
+use crate::tenants::AdministeredTenant;
 
 /// The longest package: a year, in seconds.
 const MAX_SECONDS: u64 = 31_536_000;
@@ -23,11 +22,8 @@ const MAX_SECONDS: u64 = 31_536_000;
 /// `seconds` from now.
 pub async fn create(
     State(state): State<AppState>,
-    route: TenantRoute,
-    origin: Origin,
-    input: Input,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let tenant_id = route.administered()?;
+    ChangeRequest { who: AdministeredTenant(tenant_id), origin, input }: ChangeRequest<AdministeredTenant>,
+) -> Result<Created<HotspotUser>, ApiError> {
     let mut errors = FieldErrors::default();
     let username = check(
         input.text("username", Presence::Required, 64, &mut errors),
@@ -62,7 +58,7 @@ pub async fn create(
             ))
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({ "data": hotspot_user }))))
+    Ok(Created(hotspot_user))
 }
 
 /// Expires what is due, then again every second, for as long as the server runs.

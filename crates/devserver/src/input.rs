@@ -298,6 +298,32 @@ impl<S: Send + Sync> FromRequestParts<S> for Origin {
     }
 }
 
+/// A request that changes data, read in Laravel's order: who is asking and whether they may
+/// (`Who`, an extractor answering 401, 404 or 403; `()` where anyone may), the socket it came from ([`Origin`]), then
+/// its body ([`Input`], whose fields the route checks for the 422). Laravel's form request.
+pub struct ChangeRequest<Who> {
+    pub who: Who,
+    pub origin: Origin,
+    pub input: Input,
+}
+
+impl<S, Who> FromRequest<S> for ChangeRequest<Who>
+where
+    S: Send + Sync,
+    Who: FromRequestParts<S> + Send,
+    ApiError: From<Who::Rejection>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let who = Who::from_request_parts(&mut parts, state).await?;
+        let origin = Origin::from_request_parts(&mut parts, state).await?;
+        let input = Input::from_request(Request::from_parts(parts, body), state).await?;
+        Ok(ChangeRequest { who, origin, input })
+    }
+}
+
 /// `value` (a field as one of [`Input`]'s readers gave it) when `valid` holds for it; `None` when
 /// it does not, with `message` for `field` in `errors`: a field's own rule beyond the reader's.
 pub fn check<T>(

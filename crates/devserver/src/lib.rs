@@ -21,7 +21,8 @@
 //! - The routes: `api` (sign-in and the policies), `broadcasting`, `tenants`, `users`,
 //!   `account`, `payments`, `hotspot` (and its expiry timer), `notices`, `notifications`
 //!   (catch-up), [`dev`], `static_app`; [`error`] and [`input`]: Laravel-shaped errors and
-//!   validation.
+//!   validation, and `ChangeRequest` (who asks, from which socket, with what body);
+//!   `resource`: the `{"data": …}` answers.
 //!
 //! Routes (JSON; errors as `{"message", "errors"?}`; the caller needed in brackets):
 //! - `GET /up`: `OK` as text, once the server is ready.
@@ -82,6 +83,7 @@ mod hotspot;
 mod notices;
 mod notifications;
 mod payments;
+mod resource;
 mod static_app;
 mod tenants;
 mod users;

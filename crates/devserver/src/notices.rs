@@ -1,16 +1,15 @@
 //! Messages from the operators: a notice to one tenant (`SystemNotification`) and an alert
 //! to all system admins (`SystemAlert`). Both are for system admins to send.
 
-use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 use herald_contract::{Channel, EventKind};
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::api::Authenticated;
+use crate::api::SystemAdmin;
 use crate::error::{ApiError, FieldErrors};
-use crate::input::{Input, MAX_TEXT, Origin, Presence};
+use crate::input::{ChangeRequest, Input, MAX_TEXT, Origin, Presence};
+use crate::resource::Created;
 use crate::tenants::TenantRoute;
 
 const LEVELS: [(&str, &str); 5] = [
@@ -27,10 +26,8 @@ const MAX_MESSAGE: usize = 2000;
 /// `POST /api/tenants/{tenant}/notices {title, message, level}`: 201 with the event's payload.
 pub async fn notify_tenant(
     State(state): State<AppState>,
-    route: TenantRoute,
-    origin: Origin,
-    input: Input,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+    ChangeRequest { who: route, origin, input }: ChangeRequest<TenantRoute>,
+) -> Result<Created<Value>, ApiError> {
     let tenant_id = route.for_system_admin()?;
     let notice = notice(&input)?;
     send(&state, &origin, EventKind::SystemNotification, Channel::Tenant(tenant_id), notice).await
@@ -39,11 +36,8 @@ pub async fn notify_tenant(
 /// `POST /api/system/alerts {title, message, level}`: 201 with the event's payload.
 pub async fn alert_admins(
     State(state): State<AppState>,
-    actor: Authenticated,
-    origin: Origin,
-    input: Input,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    actor.require_system_admin()?;
+    ChangeRequest { origin, input, .. }: ChangeRequest<SystemAdmin>,
+) -> Result<Created<Value>, ApiError> {
     let notice = notice(&input)?;
     send(&state, &origin, EventKind::SystemAlert, Channel::SystemAdmin, notice).await
 }
@@ -63,12 +57,12 @@ async fn send(
     kind: EventKind,
     channel: Channel,
     fields: Value,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<Created<Value>, ApiError> {
     let payload = state
         .change(origin, |_| {
             let event = state.event(kind, vec![channel], fields);
             Ok((Value::Object(event.payload.clone()), vec![event]))
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({ "data": payload }))))
+    Ok(Created(payload))
 }

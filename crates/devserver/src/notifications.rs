@@ -5,15 +5,16 @@
 //! they may join (CONTRACT.md's `GET /api/notifications`).
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
-use herald_contract::{Channel, EventKind, Role, User};
+use axum::extract::{RawQuery, State};
+use herald_contract::{Channel, EventKind, EventRecord, Role, User};
 use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::api::Authenticated;
 use crate::error::{ApiError, FieldErrors};
 use crate::input::{Input, Presence};
-use crate::tenants::existing_tenant;
+use crate::resource::Data;
+use crate::tenants::TenantRoute;
 
 /// Catch-up answers at most this many events per request; `next_after` pages on.
 pub const MAX_LIMIT: u64 = 1000;
@@ -51,12 +52,11 @@ pub async fn catch_up(
 /// notices, newest first, for its members and system admins.
 pub async fn tenant_activity(
     State(state): State<AppState>,
-    actor: Authenticated,
-    Path(tenant): Path<String>,
+    route: TenantRoute,
     RawQuery(query): RawQuery,
-) -> Result<Json<Value>, ApiError> {
-    let tenant_id = existing_tenant(&state, &tenant)?.id;
-    actor.require_member_of(tenant_id)?;
+) -> Result<Data<Vec<EventRecord>>, ApiError> {
+    let tenant_id = route.tenant.id;
+    route.actor.require_member_of(tenant_id)?;
     let query = Input::from_query(query.as_deref());
     let mut errors = FieldErrors::default();
     let limit = limit(&query, 50, 200, &mut errors);
@@ -72,7 +72,7 @@ pub async fn tenant_activity(
     .map(EventKind::broadcast_name)
     .collect();
     let records = state.store().read(|tx| tx.latest_events(Channel::Tenant(tenant_id), &names, limit))?;
-    Ok(Json(json!({ "data": records })))
+    Ok(Data(records))
 }
 
 /// The channels `user` may join, which are the ones whose events they may read back.

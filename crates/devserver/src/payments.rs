@@ -1,17 +1,16 @@
 //! Payments a tenant receives: each recorded one is `PaymentCompleted` or `PaymentFailed`.
 
-use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
-use herald_contract::{Channel, EventKind};
+use herald_contract::{Channel, EventKind, Payment};
 use rand::Rng;
 use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::error::{ApiError, FieldErrors};
-use crate::input::{Input, MAX_TEXT, Origin, Presence, check};
+use crate::input::{ChangeRequest, Input, MAX_TEXT, Presence, check};
 use crate::model::NewPayment;
-use crate::tenants::TenantRoute;
+use crate::resource::Created;
+use crate::tenants::AdministeredTenant;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Outcome {
@@ -26,11 +25,8 @@ const MAX_AMOUNT: u64 = 1_000_000_000;
 /// `status` is `completed` or `failed`; a failed payment needs a `reason`.
 pub async fn record(
     State(state): State<AppState>,
-    route: TenantRoute,
-    origin: Origin,
-    input: Input,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let tenant_id = route.administered()?;
+    ChangeRequest { who: AdministeredTenant(tenant_id), origin, input }: ChangeRequest<AdministeredTenant>,
+) -> Result<Created<Payment>, ApiError> {
     let mut errors = FieldErrors::default();
     let amount = amount(&input, &mut errors);
     let currency = check(
@@ -81,7 +77,7 @@ pub async fn record(
             Ok((payment, vec![event]))
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({ "data": payment }))))
+    Ok(Created(payment))
 }
 
 /// A positive amount with at most two decimals, as a number or a string, normalised to two

@@ -171,15 +171,7 @@ pub(crate) async fn read_success(response: reqwest::Response) -> Result<Vec<u8>,
 /// The error and its causes on one line ("error sending request: ...: Connection refused"),
 /// without the URL, whose query holds the request signature.
 pub(crate) fn describe(error: reqwest::Error) -> String {
-    let error = error.without_url();
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(&error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
+    format!("{:#}", anyhow::Error::new(error.without_url()))
 }
 
 impl fmt::Display for PusherErrorKind {

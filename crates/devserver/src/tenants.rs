@@ -5,18 +5,17 @@
 //! (`TenantApproved`). Suspension tells the tenant's members and the system admins
 //! (`TenantSuspended` on both channels), so every admin's approvals page follows live.
 
-use axum::Json;
 use axum::extract::{FromRequestParts, RawQuery, State};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
 use herald_contract::{Channel, EventKind, Role, Tenant, TenantId, TenantStatus};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::AppState;
-use crate::api::{Authenticated, authenticated_route};
+use crate::api::{Authenticated, SystemAdmin, authenticated_route};
 use crate::error::{ApiError, FieldErrors};
-use crate::input::{Input, MAX_TEXT, Origin, Presence, route_id};
+use crate::input::{ChangeRequest, Input, MAX_TEXT, Origin, Presence};
 use crate::model::{NewUser, hash_password};
+use crate::resource::{Created, Data};
 use crate::store::Tx;
 use crate::users::{EmailCheck, ensure_email_free, unused_email};
 
@@ -30,9 +29,8 @@ const TENANT_STATUSES: [(&str, TenantStatus); 3] = [
 /// tenant waiting for approval, with its owner as tenant admin. No token needed.
 pub async fn register(
     State(state): State<AppState>,
-    origin: Origin,
-    input: Input,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+    ChangeRequest { origin, input, .. }: ChangeRequest<()>,
+) -> Result<Created<Tenant>, ApiError> {
     let mut errors = FieldErrors::default();
     let name = input.text("name", Presence::Required, MAX_TEXT, &mut errors);
     let email = unused_email(&state, &input, EmailCheck::new_account(), &mut errors)?;
@@ -64,32 +62,28 @@ pub async fn register(
             Ok((tenant, vec![event]))
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({ "data": tenant }))))
+    Ok(Created(tenant))
 }
 
 /// `GET /api/tenants?status=pending`: every tenant, or those with one status, for system admins.
 pub async fn index(
     State(state): State<AppState>,
-    actor: Authenticated,
+    _: SystemAdmin,
     RawQuery(query): RawQuery,
-) -> Result<Json<Value>, ApiError> {
-    actor.require_system_admin()?;
+) -> Result<Data<Vec<Tenant>>, ApiError> {
     let query = Input::from_query(query.as_deref());
     let mut errors = FieldErrors::default();
     let status = query.choice("status", Presence::IfSent, &TENANT_STATUSES, &mut errors);
     errors.into_result()?;
     let tenants = state.store().read(|tx| tx.tenants(status))?;
-    Ok(Json(json!({ "data": tenants })))
+    Ok(Data(tenants))
 }
 
 /// `POST /api/tenants {name, email}`: an active tenant created by a system admin.
 pub async fn create(
     State(state): State<AppState>,
-    actor: Authenticated,
-    origin: Origin,
-    input: Input,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    actor.require_system_admin()?;
+    ChangeRequest { origin, input, .. }: ChangeRequest<SystemAdmin>,
+) -> Result<Created<Tenant>, ApiError> {
     let mut errors = FieldErrors::default();
     let name = input.text("name", Presence::Required, MAX_TEXT, &mut errors);
     let email = input.email("email", Presence::Required, &mut errors);
@@ -108,24 +102,21 @@ pub async fn create(
             Ok((tenant, vec![event]))
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({ "data": tenant }))))
+    Ok(Created(tenant))
 }
 
 /// `GET /api/tenants/{tenant}`: for its members and system admins.
-pub async fn show(route: TenantRoute) -> Result<Json<Value>, ApiError> {
+pub async fn show(route: TenantRoute) -> Result<Data<Tenant>, ApiError> {
     route.actor.require_member_of(route.tenant.id)?;
-    Ok(Json(json!({ "data": route.tenant })))
+    Ok(Data(route.tenant))
 }
 
 /// `PATCH /api/tenants/{tenant} {name?, email?}`: by its admins or a system admin.
 /// `TenantUpdated` only when something changed.
 pub async fn update(
     State(state): State<AppState>,
-    route: TenantRoute,
-    origin: Origin,
-    input: Input,
-) -> Result<Json<Value>, ApiError> {
-    let id = route.administered()?;
+    ChangeRequest { who: AdministeredTenant(id), origin, input }: ChangeRequest<AdministeredTenant>,
+) -> Result<Data<Tenant>, ApiError> {
     let mut errors = FieldErrors::default();
     let name = input.text("name", Presence::IfSent, MAX_TEXT, &mut errors);
     let email = input.email("email", Presence::IfSent, &mut errors);
@@ -147,7 +138,7 @@ pub async fn update(
             Ok((after, events))
         })
         .await?;
-    Ok(Json(json!({ "data": tenant })))
+    Ok(Data(tenant))
 }
 
 /// `POST /api/tenants/{tenant}/approve`: a pending (or suspended) tenant becomes active.
@@ -155,7 +146,7 @@ pub async fn approve(
     State(state): State<AppState>,
     route: TenantRoute,
     origin: Origin,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Data<Tenant>, ApiError> {
     let id = route.for_system_admin()?;
     let tenant = state
         .change(&origin, |tx| {
@@ -164,16 +155,14 @@ pub async fn approve(
             Ok((tenant, vec![state.event(EventKind::TenantApproved, vec![Channel::SystemAdmin], fields)]))
         })
         .await?;
-    Ok(Json(json!({ "data": tenant })))
+    Ok(Data(tenant))
 }
 
 /// `POST /api/tenants/{tenant}/suspend {reason}`: told to the tenant and to the system admins.
 pub async fn suspend(
     State(state): State<AppState>,
-    route: TenantRoute,
-    origin: Origin,
-    input: Input,
-) -> Result<Json<Value>, ApiError> {
+    ChangeRequest { who: route, origin, input }: ChangeRequest<TenantRoute>,
+) -> Result<Data<Tenant>, ApiError> {
     let id = route.for_system_admin()?;
     let reason = input.required_reason()?;
     let tenant = state
@@ -188,7 +177,7 @@ pub async fn suspend(
             Ok((tenant, vec![event]))
         })
         .await?;
-    Ok(Json(json!({ "data": tenant })))
+    Ok(Data(tenant))
 }
 
 /// The tenant a route's `{tenant}` names, for a signed-in person: 401 without a valid token
@@ -204,33 +193,32 @@ impl FromRequestParts<AppState> for TenantRoute {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let (actor, id) = authenticated_route(parts, state).await?;
-        Ok(TenantRoute { actor, tenant: tenant_numbered(state, id)? })
+        let tenant = state.store().read(|tx| tx.tenant(id))?.ok_or_else(ApiError::not_found)?;
+        Ok(TenantRoute { actor, tenant })
+    }
+}
+
+/// The id of the tenant a route's `{tenant}` names, for its admins and system admins (who may
+/// manage its users, payments and hotspot users): [`TenantRoute`]'s 401 and 404, then 403 for
+/// everyone else.
+pub struct AdministeredTenant(pub TenantId);
+
+impl FromRequestParts<AppState> for AdministeredTenant {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let route = TenantRoute::from_request_parts(parts, state).await?;
+        route.actor.require_tenant_admin_of(route.tenant.id)?;
+        Ok(AdministeredTenant(route.tenant.id))
     }
 }
 
 impl TenantRoute {
-    /// The tenant's id, for its admins and system admins (who may manage its users, payments
-    /// and hotspot users); 403 for everyone else.
-    pub fn administered(&self) -> Result<TenantId, ApiError> {
-        self.actor.require_tenant_admin_of(self.tenant.id)?;
-        Ok(self.tenant.id)
-    }
-
     /// The tenant's id, for system admins only; 403 for everyone else.
     pub fn for_system_admin(&self) -> Result<TenantId, ApiError> {
         self.actor.require_system_admin()?;
         Ok(self.tenant.id)
     }
-}
-
-/// The tenant a route names, or 404 (checked before the policy, as Laravel's route-model
-/// binding runs before authorization).
-pub fn existing_tenant(state: &AppState, id: &str) -> Result<Tenant, ApiError> {
-    tenant_numbered(state, route_id(id)?)
-}
-
-fn tenant_numbered(state: &AppState, id: TenantId) -> Result<Tenant, ApiError> {
-    state.store().read(|tx| tx.tenant(id))?.ok_or_else(ApiError::not_found)
 }
 
 /// Moves the tenant to `status`; 422 with `already` when it is in it.

@@ -5,39 +5,38 @@
 //! tell the person on their own channel (`AccountSuspended`, `AccountActivated`), and
 //! suspension revokes every token they hold.
 
-use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use herald_contract::{Channel, EventKind, Role, TenantId, User, UserId, UserStatus};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::AppState;
 use crate::api::{Authenticated, authenticated_route};
 use crate::error::{ApiError, FieldErrors};
-use crate::input::{Input, MAX_TEXT, Origin, Presence};
+use crate::input::{ChangeRequest, Input, MAX_TEXT, Origin, Presence};
 use crate::model::NewUser;
+use crate::resource::{Created, Data};
 use crate::store::Tx;
-use crate::tenants::{TenantRoute, hash_in_background};
+use crate::tenants::{AdministeredTenant, hash_in_background};
 
 /// The roles a tenant admin may give; system admins are not made through these routes.
 const MEMBER_ROLES: [(&str, Role); 2] = [("user", Role::User), ("tenant_admin", Role::TenantAdmin)];
 
 /// `GET /api/tenants/{tenant}/users`: the members, in id order.
-pub async fn index(State(state): State<AppState>, route: TenantRoute) -> Result<Json<Value>, ApiError> {
-    let tenant_id = route.administered()?;
+pub async fn index(
+    State(state): State<AppState>,
+    AdministeredTenant(tenant_id): AdministeredTenant,
+) -> Result<Data<Vec<User>>, ApiError> {
     let users = state.store().read(|tx| tx.users_of_tenant(tenant_id))?;
-    Ok(Json(json!({ "data": users })))
+    Ok(Data(users))
 }
 
 /// `POST /api/tenants/{tenant}/users {name, email, password, password_confirmation, role}`.
 pub async fn create(
     State(state): State<AppState>,
-    route: TenantRoute,
-    origin: Origin,
-    input: Input,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let tenant_id = route.administered()?;
+    ChangeRequest { who: AdministeredTenant(tenant_id), origin, input }: ChangeRequest<AdministeredTenant>,
+) -> Result<Created<User>, ApiError> {
     let mut errors = FieldErrors::default();
     let name = input.text("name", Presence::Required, MAX_TEXT, &mut errors);
     let email = unused_email(&state, &input, EmailCheck::new_account(), &mut errors)?;
@@ -61,16 +60,14 @@ pub async fn create(
             Ok((user, vec![event]))
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({ "data": user }))))
+    Ok(Created(user))
 }
 
 /// `PATCH /api/users/{user} {name?, email?, role?}`. `UserUpdated` only when something changed.
 pub async fn update(
     State(state): State<AppState>,
-    ManagedUser { target, tenant_id, .. }: ManagedUser,
-    origin: Origin,
-    input: Input,
-) -> Result<Json<Value>, ApiError> {
+    ChangeRequest { who: ManagedUser { target, tenant_id, .. }, origin, input }: ChangeRequest<ManagedUser>,
+) -> Result<Data<User>, ApiError> {
     let mut errors = FieldErrors::default();
     let name = input.text("name", Presence::IfSent, MAX_TEXT, &mut errors);
     let email = unused_email(&state, &input, EmailCheck::change_of(target.id), &mut errors)?;
@@ -87,7 +84,7 @@ pub async fn update(
             Ok((user, events))
         })
         .await?;
-    Ok(Json(json!({ "data": user })))
+    Ok(Data(user))
 }
 
 /// `DELETE /api/users/{user}`: 204; the person's tokens stop working with their account.
@@ -116,10 +113,9 @@ pub async fn destroy(
 /// `POST /api/users/{user}/suspend {reason}`: the person is told why and signed out everywhere.
 pub async fn suspend(
     State(state): State<AppState>,
-    ManagedUser { actor, target, tenant_id }: ManagedUser,
-    origin: Origin,
-    input: Input,
-) -> Result<Json<Value>, ApiError> {
+    request: ChangeRequest<ManagedUser>,
+) -> Result<Data<User>, ApiError> {
+    let ChangeRequest { who: ManagedUser { actor, target, tenant_id }, origin, input } = request;
     not_yourself(&actor, &target, "You cannot suspend your own account.")?;
     let reason = input.required_reason()?;
     let user = state
@@ -133,7 +129,7 @@ pub async fn suspend(
             Ok((user, events))
         })
         .await?;
-    Ok(Json(json!({ "data": user })))
+    Ok(Data(user))
 }
 
 /// `POST /api/users/{user}/activate`: a suspended person may sign in again.
@@ -141,7 +137,7 @@ pub async fn activate(
     State(state): State<AppState>,
     ManagedUser { target, tenant_id, .. }: ManagedUser,
     origin: Origin,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Data<User>, ApiError> {
     let user = state
         .change(&origin, |tx| {
             let user = set_status(tx, target.id, UserStatus::Active, "The user is already active.")?;
@@ -156,7 +152,7 @@ pub async fn activate(
             Ok((user, events))
         })
         .await?;
-    Ok(Json(json!({ "data": user })))
+    Ok(Data(user))
 }
 
 /// The user a route's `{user}` names, for someone who may manage them: 401 without a valid

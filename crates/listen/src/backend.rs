@@ -205,17 +205,10 @@ fn error_message(body: &[u8]) -> String {
     })
 }
 
-/// The error and its causes on one line, without the URL.
+/// The error and its causes on one line ("error sending request: ...: Connection refused"),
+/// without the URL.
 fn describe(error: reqwest::Error) -> String {
-    let error = error.without_url();
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(&error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
+    format!("{:#}", anyhow::Error::new(error.without_url()))
 }
 
 #[cfg(test)]
