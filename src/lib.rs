@@ -2,7 +2,8 @@
 //!
 //! [`App`] loads the runtime configuration, then `Herald` creates the auth store and routes;
 //! the realtime service and the notification store, which only a session needs, are wired
-//! together in [`services`] and loaded once there is one.
+//! together in [`services`] and loaded once there is one, with the header and the toaster
+//! ([`signed_in`]).
 
 pub mod api;
 pub mod auth;
@@ -17,6 +18,7 @@ pub mod realtime;
 pub mod request;
 pub mod routes;
 pub mod services;
+pub mod signed_in;
 pub mod tabs;
 
 use leptos::either::EitherOf3;
@@ -26,11 +28,11 @@ use leptos_router::components::Router;
 use crate::api::{Api, ApiError};
 use crate::auth::{Auth, Session};
 use crate::components::chunk_retry::ChunkRetry;
-use crate::components::toaster::Toaster;
 use crate::config::Config;
 use crate::request::Load;
 use crate::routes::AppRoutes;
 use crate::services::ServicesReady;
+use crate::signed_in::SignedInViews;
 
 /// What `public/start.js` says once the chunks it fetched at idle are all in the HTTP cache.
 pub const CHUNKS_CACHED: &str = "herald:chunks-cached";
@@ -46,7 +48,8 @@ pub fn App() -> impl IntoView {
 }
 
 /// The app once its configuration is known: the auth store and the routes at once, the
-/// services that only a session needs ([`services`]) as soon as there is one.
+/// services that only a session needs ([`services`]) and the views that read them
+/// ([`signed_in`]) as soon as there is one.
 #[component]
 fn Herald(config: Config) -> impl IntoView {
     let api = Api::new(config.clone());
@@ -63,7 +66,9 @@ fn Herald(config: Config) -> impl IntoView {
         }
         let (owner, config, api) = (owner.clone(), config.clone(), api.clone());
         leptos::task::spawn_local(async move {
-            services::load(owner, config, api, auth).await;
+            services::load(owner.clone(), config, api, auth).await;
+            let views = signed_in::views().await;
+            owner.with(|| provide_context(views));
             set_ready.set(true);
         });
         true
@@ -77,7 +82,7 @@ fn Herald(config: Config) -> impl IntoView {
         <Router>
             <AppRoutes />
             <Show when=move || ready.get()>
-                <Toaster />
+                {SignedInViews::expect().toaster()}
             </Show>
         </Router>
         <ChunkRetry />

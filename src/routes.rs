@@ -1,13 +1,13 @@
 //! The route table: which page each address shows, who may see it, and which pages come in
 //! a chunk of their own.
 //!
-//! `/login` is the only page in the main wasm. Every page a signed-in person sees, and the
-//! header around them, is a lazy route: with the `split` feature (the release build) each is a
-//! split point, and `xtask/src/app_build.rs` moves its code into a chunk fetched after sign-in
-//! (or at once when a reload finds a stored session: `public/start.js`). Without it (Trunk's
-//! development build, the browser unit tests) the same routes are plain async routes in one
-//! wasm. A chunk that cannot be fetched is waited for, with a Retry banner
-//! ([`crate::components::chunk_retry`]).
+//! `/login` is the only page in the main wasm. Every page a signed-in person sees is a lazy
+//! route, and the header around them comes with the services ([`crate::signed_in`]): with the
+//! `split` feature (the release build) each is a split point, and `xtask/src/app_build.rs`
+//! moves its code into a chunk fetched after sign-in (or at once when a reload finds a stored
+//! session: `public/start.js`). Without it (Trunk's development build, the browser unit tests)
+//! the same routes are plain async routes in one wasm. A chunk that cannot be fetched is
+//! waited for, with a Retry banner ([`crate::components::chunk_retry`]).
 
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, ParentRoute, ProtectedParentRoute, Redirect, Route, Routes};
@@ -17,6 +17,8 @@ use crate::api::Role;
 use crate::auth::{Auth, Session};
 use crate::pages::login::LoginPage;
 use crate::pages::{ForRole, home_path};
+use crate::services::ServicesReady;
+use crate::signed_in::SignedInViews;
 
 /// Herald's pages, inside the app's `<Router>`. The session decides access to everything but
 /// `/login`: while a stored session is being checked a splash shows (never the sign-in form),
@@ -42,7 +44,7 @@ pub fn AppRoutes() -> impl IntoView {
                     fallback=|| view! { <p class="splash">"Restoring your session…"</p> }
                     view=Outlet
                 >
-                    <ParentRoute path=path!("") view={Lazy::<SignedInShell>::new()}>
+                    <ParentRoute path=path!("") view=SignedInShell>
                         <Route path=path!("") view=RoleHome />
                         <Route path=path!("approvals") view={Lazy::<ApprovalsRoute>::new()} />
                         <Route path=path!("tenant") view={Lazy::<TenantRoute>::new()} />
@@ -60,6 +62,24 @@ pub fn AppRoutes() -> impl IntoView {
 /// role's home).
 pub fn replacing() -> NavigateOptions {
     NavigateOptions { replace: true, ..NavigateOptions::default() }
+}
+
+/// What every signed-in page shares: the header, then the page, once the services and the
+/// header are there. Not a lazy route of its own: its code is a `Show` and an `Outlet`, and
+/// the header comes in the services' chunk ([`crate::signed_in`]), which every signed-in page
+/// waits for anyway.
+#[component]
+fn SignedInShell() -> impl IntoView {
+    let ready = ServicesReady::expect();
+    view! {
+        <Show
+            when=move || ready.get()
+            fallback=|| view! { <p class="splash">"Restoring your session…"</p> }
+        >
+            {SignedInViews::expect().header()}
+            <Outlet />
+        </Show>
+    }
 }
 
 /// `/`: sends the signed-in person to their role's home.
@@ -103,23 +123,6 @@ macro_rules! lazy_page {
             }
         }
     };
-}
-
-lazy_page! {
-    /// What every signed-in page shares: the header, then the page, once the services they
-    /// read are there (`crate::services`, loaded beside this chunk).
-    SignedInShell => {
-        let ready = crate::services::ServicesReady::expect();
-        view! {
-            <Show
-                when=move || ready.get()
-                fallback=|| view! { <p class="splash">"Restoring your session…"</p> }
-            >
-                <crate::components::header::Header />
-                <Outlet />
-            </Show>
-        }
-    }
 }
 
 lazy_page! {

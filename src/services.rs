@@ -35,10 +35,15 @@ impl ServicesReady {
     }
 }
 
-/// Loads the services' code (a chunk of its own in the release build) and starts them under
-/// `owner`, providing the stores there as context.
+/// Loads the services' code (a chunk of its own in the release build, split module
+/// `signed_in`, shared with `crate::signed_in`'s views) and starts them under `owner`,
+/// providing the stores there as context.
 #[cfg(feature = "split")]
-#[leptos::lazy]
+#[leptos::wasm_split::wasm_split(
+    signed_in,
+    wasm_split_path = ::leptos::wasm_split,
+    preload(#[doc(hidden)] __preload_load)
+)]
 pub fn load(owner: Owner, config: Config, api: Api, auth: Auth) {
     owner.with(|| start(config, api, auth));
 }

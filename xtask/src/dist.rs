@@ -62,14 +62,15 @@ pub struct PageNames {
     pub glue_imports_loader: bool,
 }
 
-/// The split points a signed-in page waits for, in the order it does: the services
-/// (`src/services.rs`'s `load`: the socket opens once they are in) and the signed-in shell
-/// (`src/routes.rs`'s `SignedInShell`: the header with the connection badge). Their pieces come
-/// first in `data-chunks`, so that a reload with a stored session fetches them first.
-pub const NEEDED_FIRST: [&str; 2] = ["load", "__signed_in_shell_view"];
+/// The split modules a signed-in page waits for: `signed_in`, the services, the header and the
+/// toaster (`src/services.rs`'s `load` and `src/signed_in.rs`'s `views`: the socket opens once
+/// they are in). Their pieces come first in `data-chunks`, so that a reload with a stored
+/// session fetches them first. The app names this module itself (`wasm_split(signed_in, …)`):
+/// `#[lazy]` would add a hash of where it is written to the name.
+pub const NEEDED_FIRST: [&str; 1] = ["signed_in"];
 
 /// Names every piece after its content and rewrites the references between them; the chunks
-/// of the split points `needed_first` names come first in [`PageNames::chunks`].
+/// of the split modules `needed_first` names come first in [`PageNames::chunks`].
 pub fn assemble(pieces: Pieces, needed_first: &[&str]) -> Result<Dist> {
     let mut files = Vec::new();
     let mut chunk_names = Vec::new();
@@ -125,20 +126,21 @@ pub fn assemble(pieces: Pieces, needed_first: &[&str]) -> Result<Dist> {
     Ok(Dist { files, page })
 }
 
-/// The loader's chunk files in the order they are needed: for each split point of
+/// The loader's chunk files in the order they are needed: for each split module of
 /// `needed_first`, the shared chunks it imports (in the loader's order), then its own; then every
-/// other chunk, by name. A split point of `needed_first` the loader does not have fails the
-/// build: a renamed function would otherwise quietly lose its place.
+/// other chunk, by name. A split module of `needed_first` the loader does not have fails the
+/// build: a renamed module would otherwise quietly lose its place.
 ///
-/// wasm-split writes each split point as `export const __wasm_split_load_<point>_<digits> =
-/// wrapAsyncCb(makeLoad(() => { … new URL("./<file>", … }, [__chunk_<n>, …]));`.
+/// wasm-split writes each split module (the split points that name the same module) as
+/// `export const __wasm_split_load_<module> = wrapAsyncCb(makeLoad(() => { … new
+/// URL("./<file>", … }, [__chunk_<n>, …]));`.
 pub fn load_order(loader: &str, needed_first: &[&str]) -> Result<Vec<String>> {
     const EXPORT: &str = "export const __wasm_split_load_";
-    let mut points = Vec::new();
+    let mut modules = Vec::new();
     for part in loader.split(EXPORT).skip(1) {
         // The statement ends with the list of chunks it imports.
         let part = part.split_once("]));").map_or(part, |(statement, _)| statement);
-        let point = part.split(" =").next().unwrap_or_default();
+        let module = part.split(" =").next().unwrap_or_default();
         let file =
             part.split_once("new URL(\"./").and_then(|(_, rest)| rest.split_once('"')).map(|(file, _)| file);
         let deps = part
@@ -147,18 +149,12 @@ pub fn load_order(loader: &str, needed_first: &[&str]) -> Result<Vec<String>> {
             .split(',')
             .filter_map(|dep| dep.trim().strip_prefix("__chunk_"))
             .map(|n| format!("chunk_{n}.wasm"));
-        points.push((point, file, deps.collect::<Vec<_>>()));
+        modules.push((module, file, deps.collect::<Vec<_>>()));
     }
     let mut order: Vec<String> = Vec::new();
     for wanted in needed_first {
-        let is_it = |point: &str| {
-            point
-                .strip_prefix(wanted)
-                .and_then(|rest| rest.strip_prefix('_'))
-                .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit()))
-        };
-        let (_, file, deps) = points.iter().find(|(point, ..)| is_it(point)).ok_or_else(|| {
-            format!("{LOADER} has no split point `{wanted}`, which xtask/src/dist.rs's NEEDED_FIRST names")
+        let (_, file, deps) = modules.iter().find(|(module, ..)| module == wanted).ok_or_else(|| {
+            format!("{LOADER} has no split module `{wanted}`, which xtask/src/dist.rs's NEEDED_FIRST names")
         })?;
         for name in deps.iter().cloned().chain(file.map(str::to_owned)) {
             if !order.contains(&name) {
@@ -528,20 +524,22 @@ export const __wasm_split_load_c_99 = wrapAsyncCb(makeLoad(() => {
         let all = ["chunk_1.wasm", "chunk_2.wasm", "split_b.wasm", "split_c.wasm"];
         assert_eq!(load_order(&loader, &[]).unwrap(), all, "by name when nothing comes first");
         assert_eq!(
-            load_order(&loader, &["c", "b"]).unwrap(),
+            load_order(&loader, &["c_99", "b_17"]).unwrap(),
             ["chunk_2.wasm", "chunk_1.wasm", "split_c.wasm", "split_b.wasm"],
-            "each split point after what it imports, each file once"
+            "each split module after what it imports, each file once"
         );
-        assert_eq!(load_order(&loader, &["a"]).unwrap(), all, "a split point with no code of its own");
-        let error = load_order(&loader, &["load"]).unwrap_err();
-        assert!(error.contains("no split point `load`"), "{error}");
-        assert!(load_order(&loader, &["b_1"]).is_err(), "a name is matched whole, up to its digits");
+        assert_eq!(load_order(&loader, &["a_42"]).unwrap(), all, "a split module with no code of its own");
+        let error = load_order(&loader, &["signed_in"]).unwrap_err();
+        assert!(error.contains("no split module `signed_in`"), "{error}");
+        for part in ["b", "b_1"] {
+            assert!(load_order(&loader, &[part]).is_err(), "a name is matched whole: {part}");
+        }
     }
 
     #[test]
     fn the_glue_and_the_loader_name_each_other_by_one_shared_hash() {
         let dist =
-            assemble(pieces(LOADER, GLUE, &[("chunk_1.wasm", b"one"), ("split_b.wasm", b"bee")]), &["b"])
+            assemble(pieces(LOADER, GLUE, &[("chunk_1.wasm", b"one"), ("split_b.wasm", b"bee")]), &["b_17"])
                 .unwrap();
         let page = &dist.page;
         let file = |name: &str| {
@@ -570,7 +568,7 @@ export const __wasm_split_load_c_99 = wrapAsyncCb(makeLoad(() => {
 
         // A change in a chunk renames the loader that names it, and the glue that imports that.
         let changed =
-            assemble(pieces(LOADER, GLUE, &[("chunk_1.wasm", b"two"), ("split_b.wasm", b"bee")]), &["b"])
+            assemble(pieces(LOADER, GLUE, &[("chunk_1.wasm", b"two"), ("split_b.wasm", b"bee")]), &["b_17"])
                 .unwrap();
         assert_ne!(changed.page.loader, page.loader);
         assert_ne!(changed.page.glue, page.glue);
