@@ -1,13 +1,14 @@
 //! The route table: which page each address shows, who may see it, and which pages come in
-//! a chunk of their own.
+//! a chunk.
 //!
 //! `/login` is the only page in the main wasm. Every page a signed-in person sees is a lazy
 //! route, and the header around them comes with the services ([`crate::signed_in`]): with the
 //! `split` feature (the release build) each is a split point, and `xtask/src/app_build.rs`
-//! moves its code into a chunk fetched after sign-in (or at once when a reload finds a stored
-//! session: `public/start.js`). Without it (Trunk's development build, the browser unit tests)
-//! the same routes are plain async routes in one wasm. A chunk that cannot be fetched is
-//! waited for, with a Retry banner ([`crate::components::chunk_retry`]).
+//! moves their code into chunks fetched after sign-in (or at once when a reload finds a stored
+//! session: `public/start.js`), the pages' in one and the services' in another. Without it
+//! (Trunk's development build, the browser unit tests) the same routes are plain async routes
+//! in one wasm. A chunk that cannot be fetched is waited for, with a Retry banner
+//! ([`crate::components::chunk_retry`]).
 
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, ParentRoute, ProtectedParentRoute, Redirect, Route, Routes};
@@ -89,26 +90,35 @@ fn RoleHome() -> impl IntoView {
     move || auth.user().map(|user| view! { <Redirect path=home_path(user.role) options=replacing() /> })
 }
 
-/// Declares a lazy route whose view is `$view`. With the `split` feature it is
-/// `#[lazy_route]`, as leptos_router's documentation writes it; without, the same view is an
-/// ordinary async one, since a split point only links once the release build's split step has
-/// run.
+/// Declares a lazy route whose view is `$view`, made by `$view_fn`. With the `split` feature
+/// `$view_fn` is a split point in the split module `pages`, which every page's shares: the
+/// release build fetches the pages' code as one chunk (with one more for what they share with
+/// the services) rather than one per page and per combination of pages that share code, which
+/// was 35 files in all. Every chunk is fetched at idle or on reload anyway (`public/start.js`),
+/// so smaller pieces bought nothing but requests. (`#[lazy_route]` cannot do this: it names
+/// each page's module after the page.) Without `split` the same view is an ordinary async one,
+/// since a split point only links once the release build's split step has run.
 macro_rules! lazy_page {
-    ($(#[$doc:meta])* $route:ident => $view:expr) => {
+    ($(#[$doc:meta])* $route:ident, $view_fn:ident => $view:expr) => {
         $(#[$doc])*
         pub struct $route;
 
         #[cfg(feature = "split")]
-        #[leptos_router::lazy_route]
         impl leptos_router::LazyRoute for $route {
             fn data() -> Self {
                 Self
             }
 
-            fn view(this: Self) -> AnyView {
-                let _ = this;
-                $view.into_any()
+            async fn view(this: Self) -> AnyView {
+                $view_fn(this).await
             }
+        }
+
+        #[cfg(feature = "split")]
+        #[leptos::wasm_split::wasm_split(pages, wasm_split_path = ::leptos::wasm_split)]
+        fn $view_fn(this: $route) -> AnyView {
+            let _ = this;
+            $view.into_any()
         }
 
         #[cfg(not(feature = "split"))]
@@ -127,29 +137,29 @@ macro_rules! lazy_page {
 
 lazy_page! {
     /// `/approvals`, for system admins.
-    ApprovalsRoute => view! {
+    ApprovalsRoute, approvals_view => view! {
         <ForRole role=Role::SystemAdmin><crate::pages::approvals::ApprovalsPage /></ForRole>
     }
 }
 
 lazy_page! {
     /// `/tenant`, for tenant admins.
-    TenantRoute => view! {
+    TenantRoute, tenant_view => view! {
         <ForRole role=Role::TenantAdmin><crate::pages::tenant::TenantPage /></ForRole>
     }
 }
 
 lazy_page! {
     /// `/account`, for everyone signed in.
-    AccountRoute => view! { <crate::pages::account::AccountPage /> }
+    AccountRoute, account_view => view! { <crate::pages::account::AccountPage /> }
 }
 
 lazy_page! {
     /// `/notifications`: the history, for everyone signed in.
-    NotificationsRoute => view! { <crate::pages::notifications::NotificationsPage /> }
+    NotificationsRoute, notifications_view => view! { <crate::pages::notifications::NotificationsPage /> }
 }
 
 lazy_page! {
     /// Any other address, once signed in.
-    NotFoundRoute => view! { <crate::pages::not_found::NotFoundPage /> }
+    NotFoundRoute, not_found_view => view! { <crate::pages::not_found::NotFoundPage /> }
 }
