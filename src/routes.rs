@@ -12,7 +12,7 @@
 
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, ParentRoute, ProtectedParentRoute, Redirect, Route, Routes};
-use leptos_router::{Lazy, NavigateOptions, path};
+use leptos_router::{Lazy, LazyRoute, NavigateOptions, path};
 
 use crate::api::Role;
 use crate::auth::{Auth, Session};
@@ -45,7 +45,7 @@ pub fn AppRoutes() -> impl IntoView {
                     fallback=|| view! { <p class="splash">"Restoring your session…"</p> }
                     view=Outlet
                 >
-                    <ParentRoute path=path!("") view=SignedInShell>
+                    <ParentRoute path=path!("") view={Lazy::<SignedInShell>::new()}>
                         <Route path=path!("") view=RoleHome />
                         <Route path=path!("approvals") view={Lazy::<ApprovalsRoute>::new()} />
                         <Route path=path!("tenant") view={Lazy::<TenantRoute>::new()} />
@@ -66,20 +66,35 @@ pub fn replacing() -> NavigateOptions {
 }
 
 /// What every signed-in page shares: the header, then the page, once the services and the
-/// header are there. Not a lazy route of its own: its code is a `Show` and an `Outlet`, and
-/// the header comes in the services' chunk ([`crate::signed_in`]), which every signed-in page
-/// waits for anyway.
-#[component]
-fn SignedInShell() -> impl IntoView {
-    let ready = ServicesReady::expect();
-    view! {
-        <Show
-            when=move || ready.get()
-            fallback=|| view! { <p class="splash">"Restoring your session…"</p> }
-        >
-            {SignedInViews::expect().header()}
-            <Outlet />
-        </Show>
+/// header are there. Its own code is a `Show` and an `Outlet`, in the main wasm; the header
+/// comes in the services' chunk ([`crate::signed_in`]). It is a lazy route all the same, whose
+/// `preload` loads that chunk: leptos_router awaits it before it leaves the current page, so
+/// signing in keeps the sign-in page on screen until the chunk is there (or while Retry waits
+/// for it).
+pub struct SignedInShell;
+
+impl LazyRoute for SignedInShell {
+    fn data() -> Self {
+        SignedInShell
+    }
+
+    async fn view(this: Self) -> AnyView {
+        let _ = this;
+        let ready = ServicesReady::expect();
+        view! {
+            <Show
+                when=move || ready.get()
+                fallback=|| view! { <p class="splash">"Restoring your session…"</p> }
+            >
+                {SignedInViews::expect().header()}
+                <Outlet />
+            </Show>
+        }
+        .into_any()
+    }
+
+    async fn preload() {
+        crate::services::preload().await;
     }
 }
 
@@ -91,38 +106,50 @@ fn RoleHome() -> impl IntoView {
 }
 
 /// Declares a lazy route whose view is `$view`, made by `$view_fn`. With the `split` feature
-/// `$view_fn` is a split point in the split module `pages`, which every page's shares: the
+/// `$view_fn` is a split point in the split module `pages`, which all the pages share: the
 /// release build fetches the pages' code as one chunk (with one more for what they share with
 /// the services) rather than one per page and per combination of pages that share code, which
-/// was 35 files in all. Every chunk is fetched at idle or on reload anyway (`public/start.js`),
+/// was 41 files in all. Every chunk is fetched at idle or on reload anyway (`public/start.js`),
 /// so smaller pieces bought nothing but requests. (`#[lazy_route]` cannot do this: it names
-/// each page's module after the page.) Without `split` the same view is an ordinary async one,
-/// since a split point only links once the release build's split step has run.
+/// each page's module after the page.) Its `preload` loads the chunk, as `#[lazy_route]`'s
+/// does: leptos_router awaits it before it leaves the current page, which so stays on screen
+/// while the chunk comes (or while Retry waits for it). Without `split` the same view is an
+/// ordinary async one, since a split point only links once the release build's split step has
+/// run.
 macro_rules! lazy_page {
     ($(#[$doc:meta])* $route:ident, $view_fn:ident => $view:expr) => {
         $(#[$doc])*
         pub struct $route;
 
         #[cfg(feature = "split")]
-        impl leptos_router::LazyRoute for $route {
-            fn data() -> Self {
-                Self
+        const _: () = {
+            #[leptos::wasm_split::wasm_split(
+                pages,
+                wasm_split_path = ::leptos::wasm_split,
+                preload(load_chunk)
+            )]
+            fn $view_fn(this: $route) -> AnyView {
+                let _ = this;
+                $view.into_any()
             }
 
-            async fn view(this: Self) -> AnyView {
-                $view_fn(this).await
-            }
-        }
+            impl LazyRoute for $route {
+                fn data() -> Self {
+                    Self
+                }
 
-        #[cfg(feature = "split")]
-        #[leptos::wasm_split::wasm_split(pages, wasm_split_path = ::leptos::wasm_split)]
-        fn $view_fn(this: $route) -> AnyView {
-            let _ = this;
-            $view.into_any()
-        }
+                async fn view(this: Self) -> AnyView {
+                    $view_fn(this).await
+                }
+
+                async fn preload() {
+                    load_chunk().await;
+                }
+            }
+        };
 
         #[cfg(not(feature = "split"))]
-        impl leptos_router::LazyRoute for $route {
+        impl LazyRoute for $route {
             fn data() -> Self {
                 Self
             }
