@@ -41,11 +41,8 @@ export async function tabs(browser: Browser, client: Client, figures: RunFigures
   let step = 'before';
   let context: BrowserContext | undefined;
   try {
-    // What is there before the tabs: the previous contexts are closed, but Chromium may keep a
-    // spare renderer process ready for the next tab (and keeps one after the last, too), whose
-    // memory is not the tabs'.
-    const before = { connections: await connectedSockets(client), renderers: await settledRenderers(browserCdp) };
-    report.before = { connections: before.connections, renderers: before.renderers };
+    // What is there before the tabs, for the record: the run's other contexts are closed.
+    report.before = { connections: await connectedSockets(client), renderers: await rendererMemory(browserCdp) };
     context = await probedContext(browser, client, client.stack.baseURL);
 
     step = 'tab 1: sign-in';
@@ -97,7 +94,7 @@ export async function tabs(browser: Browser, client: Client, figures: RunFigures
     await delay(1000);
     const heaps = await heapsAndWasm(opened);
     const renderers = await rendererMemory(browserCdp);
-    figures['tabs.memory.renderers'] = (renderers.pss - before.renderers.pss) / 2 ** 20;
+    figures['tabs.memory.renderers'] = renderers.pss / 2 ** 20;
     figures['tabs.memory.heaps'] = (heaps.jsHeapBytes + heaps.wasmBytes) / 2 ** 20;
     report.memory = { renderers, ...heaps };
   } catch (error) {
@@ -236,7 +233,8 @@ interface RendererMemory {
 }
 
 /**
- * The browser's renderer processes (CDP `SystemInfo.getProcessInfo`), each read from Linux's
+ * The browser's renderer processes (CDP `SystemInfo.getProcessInfo`) but those of its own UI
+ * (`--top-chrome-webui`: headless Chromium keeps an omnibox popup), each read from Linux's
  * `/proc/{pid}/smaps_rollup`: what the tabs cost the machine, wasm linear memory and DOM
  * included. PSS shares each page of memory among the processes that map it.
  */
@@ -244,12 +242,15 @@ async function rendererMemory(browserCdp: CDPSession): Promise<RendererMemory> {
   const { processInfo } = await browserCdp.send('SystemInfo.getProcessInfo');
   const total: RendererMemory = { pss: 0, uss: 0, rss: 0, processes: 0 };
   for (const process of processInfo.filter((info) => info.type === 'renderer')) {
+    let commandLine: string;
     let rollup: string;
     try {
+      commandLine = await readFile(`/proc/${process.id}/cmdline`, 'utf8');
       rollup = await readFile(`/proc/${process.id}/smaps_rollup`, 'utf8');
     } catch {
       continue; // It exited since it was listed.
     }
+    if (commandLine.split('\0').includes('--top-chrome-webui')) continue;
     const kB = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? 0) * 1024;
     total.pss += kB('Pss');
     total.uss += kB('Private_Clean') + kB('Private_Dirty');
@@ -257,21 +258,6 @@ async function rendererMemory(browserCdp: CDPSession): Promise<RendererMemory> {
     total.processes += 1;
   }
   return total;
-}
-
-/**
- * The renderer processes' memory once the previous contexts' renderers have exited (the same
- * number of processes twice, 250 ms apart, for at most 5 s).
- */
-async function settledRenderers(browserCdp: CDPSession): Promise<RendererMemory> {
-  let previous = await rendererMemory(browserCdp);
-  for (let tries = 0; tries < 20; tries++) {
-    await delay(250);
-    const now = await rendererMemory(browserCdp);
-    if (now.processes === previous.processes) return now;
-    previous = now;
-  }
-  return previous;
 }
 
 /** Figure 7's rows. */
