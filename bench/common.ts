@@ -31,6 +31,15 @@ export interface Plan {
   memoryRate: number;
   /** Quiet time between phases: longer than Herald's two-second fold window. */
   gapMs: number;
+  /** Tabs of one person opened in one browser context (figure 7). */
+  tabs: number;
+  /**
+   * Events then published to the person's tenant, `tabEventRate` per second, whose toasts the
+   * last tab opened is timed on: slow enough that neither app folds them or holds a toast back
+   * (Herald folds more than 3 within 2 s and shows 3 at once; a toast stays 5 s).
+   */
+  tabEvents: number;
+  tabEventRate: number;
 }
 
 export const SMOKE = process.env.HERALD_BENCH_SMOKE === '1';
@@ -44,11 +53,14 @@ const FULL_PLAN: Plan = {
   memoryAfter: [100, 10_000],
   memoryRate: 1000,
   gapMs: 2500,
+  tabs: 10,
+  tabEvents: 10,
+  tabEventRate: 0.4,
 };
 
 /** The plan of this run: a smoke run is one run with tiny counts at the same rates. */
 export const PLAN: Plan = SMOKE
-  ? { ...FULL_PLAN, runs: 1, latencySeconds: 0.3, burstEvents: 200, burstSeconds: 0.2, memoryAfter: [10, 100] }
+  ? { ...FULL_PLAN, runs: 1, latencySeconds: 0.3, burstEvents: 200, burstSeconds: 0.2, memoryAfter: [10, 100], tabs: 3, tabEvents: 2 }
   : FULL_PLAN;
 
 /** The seeded account both clients sign in as (CONTRACT.md), and the channels it gets. */
@@ -154,6 +166,20 @@ export async function untilSubscribed(
     { timeout, polling: 20 },
   );
   return handle.jsonValue() as Promise<{ connectedAt: number; subscribedAt: number }>;
+}
+
+/**
+ * Waits until the badge said Connected at or after `since` (page clock); returns when it first
+ * did. Unlike `untilSubscribed` it reads nothing off the page's own socket, which a tab that
+ * shares another tab's connection does not have.
+ */
+export async function untilConnected(page: Page, since: number, timeout: number): Promise<number> {
+  const handle = await page.waitForFunction(
+    (since) => __benchProbe.badge.find((change: { t: number; text: string }) => change.t >= since && change.text === 'Connected')?.t ?? false,
+    since,
+    { timeout, polling: 20 },
+  );
+  return handle.jsonValue() as Promise<number>;
 }
 
 /** Waits until every event of the phase `arrived` (or was `toasted`), or nothing changed for 3 s. */

@@ -1,6 +1,7 @@
 // Publishes events through Sockudo's HTTP API, signed as a Pusher server library signs them
 // (TOOLCHAIN.md: HMAC-SHA256 over method, path and sorted query, with the body's MD5), at a
-// steady rate, remembering when each was sent. The signer is held to the same vectors as the
+// steady rate, remembering when each was sent; and asks the same API how many subscriptions a
+// channel has. The signer is held to the same vectors as the
 // Rust one (crates/contract/tests/signing_vectors.json) by e2e/signing.spec.ts.
 
 import { createHash, createHmac } from 'node:crypto';
@@ -101,25 +102,49 @@ export class Publisher {
     });
   }
 
+  /**
+   * How many subscriptions Sockudo holds on `channel` (summed over its connections):
+   * `GET /apps/{id}/channels/{channel}?info=subscription_count`.
+   */
+  async subscriptionCount(channel: string): Promise<number> {
+    const path = `/apps/${APP.id}/channels/${encodeURIComponent(channel)}`;
+    const query = signedQuery(APP, 'GET', path, '', Math.floor(Date.now() / 1000), { info: 'subscription_count' });
+    const response = await fetch(`${this.url.origin}${path}?${query}`, { signal: AbortSignal.timeout(5_000) });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`Sockudo answered ${response.status} to GET ${path}: ${text.slice(0, 200)}`);
+    const count = JSON.parse(text).subscription_count;
+    if (typeof count !== 'number') throw new Error(`Sockudo's answer to GET ${path} has no subscription_count: ${text.slice(0, 200)}`);
+    return count;
+  }
+
   close(): void {
     this.agent.destroy();
   }
 }
 
 /**
- * The query string of a signed HTTP API request at `timestamp` (Unix seconds): keys sorted,
- * the signature last. `herald_contract::signing::signed_query` is the Rust twin.
+ * The query string of a signed HTTP API request at `timestamp` (Unix seconds) with the
+ * request's own `params` (`info`, `filter_by_prefix`): keys sorted, the signature last.
+ * `herald_contract::signing::signed_query` is the Rust twin.
  */
-export function signedQuery(app: App, method: string, path: string, body: string, timestamp: number): string {
-  const params: Record<string, string> = {
+export function signedQuery(
+  app: App,
+  method: string,
+  path: string,
+  body: string,
+  timestamp: number,
+  params: Record<string, string> = {},
+): string {
+  const query: Record<string, string> = {
+    ...Object.fromEntries(Object.entries(params).map(([key, value]) => [key.toLowerCase(), value])),
     auth_key: app.key,
     auth_timestamp: String(timestamp),
     auth_version: '1.0',
   };
-  if (body !== '') params.body_md5 = createHash('md5').update(body).digest('hex');
-  const sorted = Object.keys(params)
+  if (body !== '') query.body_md5 = createHash('md5').update(body).digest('hex');
+  const sorted = Object.keys(query)
     .sort()
-    .map((key) => `${key}=${params[key]}`)
+    .map((key) => `${key}=${query[key]}`)
     .join('&');
   const signature = createHmac('sha256', app.secret).update(`${method}\n${path}\n${sorted}`).digest('hex');
   return `${sorted}&auth_signature=${signature}`;

@@ -19,6 +19,7 @@ import { coldStart, coldStartFigures, slowStart } from './figures/cold-start';
 import { latency, latencyFigures } from './figures/latency';
 import { memory, memoryFigures } from './figures/memory';
 import { reconnect, reconnectFigures } from './figures/reconnect';
+import { tabs, tabsFigures } from './figures/tabs';
 import { transferFigures } from './figures/transfer';
 import { CompressingHost } from './host';
 import { Publisher } from './publisher';
@@ -110,6 +111,10 @@ function checkSmoke(rows: SummaryRow[]): void {
     const missed = herald(`latency.${rate}.missed`);
     if (missed !== undefined && missed !== 0) problems.push(`Herald never toasted ${missed} events at ${rate}/s`);
   }
+  const missedInLastTab = herald('tabs.missed');
+  if (missedInLastTab !== undefined && missedInLastTab !== 0) {
+    problems.push(`Herald never toasted ${missedInLastTab} events in the last of ${PLAN.tabs} tabs`);
+  }
   const received = herald('burst.received');
   if (received !== undefined && received !== PLAN.burstEvents) {
     problems.push(`Herald received ${received} of the burst's ${PLAN.burstEvents} events`);
@@ -173,6 +178,8 @@ async function measureClient(browser: Browser, client: Client): Promise<Measured
   } finally {
     await context.close();
   }
+  // Last, with every other context closed: the tabs are all that is connected and rendering.
+  await tabs(browser, client, figures, details);
   return { figures, details };
 }
 
@@ -191,6 +198,7 @@ function figureList(): Figure[] {
     ...burstFigures(),
     ...memoryFigures(),
     ...reconnectFigures(),
+    ...tabsFigures(),
   ];
 }
 

@@ -50,6 +50,8 @@ export class Stack {
   readonly baseURL: string;
   /** Sockudo's origin; with the `pusher` transport, the app's `/config.json` points the WebSocket here. */
   readonly sockudoURL: string;
+  /** Sockudo's metrics listener (`GET /metrics`, Prometheus's text format). */
+  readonly sockudoMetricsURL: string;
   /** The transport the app uses: `/config.json`'s `transport`. */
   readonly transport: Transport;
   /**
@@ -67,6 +69,7 @@ export class Stack {
   ) {
     this.baseURL = baseURL;
     this.sockudoURL = sockudo.url;
+    this.sockudoMetricsURL = sockudo.metricsURL;
     this.transport = django ? 'channels' : 'pusher';
     this.djangoURL = django?.url;
   }
@@ -190,6 +193,7 @@ function spawnDevserver(addr: string, args: string[]): Process {
 /** Sockudo on fixed ports, so that it can be restarted where the page expects it. */
 class Sockudo {
   readonly url: string;
+  readonly metricsURL: string;
   private process: Process | undefined;
   // Sockudo reads ./config/config.toml or .json when there is one: run it where there is none.
   private readonly workingDir = mkdtempSync(path.join(tmpdir(), 'herald-sockudo-'));
@@ -199,6 +203,7 @@ class Sockudo {
     private readonly metricsPort: number,
   ) {
     this.url = `http://127.0.0.1:${port}`;
+    this.metricsURL = `http://127.0.0.1:${metricsPort}`;
   }
 
   async start(): Promise<void> {
