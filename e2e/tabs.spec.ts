@@ -138,6 +138,9 @@ test('closing the tab holding the socket hands it over within 2 s, losing and do
   await expect(new Shell(second).connection).toHaveText('Connected', { timeout: 2_000 });
   await expect(new Shell(third).connection).toHaveText('Connected', { timeout: 2_000 });
 
+  // Connected is not yet subscribed: the third tab, on /account, lists the channels the new
+  // socket has confirmed.
+  await expect(third.getByRole('region', { name: 'Live channels' })).toContainText(TENANT_CHANNEL);
   await fire('UserCreated', { tenant_id: 1, fields: { user: { name: 'After Handover' } } });
   for (const tab of [second, third]) await expect(new Shell(tab).toast('After Handover')).toBeVisible();
 
