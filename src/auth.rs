@@ -119,11 +119,16 @@ impl Auth {
                 keep_token(&token, remember);
                 self.start(SignedIn { user, token, expires_at_ms });
             }
-            SessionStep::Update { user } => self.session.update(|session| {
-                if let Session::SignedIn(signed_in) = session {
-                    signed_in.user = user;
+            SessionStep::Update { user } => {
+                let changed = matches!(&*self.session.read_untracked(), Session::SignedIn(signed_in) if signed_in.user != user);
+                if changed {
+                    self.session.update(|session| {
+                        if let Session::SignedIn(signed_in) = session {
+                            signed_in.user = user;
+                        }
+                    });
                 }
-            }),
+            }
             SessionStep::End { notice } => self.end(notice, false),
             SessionStep::Nothing => {}
         }
@@ -203,6 +208,14 @@ impl Auth {
     /// The signed-in person's new name and email (after they edited their profile, here or
     /// in another tab). Empty values are ignored.
     pub fn update_profile(&self, name: &str, email: &str) {
+        let changed = matches!(
+            &*self.session.read_untracked(),
+            Session::SignedIn(signed_in)
+                if (!name.is_empty() && signed_in.user.name != name) || (!email.is_empty() && signed_in.user.email != email)
+        );
+        if !changed {
+            return;
+        }
         self.session.update(|session| {
             if let Session::SignedIn(signed_in) = session {
                 if !name.is_empty() {
