@@ -9,6 +9,7 @@
 //! notifications in signals and keeps each person's history, catch-up position and
 //! preferences in localStorage under their user id.
 
+use herald_client::SharedNotes;
 use herald_contract::ChannelTemplates;
 use herald_notifications::history::{DEFAULT_CAPACITY, Entry};
 use herald_notifications::{
@@ -265,15 +266,9 @@ impl Notifications {
     /// A tab that stops saving saves what it has first.
     pub fn set_saving(&self, saving: bool) {
         if !saving {
-            self.save_now();
+            self.flush();
         }
         self.saving.set_value(saving);
-    }
-
-    /// Saves the history and position now instead of with the next batch (another tab is
-    /// about to read them).
-    pub fn save_now(&self) {
-        self.flush();
     }
 
     /// The catch-up position saved last for the person held (by whichever tab saved it).
@@ -282,13 +277,23 @@ impl Notifications {
         local_storage()?.get_item(&position_key(user_id)).ok().flatten().filter(|id| !id.is_empty())
     }
 
-    /// Reads the person's history and preferences again as saved (by the tab that saves),
-    /// keeping the toasts on screen.
-    pub fn reload(&self) {
-        let Some(user_id) = self.owner.get_value() else { return };
-        let (history, preferences) = stored_notes(user_id);
-        self.history.set(history);
-        self.preferences.set(preferences);
+    /// The person's history and preferences as this tab holds them, for a tab that asks.
+    pub fn shared(&self) -> Option<SharedNotes> {
+        Some(SharedNotes {
+            user_id: self.owner.get_value()?,
+            history: self.history.with_untracked(History::to_json),
+            preferences: self.preferences.with_untracked(Preferences::to_json),
+        })
+    }
+
+    /// Shows the history and preferences another tab holds for the person held here, in
+    /// place of those read from storage, keeping the toasts on screen.
+    pub fn adopt(&self, notes: SharedNotes) {
+        if self.owner.get_value() != Some(notes.user_id) {
+            return;
+        }
+        self.history.set(History::from_json(&notes.history, HISTORY_CAPACITY));
+        self.preferences.set(Preferences::from_json(&notes.preferences));
     }
 
     /// Decides, for each event recorded from now on, whether it raises a desktop

@@ -216,8 +216,12 @@ impl Shell {
                 self.notifications.set_saving(false);
                 realtime.hold_socket(false);
             }
-            TabCommand::Save => self.notifications.save_now(),
-            TabCommand::Reload => self.notifications.reload(),
+            TabCommand::ShareNotes { to } => {
+                if let (Some(notes), Some(tabs)) = (self.notifications.shared(), self.tabs.get_value()) {
+                    tabs.share_notes(to, notes);
+                }
+            }
+            TabCommand::Adopt(notes) => self.notifications.adopt(notes),
             TabCommand::Handle(incoming) => self.hand(|client| client.handle(incoming)),
             TabCommand::CaughtUp(notifications) => self.hand(|client| client.merge_relayed(notifications)),
             TabCommand::Resync => self.live.resync(),

@@ -9,7 +9,7 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use herald_client::{Command, Incoming, TabCommand, TabMessage, Tabs, TabsConfig};
+use herald_client::{Command, Incoming, SharedNotes, TabCommand, TabId, TabMessage, Tabs, TabsConfig};
 use herald_notifications::NoteChange;
 use herald_protocol::{ConnectionState, Millis};
 use js_sys::{Function, Object, Promise, Reflect};
@@ -138,6 +138,10 @@ impl TabLink {
 
     pub fn acted(&self) {
         self.input(|tabs, _| tabs.acted());
+    }
+
+    pub fn share_notes(&self, to: TabId, notes: SharedNotes) {
+        self.input(|tabs, _| tabs.share_notes(to, notes));
     }
 
     pub fn loading(&self) {

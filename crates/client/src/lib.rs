@@ -36,6 +36,6 @@ pub use crate::client::{
 };
 pub use crate::cursor::Cursor;
 pub use crate::tabs::{
-    Link, Role, SessionNews, SessionStep, TabCommand, TabId, TabMessage, Tabs, TabsConfig,
+    Link, Role, SessionNews, SessionStep, SharedNotes, TabCommand, TabId, TabMessage, Tabs, TabsConfig,
 };
 pub use crate::toast_clock::{ToastClock, toast_duration};

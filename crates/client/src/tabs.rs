@@ -31,6 +31,15 @@ use crate::client::{Command, Incoming};
 /// A tab's name among its siblings: chosen at random by each tab when it starts.
 pub type TabId = u64;
 
+/// One person's notifications as the leader holds them, in the form they are saved in:
+/// the history's and the preferences' JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedNotes {
+    pub user_id: u64,
+    pub history: String,
+    pub preferences: String,
+}
+
 /// When a waiting tab takes the lead on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TabsConfig {
@@ -81,15 +90,32 @@ impl Link {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TabMessage {
     /// A waiting tab asks the leader where things stand (when it starts, loads a person, or
-    /// becomes visible); the leader saves, then answers with [`TabMessage::Leader`].
-    Hello { tab: TabId, visible: bool },
+    /// becomes visible); the leader answers with [`TabMessage::Leader`] and, if the tab
+    /// `wants_notes`, with [`TabMessage::Notes`].
+    Hello {
+        tab: TabId,
+        visible: bool,
+        #[serde(default)]
+        wants_notes: bool,
+    },
     /// A waiting tab was hidden or shown.
     Visibility { tab: TabId, visible: bool },
     /// A tab is closing.
     Bye { tab: TabId },
     /// The leader: who it is, whether it is visible (and for how long it has been hidden),
-    /// and its connection.
-    Leader { tab: TabId, visible: bool, hidden_for: Option<Millis>, link: Link },
+    /// and its connection. `answering`: the tab whose question this answers, if any.
+    Leader {
+        tab: TabId,
+        visible: bool,
+        hidden_for: Option<Millis>,
+        link: Link,
+        #[serde(default)]
+        answering: Option<TabId>,
+    },
+    /// The leader's notifications, for the tab `to` that asked for them. They travel in the
+    /// message, not through storage: a tab's writes to `localStorage` reach the other tabs'
+    /// processes later than a message sent after them does.
+    Notes { to: TabId, notes: SharedNotes },
     /// What the leader's socket delivered.
     Event { incoming: Incoming },
     /// What the leader's catch-up read back, to merge without a toast each.
@@ -117,10 +143,12 @@ pub enum TabCommand {
     Lead,
     /// Another tab leads now: close this tab's socket and stop saving.
     StepDown,
-    /// Save the notifications now: a tab is about to read them.
-    Save,
-    /// Read the saved notifications again: the leader saved them just before it answered.
-    Reload,
+    /// Hand this tab's notifications to [`Tabs::share_notes`] for the tab `to`, which asked.
+    ShareNotes {
+        to: TabId,
+    },
+    /// Show these notifications (the leader's) in place of those this tab read from storage.
+    Adopt(SharedNotes),
     /// Hand this to the client core as if this tab's socket had delivered it.
     Handle(Incoming),
     /// Merge what the leader's catch-up read back (through the client core).
@@ -163,8 +191,8 @@ pub struct Tabs {
     leader: Option<Heard>,
     /// Waiting: when this tab asked and has had no answer yet.
     asked_at: Option<Millis>,
-    /// Waiting: whether the answer to the question asked should be followed by a reload.
-    reload_on_answer: bool,
+    /// Waiting: whether this tab waits for the leader's notifications.
+    wants_notes: bool,
     /// Waiting: whether this tab asked to take the lead and has not been given it yet.
     taking: bool,
     /// Leading: the tabs that said they are visible.
@@ -180,7 +208,8 @@ impl Tabs {
     pub fn new(me: TabId, visible: bool, now: Millis, config: TabsConfig) -> Tabs {
         let mut tabs = Tabs::with_role(me, Role::Waiting, visible, now, config);
         tabs.commands.push_back(TabCommand::WaitForLead);
-        tabs.ask(now, true);
+        // Its person is not loaded yet: `loading` asks for their notifications.
+        tabs.ask(now, false);
         tabs
     }
 
@@ -198,7 +227,7 @@ impl Tabs {
             hidden_since: (!visible).then_some(now),
             leader: None,
             asked_at: None,
-            reload_on_answer: false,
+            wants_notes: false,
             taking: false,
             visible_tabs: BTreeSet::new(),
             link: Link { state: ConnectionState::Initialized, subscribed: Vec::new() },
@@ -248,6 +277,8 @@ impl Tabs {
         self.role = Role::Leading;
         self.leader = None;
         self.asked_at = None;
+        // Its own notifications are the ones that count now.
+        self.wants_notes = false;
         self.taking = false;
         self.visible_tabs.clear();
         self.commands.push_back(TabCommand::Lead);
@@ -262,7 +293,7 @@ impl Tabs {
         self.role = Role::Waiting;
         self.commands.push_back(TabCommand::StepDown);
         self.commands.push_back(TabCommand::WaitForLead);
-        // It was the leader, so it holds what the new one does: no reload.
+        // It was the leader, so it holds what the new one does: no notes wanted.
         self.ask(now, false);
     }
 
@@ -283,7 +314,7 @@ impl Tabs {
     }
 
     /// This tab is about to show a person's notifications, read from what was saved: the
-    /// leader is asked to save first, and they are read again once it has.
+    /// leader is asked for its own, which are shown in their place when they arrive.
     pub fn loading(&mut self, now: Millis) {
         if self.role == Role::Waiting {
             self.ask(now, true);
@@ -331,6 +362,13 @@ impl Tabs {
         }
     }
 
+    /// The shell's answer to [`TabCommand::ShareNotes`].
+    pub fn share_notes(&mut self, to: TabId, notes: SharedNotes) {
+        if self.role == Role::Leading {
+            self.post(TabMessage::Notes { to, notes });
+        }
+    }
+
     /// The person changed their notifications in this tab: the others apply it too.
     pub fn changed(&mut self, change: NoteChange) {
         if self.role != Role::Alone {
@@ -370,19 +408,25 @@ impl Tabs {
             (Role::Alone, _) => {}
             (_, TabMessage::Changed { change }) => self.commands.push_back(TabCommand::Apply(change)),
             (_, TabMessage::Resync) => self.commands.push_back(TabCommand::Resync),
-            (Role::Leading, TabMessage::Hello { tab, visible }) => {
+            (Role::Leading, TabMessage::Hello { tab, visible, wants_notes }) => {
                 self.set_visible_tab(tab, visible);
-                // Saved before answering, so what the asking tab reads back is up to date.
-                self.commands.push_back(TabCommand::Save);
-                self.announce(now);
+                self.announce_to(now, Some(tab));
+                if wants_notes {
+                    self.commands.push_back(TabCommand::ShareNotes { to: tab });
+                }
             }
             (Role::Leading, TabMessage::Visibility { tab, visible }) => self.set_visible_tab(tab, visible),
             (Role::Leading, TabMessage::Bye { tab }) => {
                 self.visible_tabs.remove(&tab);
             }
             (Role::Leading, TabMessage::RetryNow) => self.commands.push_back(TabCommand::RetryNow),
-            (Role::Waiting, TabMessage::Leader { tab, visible, hidden_for, link }) => {
-                self.heard_leader(tab, visible, hidden_for, link, now);
+            (Role::Waiting, TabMessage::Leader { tab, visible, hidden_for, link, answering }) => {
+                let answers_me = answering == Some(self.me);
+                self.heard_leader(tab, visible, hidden_for, link, answers_me, now);
+            }
+            (Role::Waiting, TabMessage::Notes { to, notes }) if to == self.me && self.wants_notes => {
+                self.wants_notes = false;
+                self.commands.push_back(TabCommand::Adopt(notes));
             }
             (Role::Waiting, TabMessage::Event { incoming }) => {
                 self.commands.push_back(TabCommand::Handle(incoming))
@@ -402,6 +446,7 @@ impl Tabs {
         visible: bool,
         hidden_for: Option<Millis>,
         link: Link,
+        answers_me: bool,
         now: Millis,
     ) {
         let new_leader = self.leader.is_none_or(|heard| heard.tab != tab);
@@ -409,14 +454,16 @@ impl Tabs {
         self.leader = Some(Heard { tab, hidden_since });
         self.asked_at = None;
         self.taking = false;
-        if std::mem::take(&mut self.reload_on_answer) {
-            self.commands.push_back(TabCommand::Reload);
-        }
-        if new_leader {
-            // A new leader knows nothing of this tab yet.
-            self.post(TabMessage::Visibility { tab: self.me, visible: self.visible });
-        }
         self.commands.push_back(TabCommand::ShowLink(link.received(now)));
+        if new_leader && !answers_me {
+            // A new leader knows nothing of this tab yet, nor of a question the tab asked
+            // before it led: the tab tells it, or asks again.
+            if self.wants_notes {
+                self.ask(now, true);
+            } else {
+                self.post(TabMessage::Visibility { tab: self.me, visible: self.visible });
+            }
+        }
     }
 
     fn set_visible_tab(&mut self, tab: TabId, visible: bool) {
@@ -427,16 +474,20 @@ impl Tabs {
         }
     }
 
-    fn ask(&mut self, now: Millis, reload: bool) {
+    fn ask(&mut self, now: Millis, wants_notes: bool) {
         self.asked_at = Some(now);
-        self.reload_on_answer |= reload;
-        self.post(TabMessage::Hello { tab: self.me, visible: self.visible });
+        self.wants_notes |= wants_notes;
+        self.post(TabMessage::Hello { tab: self.me, visible: self.visible, wants_notes: self.wants_notes });
     }
 
     fn announce(&mut self, now: Millis) {
+        self.announce_to(now, None);
+    }
+
+    fn announce_to(&mut self, now: Millis, answering: Option<TabId>) {
         let link = Link::sent(self.link.state.clone(), self.link.subscribed.clone(), now);
         let hidden_for = self.hidden_since.map(|since| now.since(since));
-        self.post(TabMessage::Leader { tab: self.me, visible: self.visible, hidden_for, link });
+        self.post(TabMessage::Leader { tab: self.me, visible: self.visible, hidden_for, link, answering });
     }
 
     fn post(&mut self, message: TabMessage) {

@@ -5,7 +5,8 @@
 use std::collections::VecDeque;
 
 use herald_client::{
-    Command, Incoming, Link, Role, SessionNews, SessionStep, TabCommand, TabId, TabMessage, Tabs, TabsConfig,
+    Command, Incoming, Link, Role, SessionNews, SessionStep, SharedNotes, TabCommand, TabId, TabMessage,
+    Tabs, TabsConfig,
 };
 use herald_contract::{Role as PersonRole, User};
 use herald_notifications::NoteChange;
@@ -84,6 +85,11 @@ impl Browser {
                             let now = self.now;
                             self.tab(id).tabs.lead_granted(now);
                         }
+                        // The shell hands over what its notifications hold.
+                        TabCommand::ShareNotes { to } => {
+                            self.tabs[index].tabs.share_notes(to, notes_of(id));
+                            self.tabs[index].done.push(TabCommand::ShareNotes { to });
+                        }
                         other => self.tabs[index].done.push(other),
                     }
                 }
@@ -152,6 +158,27 @@ impl Browser {
     fn take_done(&mut self, id: TabId) -> Vec<TabCommand> {
         std::mem::take(&mut self.tab(id).done)
     }
+
+    /// The tab loads its person's notifications from storage.
+    fn load(&mut self, id: TabId) {
+        let now = self.now;
+        self.tab(id).tabs.loading(now);
+        self.settle();
+    }
+}
+
+/// What the tab `id` holds, as its shell would share it.
+fn notes_of(id: TabId) -> SharedNotes {
+    SharedNotes { user_id: 2, history: format!("[history of tab {id}]"), preferences: "{}".into() }
+}
+
+fn adopted(done: &[TabCommand]) -> Vec<SharedNotes> {
+    done.iter()
+        .filter_map(|command| match command {
+            TabCommand::Adopt(notes) => Some(notes.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 fn message() -> Incoming {
@@ -163,7 +190,7 @@ fn message() -> Incoming {
 }
 
 #[test]
-fn the_first_tab_leads_and_the_next_waits_and_reads_what_the_leader_saved() {
+fn the_first_tab_leads_and_the_next_waits_and_shows_the_leaders_notifications() {
     let mut browser = Browser::new();
     let first = browser.open(true);
     assert_eq!(browser.leader(), Some(first));
@@ -172,11 +199,31 @@ fn the_first_tab_leads_and_the_next_waits_and_reads_what_the_leader_saved() {
     let second = browser.open(true);
     assert_eq!(browser.leader(), Some(first));
     assert_eq!(browser.tab(second).tabs.role(), Role::Waiting);
-    // The leader saved before it answered, and the new tab read that back.
-    assert!(browser.take_done(first).contains(&TabCommand::Save));
     let done = browser.take_done(second);
-    assert!(done.contains(&TabCommand::Reload), "{done:?}");
     assert!(done.iter().any(|c| matches!(c, TabCommand::ShowLink(_))));
+    assert!(adopted(&done).is_empty(), "no person loaded yet: {done:?}");
+
+    // Loading a person from storage, the tab asks the leader for what it holds, which may be
+    // newer than what storage gave this tab, and shows that once, however often it asked
+    // before the answer came.
+    let now = browser.now;
+    browser.tab(second).tabs.loading(now);
+    browser.load(second);
+    assert!(browser.take_done(first).contains(&TabCommand::ShareNotes { to: second }));
+    assert_eq!(adopted(&browser.take_done(second)), vec![notes_of(first)]);
+}
+
+#[test]
+fn a_tab_whose_question_the_leader_never_answered_asks_the_next_leader() {
+    let mut browser = Browser::new();
+    let first = browser.open(true);
+    let second = browser.open(true);
+    let third = browser.open(true);
+    browser.tab(first).frozen = true;
+    browser.load(third);
+    browser.close(first);
+    assert_eq!(browser.leader(), Some(second));
+    assert_eq!(adopted(&browser.take_done(third)), vec![notes_of(second)]);
 }
 
 #[test]
@@ -204,7 +251,7 @@ fn the_leader_relays_events_and_catch_up_but_not_what_is_about_its_own_socket() 
 }
 
 #[test]
-fn closing_the_leader_hands_the_lead_to_the_next_tab_in_line_which_asks_for_no_reload() {
+fn closing_the_leader_hands_the_lead_to_the_next_tab_in_line_and_nobody_reloads_notifications() {
     let mut browser = Browser::new();
     let first = browser.open(true);
     let second = browser.open(false);
@@ -215,10 +262,10 @@ fn closing_the_leader_hands_the_lead_to_the_next_tab_in_line_which_asks_for_no_r
     assert_eq!(browser.leader(), Some(second));
     let done = browser.take_done(second);
     assert!(done.contains(&TabCommand::Lead), "{done:?}");
-    // The third heard the new leader; its history is the same, so it is not read again.
+    // The third heard the new leader; its history is the same, so it is not replaced.
     let done = browser.take_done(third);
     assert!(done.iter().any(|c| matches!(c, TabCommand::ShowLink(_))));
-    assert!(!done.contains(&TabCommand::Reload));
+    assert!(adopted(&done).is_empty(), "{done:?}");
 }
 
 #[test]
@@ -337,9 +384,14 @@ fn retry_in_a_waiting_tab_retries_the_leaders_socket() {
 fn a_reconnects_countdown_crosses_tabs_whose_clocks_have_other_origins() {
     let state = ConnectionState::Reconnecting { attempt: 2, retry_at: Millis(10_500) };
     let sent = Link::sent(state, vec!["private-user.4".into()], Millis(10_000));
-    let text =
-        serde_json::to_string(&TabMessage::Leader { tab: 1, visible: true, hidden_for: None, link: sent })
-            .unwrap();
+    let text = serde_json::to_string(&TabMessage::Leader {
+        tab: 1,
+        visible: true,
+        hidden_for: None,
+        link: sent,
+        answering: None,
+    })
+    .unwrap();
     let TabMessage::Leader { link, .. } = serde_json::from_str(&text).unwrap() else { panic!("{text}") };
     assert_eq!(
         link.received(Millis(70)).state,
@@ -350,7 +402,8 @@ fn a_reconnects_countdown_crosses_tabs_whose_clocks_have_other_origins() {
 #[test]
 fn every_message_crosses_tabs_as_json() {
     let messages = [
-        TabMessage::Hello { tab: u64::MAX, visible: true },
+        TabMessage::Hello { tab: u64::MAX, visible: true, wants_notes: true },
+        TabMessage::Notes { to: 7, notes: notes_of(3) },
         TabMessage::Event { incoming: message() },
         TabMessage::Event {
             incoming: Incoming::SubscriptionFailed {
