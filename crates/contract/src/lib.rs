@@ -5,7 +5,8 @@
 //! other records events carry, and the lenient reading of a payload from someone else's
 //! server. [`event`]: the contract's events, their names and their audiences, and
 //! [`EventRecord`], an event as catch-up returns it. [`channel`]: the private channels, who
-//! may join each, and the kinds of channel. [`config`]: `config.json`. [`signing`] (feature
+//! may join each, and the kinds of channel. [`config`]: `config.json`. [`session`]: the
+//! login and refresh answers. [`signing`] (feature
 //! `signing`): Pusher's channel and HTTP API signatures.
 //!
 //! Invariant: this crate does no I/O, reads no clock and depends on serde alone (and, with
@@ -50,6 +51,7 @@ pub mod config;
 pub mod event;
 pub mod payload;
 pub mod records;
+pub mod session;
 #[cfg(feature = "signing")]
 pub mod signing;
 
@@ -58,3 +60,4 @@ pub use crate::config::{ChannelTemplates, Config, PusherConfig, TransportKind};
 pub use crate::event::{EventKind, EventRecord, NAMESPACE};
 pub use crate::payload::{HotspotUser, Notice, Payment};
 pub use crate::records::{Role, Tenant, TenantId, TenantStatus, User, UserId, UserStatus};
+pub use crate::session::{LoginAnswer, RefreshRequest, TokenGrant};
