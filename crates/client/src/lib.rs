@@ -14,6 +14,8 @@
 //! - [`catch_up`]: [`Paging`], catch-up page by page, and what a page can be or fail with.
 //! - [`channels`]: [`channels_for`], the channels a person listens to, named by
 //!   `config.json`'s templates (`herald_contract::ChannelTemplates`).
+//! - [`refresh`]: [`Refresher`], when the session's tokens are refreshed and what a failed
+//!   refresh means; [`Lifetimes`], tokens' lives measured from the answer, not the clock.
 //! - [`tabs`]: [`Tabs`], how the tabs of one browser share one connection (who leads, what
 //!   is relayed, when a tab takes the lead, who raises desktop notifications), and
 //!   [`SessionNews`], how they share one session.
@@ -26,6 +28,7 @@ pub mod catch_up;
 pub mod channels;
 pub mod client;
 pub mod cursor;
+pub mod refresh;
 pub mod tabs;
 pub mod toast_clock;
 
@@ -35,6 +38,9 @@ pub use crate::client::{
     Client, ClientConfig, Command, Incoming, LiveEvent, LogLevel, SESSION_ENDED, Session,
 };
 pub use crate::cursor::Cursor;
+pub use crate::refresh::{
+    GrantTimes, Lifetimes, RefreshCommand, RefreshConfig, RefreshOutcome, Refresher,
+};
 pub use crate::tabs::{
     Link, Role, SessionNews, SessionStep, SharedNotes, TabCommand, TabId, TabMessage, Tabs, TabsConfig,
 };
