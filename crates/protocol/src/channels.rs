@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 
 use crate::connection::SubscriptionError;
 use crate::frame::{FrameError, decode_data, parse_object};
-use crate::protocol::{Closed, Inbound, Protocol};
+use crate::protocol::{Closed, Inbound, Protocol, TokenChange};
 
 /// What a close code means for this protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,10 +71,21 @@ impl Protocol for Channels {
         Some(format!("{}{separator}token={}", self.url, encode_query_value(token)))
     }
 
-    fn set_token(&mut self, token: Option<String>) -> bool {
-        let changed = self.token != token;
+    /// A refreshed token reaches the open socket as `{"type":"authenticate","token":…}`,
+    /// which moves the server's 4001 to the new token's expiry; the next socket opens with
+    /// it. Gaining or losing the token replaces the socket.
+    fn set_token(&mut self, token: Option<String>) -> TokenChange {
+        if self.token == token {
+            return TokenChange::Unchanged;
+        }
+        let had_one = self.token.is_some();
         self.token = token;
-        changed
+        match &self.token {
+            Some(token) if had_one => {
+                TokenChange::Send(json!({ "type": "authenticate", "token": token }).to_string())
+            }
+            _ => TokenChange::Reopen,
+        }
     }
 
     /// The consumer accepts the socket only once the token is read; it has no socket id to
@@ -102,6 +113,9 @@ impl Protocol for Channels {
             },
             "unsubscribed" => {
                 Inbound::Ignored { event: kind, channel, reason: "leaving needs no confirmation" }
+            }
+            "authenticated" => {
+                Inbound::Ignored { event: kind, channel, reason: "a new token needs no confirmation" }
             }
             "error" => Inbound::Error {
                 code: None,

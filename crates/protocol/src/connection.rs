@@ -34,7 +34,7 @@ use crate::backoff::{Backoff, BackoffConfig};
 use crate::channels::Channels;
 use crate::event_name::short_event_name;
 use crate::frame::{DEFAULT_MAX_FRAME_BYTES, FrameError};
-use crate::protocol::{Closed, Inbound, Protocol};
+use crate::protocol::{Closed, Inbound, Protocol, TokenChange};
 use crate::pusher::Pusher;
 use crate::time::Millis;
 use crate::timers::{Timer, TimerTable};
@@ -235,6 +235,8 @@ struct Link {
     awaiting_answer: VecDeque<String>,
     /// Whether `Event::Settled` was reported for the channels wanted now.
     settled: bool,
+    /// A new token that arrived while the socket was opening with the old one.
+    send_once_open: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,14 +296,27 @@ impl Connection {
     // ----- Commands from the app -----
 
     /// The person's token. Pusher hands it to the channel authorizer, not to the connection,
-    /// and ignores it here; Channels opens its socket with it, so a different token on an
-    /// open socket replaces the socket.
+    /// and ignores it here; Channels opens its socket with it, so gaining or losing one
+    /// replaces the socket, and a refreshed one is sent on the open socket, which stays
+    /// (once it is open, if it is still opening).
     pub fn set_token(&mut self, token: Option<String>) {
-        if self.protocol.set_token(token) {
-            self.forget_refusal();
-            if self.link.is_some() {
-                self.close_socket();
-                self.reopen_soon();
+        match self.protocol.set_token(token) {
+            TokenChange::Unchanged => {}
+            TokenChange::Reopen => {
+                self.forget_refusal();
+                if self.link.is_some() {
+                    self.close_socket();
+                    self.reopen_soon();
+                }
+            }
+            TokenChange::Send(frame) => {
+                // A server that refused the old token has not judged this one.
+                self.forget_refusal();
+                match &mut self.link {
+                    Some(link) if link.socket_id.is_some() => self.actions.push_back(Action::Send(frame)),
+                    Some(link) => link.send_once_open = Some(frame),
+                    None => {}
+                }
             }
         }
     }
@@ -523,6 +538,9 @@ impl Connection {
         }
         self.timers.stop(Timer::Handshake);
         self.timers.set(Timer::Idle, now + link.activity_timeout);
+        if let Some(frame) = link.send_once_open.take() {
+            self.actions.push_back(Action::Send(frame));
+        }
         self.set_state(ConnectionState::Connected { socket_id });
         self.join_wanted();
     }
@@ -605,6 +623,7 @@ impl Connection {
             subscriptions: BTreeMap::new(),
             awaiting_answer: VecDeque::new(),
             settled: false,
+            send_once_open: None,
         });
         self.timers.set(Timer::Handshake, now + self.config.connect_timeout);
         self.actions.push_back(Action::Open { url });

@@ -14,6 +14,17 @@ use crate::connection::SubscriptionError;
 use crate::frame::FrameError;
 use crate::time::Millis;
 
+/// What a new token means for the socket that is open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TokenChange {
+    /// Nothing: the socket does not carry it, or it is the same.
+    Unchanged,
+    /// The socket was opened without one, or must go on without one: it is replaced.
+    Reopen,
+    /// This frame gives the open socket the new token in band (a refresh), so it stays.
+    Send(String),
+}
+
 /// One wire protocol: Pusher protocol 7 ([`crate::pusher`]) or Django Channels
 /// ([`crate::channels`]). `Send`, so that a tokio task can own the connection.
 pub(crate) trait Protocol: Debug + Send {
@@ -21,9 +32,8 @@ pub(crate) trait Protocol: Debug + Send {
     /// Channels socket carries the token, and there is none).
     fn url(&self) -> Option<String>;
 
-    /// Takes the person's token. True when it changes what a socket is opened with: the
-    /// socket then has to be replaced.
-    fn set_token(&mut self, token: Option<String>) -> bool;
+    /// Takes the person's token, and says what it means for a socket that is open.
+    fn set_token(&mut self, token: Option<String>) -> TokenChange;
 
     /// What the socket's opening means: `Some(socket id)` when it establishes the connection
     /// (Channels: the consumer accepted it), `None` when a handshake message will (Pusher).

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use crate::close::{CloseAction, close_action};
 use crate::frame::{self, Frame, FrameError};
-use crate::protocol::{Closed, Inbound, Protocol};
+use crate::protocol::{Closed, Inbound, Protocol, TokenChange};
 use crate::time::Millis;
 
 /// The URL of a Pusher server's WebSocket endpoint for an app key.
@@ -36,8 +36,8 @@ impl Protocol for Pusher {
     }
 
     /// The token goes to the channel authorizer, never over the socket.
-    fn set_token(&mut self, _token: Option<String>) -> bool {
-        false
+    fn set_token(&mut self, _token: Option<String>) -> TokenChange {
+        TokenChange::Unchanged
     }
 
     fn established_on_open(&self) -> Option<String> {

@@ -135,14 +135,41 @@ fn a_4003_names_the_refused_channel_when_the_reason_does() {
 }
 
 #[test]
-fn a_new_token_on_an_open_socket_replaces_it_at_once() {
+fn a_refreshed_token_reaches_the_open_socket_in_band_and_the_socket_stays() {
     let mut sim = subscribed(&[USER]);
     sim.conn.set_token(Some("next.token.sig".into()));
-    assert_eq!(sim.take_actions(), [Action::Close]);
-    sim.advance(0);
-    assert_eq!(sim.take_actions(), [Action::Open { url: format!("{CHANNELS_URL}?token=next.token.sig") }]);
+    assert_eq!(sim.sent(), [json!({"type": "authenticate", "token": "next.token.sig"})]);
+    assert!(matches!(sim.state(), ConnectionState::Connected { .. }));
     sim.conn.set_token(Some("next.token.sig".into()));
     assert!(sim.take_actions().is_empty(), "the same token changes nothing");
+    // The server's answer is no event.
+    sim.conn.handle_frame(r#"{"type":"authenticated"}"#, sim.now);
+    assert!(!sim.take_events().iter().any(|e| matches!(e, Event::Message { .. })));
+    // The next socket opens with the new token.
+    sim.conn.handle_close(4000, "", sim.now);
+    let ConnectionState::Reconnecting { retry_at, .. } = sim.state() else { panic!("{:?}", sim.state()) };
+    sim.advance(retry_at.since(sim.now).0);
+    assert_eq!(sim.take_actions(), [Action::Open { url: format!("{CHANNELS_URL}?token=next.token.sig") }]);
+}
+
+#[test]
+fn a_token_refreshed_while_the_socket_opens_is_sent_once_it_is_open() {
+    let mut sim = subscribed(&[USER]);
+    sim.conn.handle_close(4000, "", sim.now);
+    let ConnectionState::Reconnecting { retry_at, .. } = sim.state() else { panic!("{:?}", sim.state()) };
+    sim.advance(retry_at.since(sim.now).0);
+    sim.take_actions();
+    sim.conn.set_token(Some("next.token.sig".into()));
+    assert!(sim.take_actions().is_empty());
+    sim.conn.handle_open(sim.now);
+    assert_eq!(sim.sent()[0], json!({"type": "authenticate", "token": "next.token.sig"}));
+}
+
+#[test]
+fn losing_the_token_replaces_the_socket() {
+    let mut sim = subscribed(&[USER]);
+    sim.conn.set_token(None);
+    assert_eq!(sim.take_actions(), [Action::Close]);
 }
 
 /// A Channels socket opens before its token is judged (the consumer may close it with 4001
