@@ -141,7 +141,9 @@ test('closing the tab holding the socket hands it over within 2 s, losing and do
   // Connected is not yet subscribed: the third tab, on /account, lists the channels the new
   // socket has confirmed.
   await expect(third.getByRole('region', { name: 'Live channels' })).toContainText(TENANT_CHANNEL);
-  await fire('UserCreated', { tenant_id: 1, fields: { user: { name: 'After Handover' } } });
+  // Another kind, so that its toast stands alone: the six user events before it may have
+  // folded into one toast.
+  await fire('HotspotUserCreated', { tenant_id: 1, fields: { hotspot_user: { username: 'After Handover' } } });
   for (const tab of [second, third]) await expect(new Shell(tab).toast('After Handover')).toBeVisible();
 
   const history = new NotificationsPage(second);
