@@ -5,7 +5,7 @@
 import { LoginPage } from './pages/LoginPage';
 import { Shell } from './pages/Shell';
 import { refusedTenantChannel, servedWithConfig } from './support/dist';
-import { expect, test } from './support/fixtures';
+import { expect, test, tokenOf } from './support/fixtures';
 
 test.use({ freshStack: true });
 
@@ -15,7 +15,7 @@ test('a token the server no longer accepts is closed with 4001, and the person i
   await expect.poll(channels).toContain('private-user.4');
 
   // The token is revoked on the server (as a sign-out elsewhere would), behind the app's back.
-  const token = await page.evaluate(() => sessionStorage.getItem('herald.token') ?? localStorage.getItem('herald.token'));
+  const token = await tokenOf(page);
   const logout = await fetch(`${stack.baseURL}/api/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
   expect(logout.status).toBe(204);
   // The next connection presents it: Django restarts, the app reconnects, the server says 4001.

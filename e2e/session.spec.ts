@@ -1,6 +1,6 @@
 import { LoginPage } from './pages/LoginPage';
 import { Shell } from './pages/Shell';
-import { expect, holdRequests, test } from './support/fixtures';
+import { expect, holdRequests, test, tokenOf } from './support/fixtures';
 
 test('a reload keeps the session and reconnects without showing the sign-in page', async ({ page, login, shell, channels }) => {
   await login.signInConnected('owner@acme.test', shell);
@@ -65,7 +65,7 @@ test.describe('with 5-second tokens', () => {
 test('a token revoked on the server signs out at the next 401', async ({ page, login, shell, stack, trackSockets }) => {
   await login.signInConnected('user@acme.test', shell);
   // Revoke the token behind the page's back, as an admin or another device would.
-  const token = await page.evaluate(() => sessionStorage.getItem('herald.token') ?? localStorage.getItem('herald.token'));
+  const token = await tokenOf(page);
   expect(token).toBeTruthy();
   const logout = await fetch(`${stack.baseURL}/api/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
   expect(logout.status).toBe(204);

@@ -14,15 +14,7 @@ use herald_protocol::AuthResult;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 /// The contract's records, as the requests below answer with them.
-pub use herald_contract::{EventRecord, Role, Tenant, TenantId, User, UserId};
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct LoginResponse {
-    pub token: String,
-    #[serde(default)]
-    pub expires_at: Option<String>,
-    pub user: User,
-}
+pub use herald_contract::{EventRecord, LoginAnswer, Role, Tenant, TenantId, TokenGrant, User, UserId};
 
 /// Why a request failed.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,15 +78,27 @@ impl Api {
         Api { config }
     }
 
-    pub async fn login(&self, email: &str, password: &str) -> Result<LoginResponse, ApiError> {
+    /// `remember`: the person asked to stay signed in, so the backend may keep the refresh
+    /// token longer.
+    pub async fn login(&self, email: &str, password: &str, remember: bool) -> Result<LoginAnswer, ApiError> {
         #[derive(Serialize)]
         struct Credentials<'a> {
             email: &'a str,
             password: &'a str,
+            remember: bool,
         }
         let request = Request::post(&self.config.url("/api/login"))
             .header("Accept", "application/json")
-            .json(&Credentials { email, password })
+            .json(&Credentials { email, password, remember })
+            .map_err(|e| ApiError::Decode(e.to_string()))?;
+        decode(send(request).await?).await
+    }
+
+    /// `POST /api/refresh`: new tokens for the refresh token, which is spent.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenGrant, ApiError> {
+        let request = Request::post(&self.config.url("/api/refresh"))
+            .header("Accept", "application/json")
+            .json(&herald_contract::RefreshRequest { refresh_token: refresh_token.to_owned() })
             .map_err(|e| ApiError::Decode(e.to_string()))?;
         decode(send(request).await?).await
     }

@@ -1,15 +1,27 @@
-//! The auth store: who is signed in, restored on refresh, ended on expiry, sign-out or any
-//! 401. Everything else follows its [`Session`]: the routes, the channels the socket
-//! carries, whose notifications are shown.
+//! The auth store: who is signed in, restored on reload, kept alive by refreshing its tokens,
+//! ended on sign-out, on the backend's refusal or when the tokens run out. Everything else
+//! follows its [`Session`]: the routes, the channels the socket carries, whose notifications
+//! are shown.
 //!
 //! Consumers get the session read-only and the commands below; only this module writes it.
 //!
+//! When to refresh and what a failure means is `herald_client::Refresher`'s decision; the
+//! tokens' lives are measured from the backend's answers (`herald_client::Lifetimes`), so a
+//! wrong browser clock moves nothing. Only the tab holding the socket refreshes
+//! ([`Auth::set_refreshes_here`], from the tabs' rules), so one browser makes one request per
+//! cycle and never races the rotation; it tells the others the new tokens.
+//!
 //! The auth stores of one browser's tabs keep one session (`herald_client::SessionNews`, over
-//! a `BroadcastChannel`): signing in, signing out, expiry and suspension in one tab apply in
-//! every tab that is open. Whether a tab opened later finds the session is still the person's
-//! "keep me signed in": the token is kept in localStorage, or in the tab's sessionStorage.
+//! a `BroadcastChannel`): signing in, refreshing, signing out, expiry and suspension in one tab
+//! apply in every tab that is open. Whether a tab opened later finds the session is still the
+//! person's "keep me signed in": the tokens are kept in localStorage, or in the tab's
+//! sessionStorage.
 
-use herald_client::{SessionNews, SessionStep};
+use herald_client::{
+    GrantTimes, HeldTokens, Lifetimes, RefreshCommand, RefreshConfig, RefreshOutcome, Refresher, SavedTokens,
+    SessionNews, SessionStep,
+};
+use herald_protocol::Millis;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::Deserialize;
@@ -17,16 +29,17 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{BroadcastChannel, MessageEvent, Storage};
 
-use crate::api::{Api, ApiError, User};
+use crate::api::{Api, ApiError, TokenGrant, User};
+use crate::listener::Listener;
 
-/// Where the token is kept, under one key, in one of the two storages.
+/// Where the tokens are kept, under one key, in one of the two storages.
 const TOKEN_KEY: &str = "herald.token";
 
 /// The channel the tabs' auth stores talk over.
 const SESSION_CHANNEL: &str = "herald.session";
 
 /// What the login page says after a session ran out.
-pub const EXPIRED_NOTICE: &str = "Your session expired. Please sign in again.";
+pub const EXPIRED_NOTICE: &str = herald_client::refresh::EXPIRED_NOTICE;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Session {
@@ -43,10 +56,8 @@ pub enum Session {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SignedIn {
     pub user: User,
+    /// The access token held now: it changes with each refresh.
     pub token: String,
-    /// When the token stops working, in milliseconds since the Unix epoch, from the JWT's
-    /// `exp` or the login's `expires_at`.
-    pub expires_at_ms: Option<f64>,
 }
 
 /// The auth store. `Copy`, so any component can hold it.
@@ -54,9 +65,16 @@ pub struct SignedIn {
 pub struct Auth {
     session: RwSignal<Session>,
     api: StoredValue<Api>,
-    expiry_timer: StoredValue<Option<TimeoutHandle>>,
+    /// The refresh token held now, and whether the tokens are kept across browser restarts.
+    refresh_token: StoredValue<Option<String>>,
+    /// The access token of the tokens held last (the session's, once signed in).
+    held_token: StoredValue<Option<String>>,
+    remember: StoredValue<bool>,
+    refresher: StoredValue<Refresher>,
+    timer: StoredValue<Option<TimeoutHandle>>,
     /// The channel to the other tabs' auth stores; `None` where the browser has none.
     siblings: StoredValue<Option<Siblings>, LocalStorage>,
+    _wake: StoredValue<Option<Listener>, LocalStorage>,
 }
 
 struct Siblings {
@@ -67,19 +85,29 @@ struct Siblings {
 impl Auth {
     /// Creates the store, provides it as context and starts restoring a stored session.
     pub fn provide(api: Api) -> Auth {
+        let seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
         let auth = Auth {
             session: RwSignal::new(Session::Restoring),
             api: StoredValue::new(api),
-            expiry_timer: StoredValue::new(None),
+            refresh_token: StoredValue::new(None),
+            held_token: StoredValue::new(None),
+            remember: StoredValue::new(false),
+            refresher: StoredValue::new(Refresher::new(RefreshConfig::default(), seed)),
+            timer: StoredValue::new(None),
             siblings: StoredValue::new_local(None),
+            _wake: StoredValue::new_local(None),
         };
         provide_context(auth);
         auth.siblings.set_value(auth.open_siblings());
+        // A machine that slept past a refresh refreshes as soon as the tab is seen again,
+        // whatever its throttled timers say.
+        auth._wake.set_value(Some(Listener::new(document().into(), "visibilitychange", move || auth.tick())));
         on_cleanup(move || {
             if let Some(siblings) = auth.siblings.try_update_value(Option::take).flatten() {
                 siblings.channel.set_onmessage(None);
                 siblings.channel.close();
             }
+            auth.clear_timer();
         });
         auth.restore();
         auth
@@ -114,20 +142,22 @@ impl Auth {
 
     /// What another tab said.
     fn hear(&self, news: SessionNews) {
-        match news.step(self.token().as_deref()) {
-            SessionStep::Adopt { user, token, expires_at_ms, remember } => {
-                keep_token(&token, remember);
-                self.start(SignedIn { user, token, expires_at_ms });
+        let here = match &*self.session.read_untracked() {
+            Session::SignedIn(signed_in) => Some((signed_in.token.clone(), signed_in.user.id)),
+            _ => None,
+        };
+        match news.step(here.as_ref().map(|(token, id)| (token.as_str(), *id))) {
+            SessionStep::Adopt { user, tokens, remember } => {
+                self.remember.set_value(remember);
+                self.hold(tokens);
+                self.session.set(Session::SignedIn(SignedIn { user, token: self.token_held() }));
+            }
+            SessionStep::Renew { user, tokens } => {
+                self.hold(tokens);
+                self.set_signed_in(user);
             }
             SessionStep::Update { user } => {
-                let changed = matches!(&*self.session.read_untracked(), Session::SignedIn(signed_in) if signed_in.user != user);
-                if changed {
-                    self.session.update(|session| {
-                        if let Session::SignedIn(signed_in) = session {
-                            signed_in.user = user;
-                        }
-                    });
-                }
+                self.set_signed_in(user);
             }
             SessionStep::End { notice } => self.end(notice, false),
             SessionStep::Nothing => {}
@@ -136,17 +166,17 @@ impl Auth {
 
     /// This tab's session as news for the others.
     fn news(&self) -> Option<SessionNews> {
-        match &*self.session.read_untracked() {
-            Session::SignedIn(signed_in) => Some(SessionNews::SignedIn {
-                user: signed_in.user.clone(),
+        let Session::SignedIn(signed_in) = &*self.session.read_untracked() else { return None };
+        let lifetimes = self.refresher.with_value(|refresher| refresher.remaining(now()))?;
+        Some(SessionNews::SignedIn {
+            user: signed_in.user.clone(),
+            tokens: HeldTokens {
                 token: signed_in.token.clone(),
-                expires_at_ms: signed_in.expires_at_ms,
-                remember: local_storage()
-                    .and_then(|storage| storage.get_item(TOKEN_KEY).ok().flatten())
-                    .is_some_and(|stored| stored == signed_in.token),
-            }),
-            _ => None,
-        }
+                refresh_token: self.refresh_token.get_value(),
+                lifetimes,
+            },
+            remember: self.remember.get_value(),
+        })
     }
 
     #[track_caller]
@@ -175,21 +205,36 @@ impl Auth {
         }
     }
 
-    /// Signs in with the backend; `remember` keeps the token across browser restarts.
+    /// Signs in with the backend; `remember` keeps the tokens across browser restarts.
     pub async fn sign_in(&self, email: String, password: String, remember: bool) -> Result<(), ApiError> {
         let api = self.api.get_value();
-        let login = api.login(&email, &password).await?;
-        keep_token(&login.token, remember);
-        let expires_at_ms =
-            jwt_expiry_ms(&login.token).or_else(|| login.expires_at.as_deref().and_then(parse_time_ms));
-        self.start(SignedIn { user: login.user, token: login.token, expires_at_ms });
+        let login = api.login(&email, &password, remember).await?;
+        self.remember.set_value(remember);
+        self.hold(held_tokens(login.grant));
+        self.session.set(Session::SignedIn(SignedIn { user: login.user, token: self.token_held() }));
         if let Some(news) = self.news() {
             self.tell(&news);
         }
         Ok(())
     }
 
-    /// Signs out: tells the backend (so the token stops working) but signs out locally at
+    /// Whether this tab is the one that refreshes the tokens (it holds the socket).
+    pub fn set_refreshes_here(&self, refreshes_here: bool) {
+        self.refresher.update_value(|refresher| refresher.set_refreshes_here(refreshes_here, now()));
+        self.carry_out();
+    }
+
+    /// A request made with the token held was answered 401: the tokens are refreshed at once
+    /// where they can be (and the pages load again with the new ones), else the session is
+    /// over.
+    pub fn unauthorized(&self) {
+        if matches!(*self.session.read_untracked(), Session::SignedIn(_)) {
+            self.refresher.update_value(|refresher| refresher.unauthorized(now()));
+            self.carry_out();
+        }
+    }
+
+    /// Signs out: tells the backend (so the tokens stop working) but signs out locally at
     /// once, whether or not that request succeeds.
     pub fn sign_out(&self) {
         if let Some(token) = self.token() {
@@ -208,93 +253,218 @@ impl Auth {
     /// The signed-in person's new name and email (after they edited their profile, here or
     /// in another tab). Empty values are ignored.
     pub fn update_profile(&self, name: &str, email: &str) {
-        let changed = matches!(
-            &*self.session.read_untracked(),
-            Session::SignedIn(signed_in)
-                if (!name.is_empty() && signed_in.user.name != name) || (!email.is_empty() && signed_in.user.email != email)
-        );
-        if !changed {
-            return;
+        let Some(mut user) = self.user_untracked() else { return };
+        if !name.is_empty() {
+            user.name = name.to_owned();
         }
-        self.session.update(|session| {
-            if let Session::SignedIn(signed_in) = session {
-                if !name.is_empty() {
-                    signed_in.user.name = name.to_owned();
-                }
-                if !email.is_empty() {
-                    signed_in.user.email = email.to_owned();
-                }
-            }
-        });
-        if let Some(news) = self.news() {
+        if !email.is_empty() {
+            user.email = email.to_owned();
+        }
+        if self.set_signed_in(user)
+            && let Some(news) = self.news()
+        {
             self.tell(&news);
         }
     }
 
-    /// Ends the session without asking the backend, because it is already over there: a
-    /// 401, an expired token, a suspended account. `notice` is shown on the login page.
+    /// Ends the session without asking the backend, because it is already over there: an
+    /// expired session, a suspended account. `notice` is shown on the login page.
     pub fn end_session(&self, notice: impl Into<String>) {
         if matches!(*self.session.read_untracked(), Session::SignedIn(_)) {
             self.end(Some(notice.into()), true);
         }
     }
 
+    fn user_untracked(&self) -> Option<User> {
+        match &*self.session.read_untracked() {
+            Session::SignedIn(signed_in) => Some(signed_in.user.clone()),
+            _ => None,
+        }
+    }
+
+    /// The session with `user` and the token held; false if nothing changed.
+    fn set_signed_in(&self, user: User) -> bool {
+        let token = self.token_held();
+        let changed = matches!(
+            &*self.session.read_untracked(),
+            Session::SignedIn(signed_in) if signed_in.user != user || signed_in.token != token
+        );
+        if changed {
+            self.session.set(Session::SignedIn(SignedIn { user, token }));
+        }
+        changed
+    }
+
     fn restore(&self) {
-        let Some(token) = stored_token() else {
+        let Some(saved) = saved_tokens() else {
             self.session.set(Session::SignedOut { notice: None });
             return;
         };
+        self.remember.set_value(local_storage().and_then(|s| s.get_item(TOKEN_KEY).ok().flatten()).is_some());
+        let held = saved.held(js_sys::Date::now());
         let this = *self;
         let api = self.api.get_value();
         spawn_local(async move {
-            let answer = api.me(&token).await;
-            let (session, token_fate) = after_restore(token, answer);
-            if token_fate == TokenFate::Discard {
-                clear_token();
+            let mut held = held;
+            // Tokens whose access token ran out while the browser was closed are refreshed
+            // first, if they can be.
+            if held.lifetimes.access == Some(Millis(0))
+                && let Some(refresh_token) = held.refresh_token.clone()
+            {
+                match api.refresh(&refresh_token).await {
+                    Ok(grant) => held = held_tokens(grant),
+                    Err(ApiError::Unauthenticated) => {
+                        clear_tokens();
+                        this.session.set(Session::SignedOut { notice: Some(EXPIRED_NOTICE.into()) });
+                        return;
+                    }
+                    Err(error) => {
+                        this.session.set(Session::SignedOut { notice: Some(error.to_string()) });
+                        return;
+                    }
+                }
             }
-            match session {
-                Session::SignedIn(signed_in) => this.start(signed_in),
-                other => this.session.set(other),
+            let answer = api.me(&held.token).await;
+            let (session, fate) = after_restore(held.token.clone(), answer);
+            match (session, fate) {
+                (Session::SignedIn(signed_in), _) => {
+                    this.hold(held);
+                    this.session.set(Session::SignedIn(signed_in));
+                }
+                (other, TokenFate::Discard) => {
+                    clear_tokens();
+                    this.session.set(other);
+                }
+                (other, TokenFate::Keep) => this.session.set(other),
             }
         });
     }
 
-    fn start(&self, signed_in: SignedIn) {
-        self.clear_expiry_timer();
-        if let Some(expires_at_ms) = signed_in.expires_at_ms {
-            let this = *self;
-            let handle = set_timeout_with_handle(
-                move || {
-                    if js_sys::Date::now() >= expires_at_ms {
-                        this.end_session(EXPIRED_NOTICE);
-                    }
-                },
-                std::time::Duration::from_millis(expiry_delay_ms(expires_at_ms, js_sys::Date::now())),
-            )
-            .ok();
-            self.expiry_timer.set_value(handle);
+    /// Takes new tokens: the refresh policy learns their lives, and they are saved for the
+    /// next load where the person chose.
+    fn hold(&self, tokens: HeldTokens) {
+        self.refresher
+            .update_value(|refresher| refresher.granted(tokens.lifetimes, now(), js_sys::Math::random()));
+        keep_tokens(&tokens.saved(js_sys::Date::now()), self.remember.get_value());
+        self.refresh_token.set_value(tokens.refresh_token.clone());
+        // The session takes it from here (`set_signed_in`), which tells the realtime service.
+        self.held_token.set_value(Some(tokens.token));
+        self.carry_out();
+    }
+
+    /// The token of the tokens held last.
+    fn token_held(&self) -> String {
+        self.held_token.get_value().unwrap_or_default()
+    }
+
+    /// Time may have passed: the refresh policy looks at the clock.
+    fn tick(&self) {
+        self.refresher.try_update_value(|refresher| refresher.handle_timeout(now()));
+        self.carry_out();
+    }
+
+    /// Carries out what the refresh policy asks, then sets its timer.
+    fn carry_out(&self) {
+        while let Some(command) = self.refresher.try_update_value(Refresher::poll_command).flatten() {
+            match command {
+                RefreshCommand::Refresh => self.refresh(),
+                RefreshCommand::End { notice } => self.end(Some(notice), true),
+            }
         }
-        self.session.set(Session::SignedIn(signed_in));
+        self.clear_timer();
+        if let Some(at) = self.refresher.try_with_value(Refresher::poll_timeout).flatten() {
+            let this = *self;
+            // setTimeout's delay is a 32-bit number of milliseconds; a longer one fires at once.
+            let delay = at.since(now()).0.min(i32::MAX as u64);
+            let handle =
+                set_timeout_with_handle(move || this.tick(), std::time::Duration::from_millis(delay)).ok();
+            self.timer.set_value(handle);
+        }
+    }
+
+    /// `POST /api/refresh` with the refresh token held; the answer goes to the policy, and new
+    /// tokens to every tab.
+    fn refresh(&self) {
+        let Some(refresh_token) = self.refresh_token.get_value() else { return };
+        let this = *self;
+        let api = self.api.get_value();
+        spawn_local(async move {
+            let outcome = match api.refresh(&refresh_token).await {
+                Ok(grant) => {
+                    let tokens = held_tokens(grant);
+                    let lifetimes = tokens.lifetimes;
+                    this.hold(tokens);
+                    if let Some(user) = this.user_untracked() {
+                        this.set_signed_in(user);
+                    }
+                    RefreshOutcome::Granted(lifetimes)
+                }
+                Err(ApiError::Unauthenticated) => RefreshOutcome::Refused,
+                Err(error) => {
+                    leptos::logging::warn!("[herald:auth] refresh failed ({error}); trying again");
+                    RefreshOutcome::Unreachable
+                }
+            };
+            if this
+                .refresher
+                .try_update_value(|r| r.answered(outcome, now(), js_sys::Math::random()))
+                .is_none()
+            {
+                return;
+            }
+            if matches!(outcome, RefreshOutcome::Granted(_))
+                && let Some(news) = this.news()
+            {
+                this.tell(&news);
+            }
+            this.carry_out();
+        });
     }
 
     /// Ends the session here, and in the other tabs when `tell_siblings`.
     fn end(&self, notice: Option<String>, tell_siblings: bool) {
-        self.clear_expiry_timer();
-        clear_token();
+        self.refresher.update_value(Refresher::ended);
+        self.clear_timer();
+        clear_tokens();
+        self.refresh_token.set_value(None);
+        self.held_token.set_value(None);
         self.session.set(Session::SignedOut { notice: notice.clone() });
         if tell_siblings {
             self.tell(&SessionNews::SignedOut { notice });
         }
     }
 
-    fn clear_expiry_timer(&self) {
-        if let Some(handle) = self.expiry_timer.try_update_value(Option::take).flatten() {
+    fn clear_timer(&self) {
+        if let Some(handle) = self.timer.try_update_value(Option::take).flatten() {
             handle.clear();
         }
     }
 }
 
-/// Whether a restore keeps the stored token.
+/// The tokens a login or refresh answer grants, their lives measured from now.
+fn held_tokens(grant: TokenGrant) -> HeldTokens {
+    let claims = jwt_claims(&grant.token);
+    let times = GrantTimes {
+        expires_in_s: grant.expires_in,
+        expires_at_ms: grant.expires_at.as_deref().and_then(parse_time_ms).or(claims.map(|c| c.exp * 1000.0)),
+        issued_at_ms: claims.and_then(|c| c.iat).map(|iat| iat * 1000.0),
+        refreshable: grant.refresh_token.is_some(),
+        refresh_expires_at_ms: grant.refresh_expires_at.as_deref().and_then(parse_time_ms),
+    };
+    HeldTokens {
+        lifetimes: Lifetimes::of(&times, js_sys::Date::now()),
+        token: grant.token,
+        refresh_token: grant.refresh_token,
+    }
+}
+
+/// The tab's monotonic clock, which the refresh policy runs on.
+fn now() -> Millis {
+    let ms = window().performance().map_or_else(js_sys::Date::now, |p| p.now());
+    Millis(ms.max(0.0) as u64)
+}
+
+/// Whether a restore keeps the stored tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenFate {
     Keep,
@@ -302,26 +472,17 @@ pub enum TokenFate {
 }
 
 /// What the backend's answer to `GET /api/me` with a stored token means: a 401 ends the
-/// session and the token with it; a network failure ends nothing on the server, so the token
-/// is kept for the next load, but nobody is shown as signed in without the backend's word.
+/// session and the tokens with it; a network failure ends nothing on the server, so the
+/// tokens are kept for the next load, but nobody is shown as signed in without the backend's
+/// word.
 pub fn after_restore(token: String, answer: Result<User, ApiError>) -> (Session, TokenFate) {
     match answer {
-        Ok(user) => {
-            let expires_at_ms = jwt_expiry_ms(&token);
-            (Session::SignedIn(SignedIn { user, token, expires_at_ms }), TokenFate::Keep)
-        }
+        Ok(user) => (Session::SignedIn(SignedIn { user, token }), TokenFate::Keep),
         Err(ApiError::Unauthenticated) => {
             (Session::SignedOut { notice: Some(EXPIRED_NOTICE.into()) }, TokenFate::Discard)
         }
         Err(error) => (Session::SignedOut { notice: Some(error.to_string()) }, TokenFate::Keep),
     }
-}
-
-/// How long to wait before checking a token that expires at `expires_at_ms`. setTimeout's
-/// delay is a 32-bit number of milliseconds and a longer one fires at once, so a long-lived
-/// token is checked at the longest delay possible and, not expired yet, left alone then.
-pub fn expiry_delay_ms(expires_at_ms: f64, now_ms: f64) -> u64 {
-    (expires_at_ms - now_ms).clamp(0.0, f64::from(i32::MAX)) as u64
 }
 
 fn local_storage() -> Option<Storage> {
@@ -332,36 +493,61 @@ fn session_storage() -> Option<Storage> {
     window().session_storage().ok().flatten()
 }
 
-fn stored_token() -> Option<String> {
-    [local_storage(), session_storage()]
+/// The tokens saved for this browser, in either storage. A bare token (saved before tokens
+/// were refreshed) is read with its JWT's `exp` as its end.
+fn saved_tokens() -> Option<SavedTokens> {
+    let saved = [local_storage(), session_storage()]
         .into_iter()
         .flatten()
-        .find_map(|storage| storage.get_item(TOKEN_KEY).ok().flatten())
+        .find_map(|storage| storage.get_item(TOKEN_KEY).ok().flatten())?;
+    read_saved_tokens(&saved)
 }
 
-/// Keeps `token` for the next load: across browser restarts when `remember`, else for the
-/// browser's session. A browser that refuses storage (private mode quotas) still gets a
-/// session for this page's life.
-fn keep_token(token: &str, remember: bool) {
-    clear_token();
-    if let Some(storage) = if remember { local_storage() } else { session_storage() } {
-        let _ = storage.set_item(TOKEN_KEY, token);
+/// The saved form of the tokens: JSON, or a bare token from an older version.
+pub fn read_saved_tokens(saved: &str) -> Option<SavedTokens> {
+    if saved.trim_start().starts_with('{') {
+        return serde_json::from_str(saved).ok();
+    }
+    Some(SavedTokens {
+        token: saved.to_owned(),
+        refresh_token: None,
+        access_until_ms: jwt_claims(saved).map(|claims| claims.exp * 1000.0),
+        refresh_until_ms: None,
+    })
+}
+
+/// Keeps the tokens for the next load: across browser restarts when `remember`, else for the
+/// tab's session. A browser that refuses storage (private mode quotas) still gets a session
+/// for this page's life.
+fn keep_tokens(tokens: &SavedTokens, remember: bool) {
+    let Ok(json) = serde_json::to_string(tokens) else { return };
+    let (keep, other) =
+        if remember { (local_storage(), session_storage()) } else { (session_storage(), local_storage()) };
+    if let Some(other) = other {
+        let _ = other.remove_item(TOKEN_KEY);
+    }
+    if let Some(storage) = keep {
+        let _ = storage.set_item(TOKEN_KEY, &json);
     }
 }
 
-fn clear_token() {
+fn clear_tokens() {
     for storage in [local_storage(), session_storage()].into_iter().flatten() {
         let _ = storage.remove_item(TOKEN_KEY);
     }
 }
 
-/// The `exp` claim of a JWT, in milliseconds; `None` for a token that is not a JWT.
-/// The signature is not checked: the backend does that, the app only plans its sign-out.
-pub fn jwt_expiry_ms(token: &str) -> Option<f64> {
-    #[derive(Deserialize)]
-    struct Claims {
-        exp: f64,
-    }
+/// The claims of a JWT the app reads: `exp` and `iat`, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+pub struct JwtClaims {
+    pub exp: f64,
+    #[serde(default)]
+    pub iat: Option<f64>,
+}
+
+/// A JWT's `exp` and `iat`; `None` for a token that is not a JWT. The signature is not
+/// checked: the backend does that, the app only plans its refreshes.
+pub fn jwt_claims(token: &str) -> Option<JwtClaims> {
     let payload = token.split('.').nth(1)?;
     // base64url → base64, which the browser's atob decodes.
     let mut base64: String = payload
@@ -376,7 +562,7 @@ pub fn jwt_expiry_ms(token: &str) -> Option<f64> {
         base64.push('=');
     }
     let json = window().atob(&base64).ok()?;
-    serde_json::from_str::<Claims>(&json).ok().map(|claims| claims.exp * 1000.0)
+    serde_json::from_str::<JwtClaims>(&json).ok()
 }
 
 fn parse_time_ms(rfc3339: &str) -> Option<f64> {

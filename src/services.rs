@@ -92,6 +92,7 @@ fn start(config: Config, api: Api, auth: Auth) {
     shell.tabs.set_value(Some(tabs));
     realtime.hold_socket(tabs.holds_socket());
     shell.notifications.set_saving(tabs.holds_socket());
+    auth.set_refreshes_here(tabs.holds_socket());
     realtime.retry_elsewhere(move || tabs.retry_now());
     shell.notifications.on_change(move |change| tabs.changed(change));
     shell.notifications.raise_desktop_when(move || tabs.raises_desktop());
@@ -206,6 +207,7 @@ impl Shell {
         let Some(realtime) = self.realtime.try_get_value().flatten() else { return };
         match command {
             TabCommand::Lead => {
+                self.auth.set_refreshes_here(true);
                 // Catch-up resumes where the tab that held the socket saved last.
                 let position = self.notifications.saved_position();
                 self.client.update_value(|client| client.resume(position));
@@ -213,6 +215,7 @@ impl Shell {
                 realtime.hold_socket(true);
             }
             TabCommand::StepDown => {
+                self.auth.set_refreshes_here(false);
                 self.notifications.set_saving(false);
                 realtime.hold_socket(false);
             }

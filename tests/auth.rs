@@ -4,7 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use herald::api::{Api, ApiError, Role, User};
-use herald::auth::{Auth, EXPIRED_NOTICE, Session, TokenFate, after_restore, expiry_delay_ms, jwt_expiry_ms};
+use herald::auth::{Auth, EXPIRED_NOTICE, Session, TokenFate, after_restore, jwt_claims, read_saved_tokens};
 use herald::config::Config;
 use leptos::prelude::*;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -36,11 +36,10 @@ fn unreachable_api() -> Api {
 }
 
 #[wasm_bindgen_test]
-fn restore_ok_signs_in_with_the_jwt_expiry() {
+fn restore_ok_signs_in_with_the_token() {
     let (session, fate) = after_restore(JWT.into(), Ok(user()));
     let Session::SignedIn(signed_in) = session else { panic!("{session:?}") };
-    assert_eq!(signed_in.user, user());
-    assert_eq!(signed_in.expires_at_ms, Some(2_000_000_000_000.0));
+    assert_eq!((signed_in.user, signed_in.token.as_str()), (user(), JWT));
     assert_eq!(fate, TokenFate::Keep);
 }
 
@@ -60,13 +59,17 @@ fn restore_network_error_signs_out_but_keeps_the_token() {
 }
 
 #[wasm_bindgen_test]
-fn expiry_comes_from_the_jwt_and_is_scheduled_within_set_timeout_limits() {
-    assert_eq!(jwt_expiry_ms(JWT), Some(2_000_000_000_000.0));
-    assert_eq!(jwt_expiry_ms("opaque-sanctum-token"), None);
-    assert_eq!(jwt_expiry_ms("a.!!!.c"), None);
-    assert_eq!(expiry_delay_ms(10_000.0, 4_000.0), 6_000);
-    assert_eq!(expiry_delay_ms(1_000.0, 4_000.0), 0, "an expired token is handled at once");
-    assert_eq!(expiry_delay_ms(1e15, 0.0), i32::MAX as u64);
+fn a_jwts_claims_are_read_and_a_bare_saved_token_ends_at_its_exp() {
+    assert_eq!(jwt_claims(JWT).map(|claims| claims.exp), Some(2_000_000_000.0));
+    assert_eq!(jwt_claims("opaque-sanctum-token"), None);
+    assert_eq!(jwt_claims("a.!!!.c"), None);
+    let saved = read_saved_tokens(JWT).unwrap();
+    assert_eq!((saved.token.as_str(), saved.access_until_ms), (JWT, Some(2_000_000_000_000.0)));
+    assert_eq!(saved.refresh_token, None);
+    let json = r#"{"token":"a","refresh_token":"r","access_until_ms":5.0,"refresh_until_ms":9.0}"#;
+    let saved = read_saved_tokens(json).unwrap();
+    assert_eq!((saved.refresh_token.as_deref(), saved.refresh_until_ms), (Some("r"), Some(9.0)));
+    assert_eq!(read_saved_tokens("{not json"), None);
 }
 
 #[wasm_bindgen_test]

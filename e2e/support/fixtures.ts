@@ -161,11 +161,21 @@ export async function holdRequests(page: Page, url: string): Promise<() => void>
   return release;
 }
 
-/** The signed-in person's bearer token, as the app stored it (for calling the backend as them). */
+/** The tokens the app saved for the signed-in person (`herald_client::SavedTokens`). */
+export interface SavedTokens {
+  token: string;
+  refresh_token?: string | null;
+}
+
+export async function savedTokens(page: Page): Promise<SavedTokens> {
+  const saved = await page.evaluate(() => sessionStorage.getItem('herald.token') ?? localStorage.getItem('herald.token'));
+  expect(saved).toBeTruthy();
+  return JSON.parse(saved as string) as SavedTokens;
+}
+
+/** The signed-in person's bearer token, as the app saved it (for calling the backend as them). */
 export async function tokenOf(page: Page): Promise<string> {
-  const token = await page.evaluate(() => sessionStorage.getItem('herald.token') ?? localStorage.getItem('herald.token'));
-  expect(token).toBeTruthy();
-  return token as string;
+  return (await savedTokens(page)).token;
 }
 
 /** Every WebSocket a page opened since the tracker was made, and whether each has closed. */

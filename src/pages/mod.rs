@@ -98,11 +98,12 @@ pub fn after_change(tabs: Option<TabLink>) {
     }
 }
 
-/// What every page does with a failed request besides showing it: a 401 means the session
-/// is over, so the person goes to the login page with that said.
+/// What every page does with a failed request besides showing it: a 401 means the token
+/// ran out, so the tokens are refreshed (or, where they cannot be, the session is over and
+/// the person goes to the login page with that said).
 pub fn after_failure(auth: Auth, error: &ApiError) {
     if *error == ApiError::Unauthenticated {
-        auth.end_session(error.to_string());
+        auth.unauthorized();
     }
 }
 

@@ -39,7 +39,7 @@ pub use crate::client::{
 };
 pub use crate::cursor::Cursor;
 pub use crate::refresh::{
-    GrantTimes, Lifetimes, RefreshCommand, RefreshConfig, RefreshOutcome, Refresher,
+    GrantTimes, HeldTokens, Lifetimes, RefreshCommand, RefreshConfig, RefreshOutcome, Refresher, SavedTokens,
 };
 pub use crate::tabs::{
     Link, Role, SessionNews, SessionStep, SharedNotes, TabCommand, TabId, TabMessage, Tabs, TabsConfig,

@@ -19,8 +19,10 @@
 //! Time is [`Millis`] on the tab's monotonic clock; the shell turns deadlines into one timer.
 
 use std::collections::VecDeque;
+use std::fmt;
 
 use herald_protocol::{Backoff, BackoffConfig, Millis};
+use serde::{Deserialize, Serialize};
 
 /// What the login page says when the tokens ran out.
 pub const EXPIRED_NOTICE: &str = "Your session expired. Please sign in again.";
@@ -63,14 +65,16 @@ pub struct GrantTimes {
     pub refresh_expires_at_ms: Option<f64>,
 }
 
-/// How long a grant's tokens live from the moment its answer arrived.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How long a grant's tokens live from the moment its answer arrived (or, passed between
+/// tabs, from the moment the message was sent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lifetimes {
     /// The access token's life; `None`: the backend did not say (it never expires here).
     pub access: Option<Millis>,
-    /// The refresh token's life: `None` without a refresh token; `Some(None)` when the
-    /// backend did not say how long it lives.
-    pub refresh: Option<Option<Millis>>,
+    /// Whether there is a refresh token.
+    pub refreshable: bool,
+    /// The refresh token's life, where the backend said it.
+    pub refresh: Option<Millis>,
 }
 
 impl Lifetimes {
@@ -92,15 +96,83 @@ impl Lifetimes {
             (Some(expires), Some(access)) => expires - access,
             _ => wall_now_ms,
         };
-        let refresh = times
-            .refreshable
-            .then(|| times.refresh_expires_at_ms.map(|until| to_millis(until - server_now_ms)));
-        Lifetimes { access: access_ms.map(to_millis), refresh }
+        let refresh = times.refresh_expires_at_ms.filter(|_| times.refreshable);
+        Lifetimes {
+            access: access_ms.map(to_millis),
+            refreshable: times.refreshable,
+            refresh: refresh.map(|until| to_millis(until - server_now_ms)),
+        }
     }
 }
 
 fn to_millis(ms: f64) -> Millis {
     Millis(ms.max(0.0) as u64)
+}
+
+/// The session's tokens as a tab holds them and passes them to its siblings: their lives
+/// counted from now.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldTokens {
+    pub token: String,
+    pub refresh_token: Option<String>,
+    pub lifetimes: Lifetimes,
+}
+
+/// The session's tokens as saved for the next load: their ends on the browser's clock, as
+/// that clock read them when the lives were measured. A clock that is wrong, but wrong by the
+/// same amount after a reload, reads the same lives back.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedTokens {
+    pub token: String,
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    #[serde(default)]
+    pub access_until_ms: Option<f64>,
+    #[serde(default)]
+    pub refresh_until_ms: Option<f64>,
+}
+
+impl HeldTokens {
+    pub fn saved(&self, wall_now_ms: f64) -> SavedTokens {
+        let until = |life: Millis| wall_now_ms + life.0 as f64;
+        SavedTokens {
+            token: self.token.clone(),
+            refresh_token: self.refresh_token.clone(),
+            access_until_ms: self.lifetimes.access.map(until),
+            refresh_until_ms: self.lifetimes.refresh.map(until),
+        }
+    }
+}
+
+impl SavedTokens {
+    pub fn held(self, wall_now_ms: f64) -> HeldTokens {
+        let left = |until: f64| to_millis(until - wall_now_ms);
+        HeldTokens {
+            lifetimes: Lifetimes {
+                access: self.access_until_ms.map(left),
+                refreshable: self.refresh_token.is_some(),
+                refresh: self.refresh_until_ms.map(left),
+            },
+            token: self.token,
+            refresh_token: self.refresh_token,
+        }
+    }
+}
+
+/// Tokens are never shown: a `Debug` cannot leak one into a log.
+impl fmt::Debug for HeldTokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HeldTokens").field("lifetimes", &self.lifetimes).finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for SavedTokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SavedTokens")
+            .field("access_until_ms", &self.access_until_ms)
+            .field("refresh_until_ms", &self.refresh_until_ms)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What the shell is asked to do.
@@ -168,10 +240,11 @@ impl Refresher {
     /// session). `random` in `[0, 1)` places the refresh within the jitter.
     pub fn granted(&mut self, lifetimes: Lifetimes, now: Millis, random: f64) {
         let access_until = lifetimes.access.map(|life| now + life);
-        let refresh_until = lifetimes.refresh.map(|life| life.map(|life| now + life));
+        let refresh_until = lifetimes.refreshable.then(|| lifetimes.refresh.map(|life| now + life));
         let due = match (lifetimes.access, refresh_until) {
             (Some(life), Some(_)) => {
-                let share = (self.config.at_share - self.config.jitter_share * random.clamp(0.0, 1.0)).max(0.0);
+                let share =
+                    (self.config.at_share - self.config.jitter_share * random.clamp(0.0, 1.0)).max(0.0);
                 Some(now + Millis((life.0 as f64 * share) as u64))
             }
             _ => None,
@@ -201,6 +274,17 @@ impl Refresher {
         self.retry_at = None;
     }
 
+    /// What is left of the tokens' lives at `now`, to pass on to another tab.
+    pub fn remaining(&self, now: Millis) -> Option<Lifetimes> {
+        let d = self.deadlines?;
+        let left = |until: Millis| until.since(now);
+        Some(Lifetimes {
+            access: d.access_until.map(left),
+            refreshable: d.refresh_until.is_some(),
+            refresh: d.refresh_until.flatten().map(left),
+        })
+    }
+
     /// Whether the access token held may still be good at `now`.
     pub fn access_valid(&self, now: Millis) -> bool {
         self.deadlines.is_some_and(|d| d.access_until.is_none_or(|until| now < until))
@@ -212,7 +296,8 @@ impl Refresher {
         match d.refresh_until {
             None => d.access_until,
             Some(refresh_until) => {
-                let refresh = (self.refreshes_here && !self.in_flight).then(|| self.retry_at.or(d.due)).flatten();
+                let refresh =
+                    (self.refreshes_here && !self.in_flight).then(|| self.retry_at.or(d.due)).flatten();
                 refresh.into_iter().chain(refresh_until).min()
             }
         }
@@ -229,10 +314,7 @@ impl Refresher {
             self.end(EXPIRED_NOTICE);
             return;
         }
-        if self.refreshes_here
-            && !self.in_flight
-            && self.retry_at.or(d.due).is_some_and(|at| now >= at)
-        {
+        if self.refreshes_here && !self.in_flight && self.retry_at.or(d.due).is_some_and(|at| now >= at) {
             self.send();
         }
     }

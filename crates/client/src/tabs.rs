@@ -21,12 +21,13 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
-use herald_contract::User;
+use herald_contract::{User, UserId};
 use herald_notifications::{NoteChange, Notification};
 use herald_protocol::{ConnectionState, Millis};
 use serde::{Deserialize, Serialize};
 
 use crate::client::{Command, Incoming};
+use crate::refresh::HeldTokens;
 
 /// A tab's name among its siblings: chosen at random by each tab when it starts.
 pub type TabId = u64;
@@ -496,15 +497,15 @@ impl Tabs {
 }
 
 /// What the auth stores of one browser's tabs tell each other, so that signing in, signing
-/// out, expiry and suspension in one tab apply in every tab that is open. (Whether a tab opened
-/// later finds the session is still the person's "keep me signed in": it reads the stored
-/// token, as before.)
+/// out, refreshing, expiry and suspension in one tab apply in every tab that is open. (Whether
+/// a tab opened later finds the session is still the person's "keep me signed in": it reads
+/// the saved tokens, as before.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SessionNews {
-    /// A tab signed in, or has a new record of its person. `remember`: kept across browser
-    /// restarts.
-    SignedIn { user: User, token: String, expires_at_ms: Option<f64>, remember: bool },
+    /// A tab signed in, refreshed the tokens, or has a new record of its person. `remember`:
+    /// kept across browser restarts.
+    SignedIn { user: User, tokens: HeldTokens, remember: bool },
     /// A tab's session ended; `notice` says why when the person did not choose it.
     SignedOut { notice: Option<String> },
 }
@@ -517,11 +518,15 @@ pub enum SessionStep {
     Update {
         user: User,
     },
+    /// The same person with new tokens: a sibling refreshed them. The socket stays.
+    Renew {
+        user: User,
+        tokens: HeldTokens,
+    },
     /// Take this session as its own, without asking the backend (a sibling just did).
     Adopt {
         user: User,
-        token: String,
-        expires_at_ms: Option<f64>,
+        tokens: HeldTokens,
         remember: bool,
     },
     /// End the session here too, without asking the backend (a sibling did).
@@ -533,17 +538,20 @@ pub enum SessionStep {
 
 impl SessionNews {
     /// The rule: a sibling's session replaces this tab's (one person per browser), and an
-    /// ended one ends it here. `signed_in_here`: this tab's token, if it has a session.
-    pub fn step(self, signed_in_here: Option<&str>) -> SessionStep {
-        match self {
-            SessionNews::SignedIn { token, user, .. } if signed_in_here == Some(token.as_str()) => {
+    /// ended one ends it here. `here`: this tab's token and person, if it has a session.
+    pub fn step(self, here: Option<(&str, UserId)>) -> SessionStep {
+        match (self, here) {
+            (SessionNews::SignedIn { user, tokens, .. }, Some((token, _))) if tokens.token == token => {
                 SessionStep::Update { user }
             }
-            SessionNews::SignedIn { user, token, expires_at_ms, remember } => {
-                SessionStep::Adopt { user, token, expires_at_ms, remember }
+            (SessionNews::SignedIn { user, tokens, .. }, Some((_, person))) if user.id == person => {
+                SessionStep::Renew { user, tokens }
             }
-            SessionNews::SignedOut { notice } if signed_in_here.is_some() => SessionStep::End { notice },
-            SessionNews::SignedOut { .. } => SessionStep::Nothing,
+            (SessionNews::SignedIn { user, tokens, remember }, _) => {
+                SessionStep::Adopt { user, tokens, remember }
+            }
+            (SessionNews::SignedOut { notice }, Some(_)) => SessionStep::End { notice },
+            (SessionNews::SignedOut { .. }, None) => SessionStep::Nothing,
         }
     }
 }

@@ -2,7 +2,9 @@
 //! wrong browser clock cannot move either.
 
 use herald_client::refresh::{EXPIRED_NOTICE, REFUSED_NOTICE};
-use herald_client::{GrantTimes, Lifetimes, RefreshCommand, RefreshConfig, RefreshOutcome, Refresher};
+use herald_client::{
+    GrantTimes, HeldTokens, Lifetimes, RefreshCommand, RefreshConfig, RefreshOutcome, Refresher, SavedTokens,
+};
 use herald_protocol::Millis;
 
 const MINUTE: u64 = 60_000;
@@ -40,7 +42,7 @@ fn lifetimes_come_from_the_answer_whatever_the_browser_clock_says() {
     for browser_off_by in [0.0, 10.0 * MINUTE as f64, -10.0 * MINUTE as f64, 9.0 * hour] {
         let lifetimes = Lifetimes::of(&demo_grant(server_now), server_now + browser_off_by);
         assert_eq!(lifetimes.access, Some(Millis(900_000)), "{browser_off_by}");
-        assert_eq!(lifetimes.refresh, Some(Some(Millis(30 * 86_400_000))));
+        assert_eq!((lifetimes.refreshable, lifetimes.refresh), (true, Some(Millis(30 * 86_400_000))));
     }
     // Without `expires_in`, the JWT's `exp - iat`: still the server's clock alone.
     let jwt_only = GrantTimes { expires_in_s: None, ..demo_grant(server_now) };
@@ -48,7 +50,7 @@ fn lifetimes_come_from_the_answer_whatever_the_browser_clock_says() {
     // Only an `expires_at`: the one case the browser's clock is read.
     let bare = GrantTimes { expires_at_ms: Some(server_now + hour), ..GrantTimes::default() };
     assert_eq!(Lifetimes::of(&bare, server_now).access, Some(Millis(3_600_000)));
-    assert_eq!(Lifetimes::of(&bare, server_now).refresh, None);
+    assert!(!Lifetimes::of(&bare, server_now).refreshable);
 }
 
 #[test]
@@ -150,4 +152,21 @@ fn new_tokens_answered_after_the_tab_stopped_refreshing_are_still_taken() {
     // A failure answered then is the new refreshing tab's business.
     refresher.answered(RefreshOutcome::Unreachable, Millis(675_060), 0.0);
     assert_eq!(refresher.poll_timeout(), Some(Millis(675_050 + 30 * 86_400_000)));
+}
+
+#[test]
+fn saved_tokens_read_back_the_lives_left_on_a_steady_clock_whatever_its_error() {
+    let tokens =
+        HeldTokens { token: "access".into(), refresh_token: Some("refresh".into()), lifetimes: lifetimes() };
+    // The browser's clock is 9 hours ahead, and stays so across the reload 60 s later.
+    let wrong_now = 1.8e12 + 9.0 * 3_600_000.0;
+    let saved = tokens.saved(wrong_now);
+    let back = serde_json::from_str::<SavedTokens>(&serde_json::to_string(&saved).unwrap()).unwrap();
+    let held = back.held(wrong_now + 60_000.0);
+    assert_eq!(held.lifetimes.access, Some(Millis(840_000)));
+    assert_eq!(held.lifetimes.refresh, Some(Millis(30 * 86_400_000 - 60_000)));
+    assert!(held.lifetimes.refreshable);
+    // Past the end, nothing is left (never a negative life).
+    assert_eq!(saved.clone().held(wrong_now + 3_600_000.0).lifetimes.access, Some(Millis(0)));
+    assert!(!format!("{held:?}{saved:?}").contains("access\""), "tokens stay out of Debug");
 }

@@ -5,8 +5,8 @@
 use std::collections::VecDeque;
 
 use herald_client::{
-    Command, Incoming, Link, Role, SessionNews, SessionStep, SharedNotes, TabCommand, TabId, TabMessage,
-    Tabs, TabsConfig,
+    Command, HeldTokens, Incoming, Lifetimes, Link, Role, SessionNews, SessionStep, SharedNotes, TabCommand,
+    TabId, TabMessage, Tabs, TabsConfig,
 };
 use herald_contract::{Role as PersonRole, User};
 use herald_notifications::NoteChange;
@@ -434,20 +434,36 @@ fn user() -> User {
     }
 }
 
+fn tokens(token: &str) -> HeldTokens {
+    HeldTokens {
+        token: token.into(),
+        refresh_token: Some(format!("refresh-{token}")),
+        lifetimes: Lifetimes { access: Some(Millis(900_000)), refreshable: true, refresh: None },
+    }
+}
+
 #[test]
-fn sessions_follow_the_sibling_that_signed_in_or_out() {
-    let signed_in =
-        SessionNews::SignedIn { user: user(), token: "t2".into(), expires_at_ms: None, remember: false };
+fn sessions_follow_the_sibling_that_signed_in_refreshed_or_signed_out() {
+    let signed_in = SessionNews::SignedIn { user: user(), tokens: tokens("t2"), remember: false };
     assert!(matches!(signed_in.clone().step(None), SessionStep::Adopt { .. }));
     assert!(
-        matches!(signed_in.clone().step(Some("t1")), SessionStep::Adopt { .. }),
+        matches!(signed_in.clone().step(Some(("t1", 9))), SessionStep::Adopt { .. }),
         "one person per browser"
     );
-    assert_eq!(signed_in.step(Some("t2")), SessionStep::Update { user: user() });
+    assert_eq!(
+        signed_in.clone().step(Some(("t1", 4))),
+        SessionStep::Renew { user: user(), tokens: tokens("t2") },
+        "the same person with new tokens: a refresh"
+    );
+    assert_eq!(signed_in.clone().step(Some(("t2", 4))), SessionStep::Update { user: user() });
     let out = SessionNews::SignedOut { notice: Some("Your session expired.".into()) };
     assert_eq!(
-        out.clone().step(Some("t1")),
+        out.clone().step(Some(("t1", 4))),
         SessionStep::End { notice: Some("Your session expired.".into()) }
     );
     assert_eq!(out.step(None), SessionStep::Nothing);
+    // The news crosses tabs as JSON; the tokens never show in a Debug.
+    let text = serde_json::to_string(&signed_in).unwrap();
+    assert_eq!(serde_json::from_str::<SessionNews>(&text).unwrap(), signed_in);
+    assert!(!format!("{signed_in:?}").contains("t2"), "{signed_in:?}");
 }

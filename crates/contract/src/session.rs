@@ -76,9 +76,10 @@ mod tests {
     #[test]
     fn a_login_answer_reads_with_and_without_refresh() {
         let user = r#""user":{"id":2,"name":"Olive Owner","email":"owner@acme.test","role":"tenant_admin","tenant_id":1,"status":"active"}"#;
-        let old: LoginAnswer =
-            serde_json::from_str(&format!(r#"{{"token":"a.b.c","expires_at":"2026-12-03T20:00:00Z",{user}}}"#))
-                .unwrap();
+        let old: LoginAnswer = serde_json::from_str(&format!(
+            r#"{{"token":"a.b.c","expires_at":"2026-12-03T20:00:00Z",{user}}}"#
+        ))
+        .unwrap();
         assert_eq!((old.grant.token_type.as_str(), old.grant.refresh_token), ("Bearer", None));
         let new: LoginAnswer = serde_json::from_str(&format!(
             r#"{{"token":"a.b.c","token_type":"Bearer","expires_at":"2026-12-03T20:00:00Z","expires_in":900,"refresh_token":"r1","refresh_expires_at":"2027-01-02T20:00:00Z",{user}}}"#
