@@ -30,6 +30,8 @@ use wasm_bindgen::closure::Closure;
 use web_sys::{BroadcastChannel, MessageEvent, Storage};
 
 use crate::api::{Api, ApiError, TokenGrant, User};
+use std::rc::Rc;
+
 use crate::listener::Listener;
 
 /// Where the tokens are kept, under one key, in one of the two storages.
@@ -74,6 +76,10 @@ pub struct Auth {
     timer: StoredValue<Option<TimeoutHandle>>,
     /// The channel to the other tabs' auth stores; `None` where the browser has none.
     siblings: StoredValue<Option<Siblings>, LocalStorage>,
+    /// Whether a request was refused since the last refresh, and what then retries the
+    /// requests (the pages load their data again).
+    refused_since_refresh: StoredValue<bool>,
+    retry_requests: StoredValue<Option<Rc<dyn Fn()>>, LocalStorage>,
     _wake: StoredValue<Option<Listener>, LocalStorage>,
 }
 
@@ -95,6 +101,8 @@ impl Auth {
             refresher: StoredValue::new(Refresher::new(RefreshConfig::default(), seed)),
             timer: StoredValue::new(None),
             siblings: StoredValue::new_local(None),
+            refused_since_refresh: StoredValue::new(false),
+            retry_requests: StoredValue::new_local(None),
             _wake: StoredValue::new_local(None),
         };
         provide_context(auth);
@@ -229,9 +237,16 @@ impl Auth {
     /// over.
     pub fn unauthorized(&self) {
         if matches!(*self.session.read_untracked(), Session::SignedIn(_)) {
+            self.refused_since_refresh.set_value(true);
             self.refresher.update_value(|refresher| refresher.unauthorized(now()));
             self.carry_out();
         }
+    }
+
+    /// What retries the requests a 401 refused, once new tokens have come (here or from
+    /// another tab).
+    pub fn on_renewed(&self, retry: impl Fn() + 'static) {
+        self.retry_requests.set_value(Some(Rc::new(retry)));
     }
 
     /// Signs out: tells the backend (so the tokens stop working) but signs out locally at
@@ -282,15 +297,24 @@ impl Auth {
         }
     }
 
-    /// The session with `user` and the token held; false if nothing changed.
+    /// The session with `user` and the token held; false if nothing changed. New tokens
+    /// retry, once, what a 401 refused.
     fn set_signed_in(&self, user: User) -> bool {
         let token = self.token_held();
-        let changed = matches!(
-            &*self.session.read_untracked(),
-            Session::SignedIn(signed_in) if signed_in.user != user || signed_in.token != token
-        );
+        let (changed, renewed) = match &*self.session.read_untracked() {
+            Session::SignedIn(signed_in) => {
+                (signed_in.user != user || signed_in.token != token, signed_in.token != token)
+            }
+            _ => (false, false),
+        };
         if changed {
             self.session.set(Session::SignedIn(SignedIn { user, token }));
+        }
+        if renewed
+            && std::mem::take(&mut *self.refused_since_refresh.write_value())
+            && let Some(retry) = self.retry_requests.get_value()
+        {
+            retry();
         }
         changed
     }

@@ -93,6 +93,7 @@ fn start(config: Config, api: Api, auth: Auth) {
     realtime.hold_socket(tabs.holds_socket());
     shell.notifications.set_saving(tabs.holds_socket());
     auth.set_refreshes_here(tabs.holds_socket());
+    auth.on_renewed(move || shell.live.resync());
     realtime.retry_elsewhere(move || tabs.retry_now());
     shell.notifications.on_change(move |change| tabs.changed(change));
     shell.notifications.raise_desktop_when(move || tabs.raises_desktop());
