@@ -105,6 +105,11 @@ impl Lifetimes {
     }
 }
 
+/// The refresh token's end, or the access token's if that is later.
+fn later(refresh_until: Millis, access_until: Option<Millis>) -> Millis {
+    access_until.map_or(refresh_until, |access| refresh_until.max(access))
+}
+
 fn to_millis(ms: f64) -> Millis {
     Millis(ms.max(0.0) as u64)
 }
@@ -241,14 +246,16 @@ impl Refresher {
     pub fn granted(&mut self, lifetimes: Lifetimes, now: Millis, random: f64) {
         let access_until = lifetimes.access.map(|life| now + life);
         let refresh_until = lifetimes.refreshable.then(|| lifetimes.refresh.map(|life| now + life));
-        let due = match (lifetimes.access, refresh_until) {
-            (Some(life), Some(_)) => {
-                let share =
-                    (self.config.at_share - self.config.jitter_share * random.clamp(0.0, 1.0)).max(0.0);
-                Some(now + Millis((life.0 as f64 * share) as u64))
-            }
-            _ => None,
+        // At the share of the shorter life: a refresh token that ends before the access token
+        // is refreshed in time too.
+        let share = (self.config.at_share - self.config.jitter_share * random.clamp(0.0, 1.0)).max(0.0);
+        let shorter = match (lifetimes.access, lifetimes.refresh) {
+            (Some(access), Some(refresh)) => Some(access.min(refresh)),
+            (access, refresh) => access.or(refresh),
         };
+        let due = shorter
+            .filter(|_| lifetimes.refreshable)
+            .map(|life| now + Millis((life.0 as f64 * share) as u64));
         self.deadlines = Some(Deadlines { access_until, refresh_until, due });
         self.in_flight = false;
         self.failures = 0;
@@ -298,7 +305,7 @@ impl Refresher {
             Some(refresh_until) => {
                 let refresh =
                     (self.refreshes_here && !self.in_flight).then(|| self.retry_at.or(d.due)).flatten();
-                refresh.into_iter().chain(refresh_until).min()
+                refresh.into_iter().chain(refresh_until.map(|r| later(r, d.access_until))).min()
             }
         }
     }
@@ -306,9 +313,10 @@ impl Refresher {
     /// Time passed (a timer fired, or the tab was shown after the machine slept).
     pub fn handle_timeout(&mut self, now: Millis) {
         let Some(d) = self.deadlines else { return };
+        // Over when nothing can be refreshed and the access token has run out too.
         let lapsed = match d.refresh_until {
             None => d.access_until,
-            Some(refresh_until) => refresh_until,
+            Some(refresh_until) => refresh_until.map(|r| later(r, d.access_until)),
         };
         if lapsed.is_some_and(|until| now >= until) {
             self.end(EXPIRED_NOTICE);

@@ -170,3 +170,19 @@ fn saved_tokens_read_back_the_lives_left_on_a_steady_clock_whatever_its_error() 
     assert_eq!(saved.clone().held(wrong_now + 3_600_000.0).lifetimes.access, Some(Millis(0)));
     assert!(!format!("{held:?}{saved:?}").contains("access\""), "tokens stay out of Debug");
 }
+
+#[test]
+fn a_refresh_token_shorter_lived_than_the_access_token_is_refreshed_in_time_and_the_session_lasts_while_either_does()
+ {
+    let mut refresher = Refresher::new(RefreshConfig::default(), 7);
+    let short = Lifetimes { access: Some(Millis(8_000)), refreshable: true, refresh: Some(Millis(4_000)) };
+    refresher.granted(short, Millis(0), 0.0);
+    refresher.set_refreshes_here(true, Millis(0));
+    assert_eq!(refresher.poll_timeout(), Some(Millis(3_000)), "75 % of the shorter life");
+    // A tab that does not refresh keeps the session until the access token ends.
+    let mut waiting = Refresher::new(RefreshConfig::default(), 7);
+    waiting.granted(short, Millis(0), 0.0);
+    waiting.handle_timeout(Millis(5_000));
+    assert!(commands(&mut waiting).is_empty());
+    assert_eq!(waiting.poll_timeout(), Some(Millis(8_000)));
+}
