@@ -177,8 +177,8 @@ test('with the backend down under an open socket, channel auth backs off, then e
   await expect(shell.toast('Password changed')).toBeVisible({ timeout: 2_000 });
 });
 
-test.describe('a token that expires mid-stream', () => {
-  test.use({ devserverArgs: ['--token-ttl', '8'] });
+test.describe('a token that expires mid-stream, from a backend that offers no refresh', () => {
+  test.use({ devserverArgs: ['--token-ttl', '8', '--refresh-ttl', '0'] });
 
   test('signs out at its expiry, closes the socket, and shows nothing after', async ({ page, stack, trackSockets }) => {
     const sockets = trackSockets(page);

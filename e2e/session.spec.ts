@@ -44,8 +44,10 @@ test('a reload opens the socket while the stored session is still being checked,
   await expect.poll(channels).toEqual(expect.arrayContaining(['private-tenant.1', 'private-user.2']));
 });
 
-test.describe('with 5-second tokens', () => {
-  test.use({ devserverArgs: ['--token-ttl', '5'] });
+test.describe('with 5-second tokens and a backend that offers no refresh', () => {
+  // `--refresh-ttl 0`: no refresh token in the login answer, as a backend without
+  // `/api/refresh`; the session ends with the access token (e2e/refresh.spec.ts has the rest).
+  test.use({ devserverArgs: ['--token-ttl', '5', '--refresh-ttl', '0'] });
 
   test('an expiring token signs out on time, says so, and closes the socket', async ({ page, trackSockets }) => {
     const sockets = trackSockets(page);
@@ -53,7 +55,8 @@ test.describe('with 5-second tokens', () => {
     const shell = new Shell(page);
     await login.signInConnected('user@acme.test', shell);
     const signedInAt = Date.now();
-    // The app signs out at the JWT's `exp` on its own, without waiting for a 401.
+    // The app signs out when the token's life (from the login answer) ends, without waiting
+    // for a 401.
     await expect(login.signInButton).toBeVisible({ timeout: 8_000 });
     const after = Date.now() - signedInAt;
     expect(after).toBeLessThan(7_000);
