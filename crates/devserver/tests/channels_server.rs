@@ -84,7 +84,7 @@ impl Stack {
     fn token_for(&self, user_id: u64) -> String {
         let generation =
             self.state.store().account(user_id).unwrap().map_or(0, |account| account.token_generation);
-        self.state.tokens().issue(user_id, generation).token
+        self.state.tokens().issue(user_id, generation, None).token
     }
 
     async fn connect(&self, token: Option<&str>) -> Client {
@@ -245,8 +245,9 @@ async fn tokens_missing_forged_expired_or_revoked_are_closed_with_4001_after_the
     let stack = Stack::start().await;
     let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
     let expired =
-        Tokens::new(JWT_SECRET, Duration::from_secs(60), Clock::manual(an_hour_ago)).issue(4, 0).token;
-    let forged = Tokens::new("not-the-secret", Duration::from_secs(3600), Clock::system()).issue(4, 0).token;
+        Tokens::new(JWT_SECRET, Duration::from_secs(60), Clock::manual(an_hour_ago)).issue(4, 0, None).token;
+    let forged =
+        Tokens::new("not-the-secret", Duration::from_secs(3600), Clock::system()).issue(4, 0, None).token;
     let revoked = stack.token_for(4);
     let logout = reqwest::Client::new()
         .post(format!("{}/api/logout", stack.api_url))
@@ -274,7 +275,7 @@ async fn tokens_missing_forged_expired_or_revoked_are_closed_with_4001_after_the
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_is_closed_with_4001_when_its_token_expires() {
     let stack = Stack::start().await;
-    let short = Tokens::new(JWT_SECRET, Duration::from_secs(2), Clock::system()).issue(4, 0);
+    let short = Tokens::new(JWT_SECRET, Duration::from_secs(2), Clock::system()).issue(4, 0, None);
     let mut client = stack.connect(Some(&short.token)).await;
     assert_eq!(client.subscribe(&["private-user.4"]).await, subscribed(&["private-user.4"]));
     assert_eq!(client.next().await, Incoming::Closed(4001));
@@ -413,7 +414,7 @@ async fn broadcast_wants_the_secret_and_a_well_formed_body() {
 async fn a_backend_that_cannot_be_asked_closes_with_4000() {
     let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
     let daphne = start_daphne(&format!("http://{closed}")).await;
-    let token = Tokens::new(JWT_SECRET, Duration::from_secs(3600), Clock::system()).issue(4, 0).token;
+    let token = Tokens::new(JWT_SECRET, Duration::from_secs(3600), Clock::system()).issue(4, 0, None).token;
     let mut client = Client::connect(&daphne.ws_url(Some(&token))).await;
     assert_eq!(client.next().await, Incoming::Closed(4000));
 }
