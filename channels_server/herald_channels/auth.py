@@ -16,6 +16,9 @@ then closes it with the code (a close before accepting reaches a browser as 1006
 the code): ``herald_person`` (a ``Person``) or ``herald_refusal`` (a close code), and
 ``herald_token_exp`` (the token's ``exp``, when the consumer closes with 4001).
 
+The consumer checks the token of an ``authenticate`` frame (a refreshed token on an open
+connection) with the same ``authenticate``.
+
 The token is never logged, and neither is the query string.
 """
 
@@ -90,7 +93,7 @@ async def authenticate(token: str | None) -> Outcome:
         )
     except jwt.InvalidTokenError as error:
         # The kind of failure only (expired, bad signature...), never the token.
-        logger.info("refused a connection: %s", type(error).__name__)
+        logger.info("refused a token: %s", type(error).__name__)
         return Outcome(refusal=AUTHENTICATION_FAILED)
     try:
         status, body = await asyncio.to_thread(_get_me, token)
@@ -98,7 +101,7 @@ async def authenticate(token: str | None) -> Outcome:
         logger.warning("the backend at %s could not be reached: %s", settings.HERALD_API_URL, error)
         return Outcome(refusal=SERVER_ERROR)
     if status == 401:
-        logger.info("refused a connection: the backend no longer accepts the token")
+        logger.info("refused a token: the backend no longer accepts it")
         return Outcome(refusal=AUTHENTICATION_FAILED)
     if status != 200:
         logger.warning("the backend answered GET /api/me with HTTP %s", status)

@@ -11,6 +11,13 @@ Client to server:
   person's scope with 4003. Subscribing again adds channels.
 - ``{"type": "unsubscribe", "channels": [...]}``: leave them; answered ``unsubscribed``.
 - ``{"type": "ping"}``: answered ``{"type": "pong"}``.
+- ``{"type": "authenticate", "token": "<JWT>"}``: a fresh token for the open connection, after
+  the client refreshed its session, so the connection outlives the token it opened with
+  without reconnecting. The token is checked exactly as at connect (``auth.py``) and must be
+  the same person's; then the connection's expiry moves to the new token's ``exp`` (earlier
+  or later) and the answer is ``{"type": "authenticated"}``. Subscriptions stay as they are.
+  A token that is missing, invalid, expired, revoked or another person's closes with 4001; a
+  backend that cannot be asked, with 4000, as at connect. The frame is never logged.
 - Anything else (not JSON, not an object, an unknown type, a binary frame): answered
   ``{"type": "error", "message": "..."}``; the connection stays open.
 
@@ -19,7 +26,8 @@ Server to client, besides the answers above: events, as
 event's class name without its namespace).
 
 Close codes: 4001 the token is missing, invalid, expired or revoked (also sent when the
-token's ``exp`` is reached on an open connection); 4003 a channel outside the person's scope;
+``exp`` of the connection's newest token is reached, and for an ``authenticate`` frame whose
+token is refused or names another person); 4003 a channel outside the person's scope;
 4004 an unknown channel name; 4000 a server error (including a backend that cannot be asked
 who the person is).
 """
@@ -33,7 +41,13 @@ import time
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from herald_channels.auth import AUTHENTICATION_FAILED, NOT_FOUND, PERMISSION_DENIED, SERVER_ERROR
+from herald_channels.auth import (
+    AUTHENTICATION_FAILED,
+    NOT_FOUND,
+    PERMISSION_DENIED,
+    SERVER_ERROR,
+    authenticate,
+)
 from herald_channels.rules import parse
 
 logger = logging.getLogger(__name__)
@@ -83,9 +97,7 @@ class NotificationsConsumer(AsyncWebsocketConsumer):
             await self.close_with(refusal or SERVER_ERROR)
             return
         self.person = person
-        exp = self.scope.get("herald_token_exp")
-        if exp is not None:
-            self.expiry = asyncio.create_task(self.close_at(exp))
+        self.expire_at(self.scope.get("herald_token_exp"))
 
     async def disconnect(self, code):
         self.closing = True
@@ -134,6 +146,8 @@ class NotificationsConsumer(AsyncWebsocketConsumer):
             await self.subscribe(message.get("channels"))
         elif kind == "unsubscribe":
             await self.unsubscribe(message.get("channels"))
+        elif kind == "authenticate":
+            await self.reauthenticate(message.get("token"))
         else:
             await self.error(f"Unknown message type {json.dumps(kind[:50])}.")
 
@@ -178,6 +192,36 @@ class NotificationsConsumer(AsyncWebsocketConsumer):
             await self.error(f"At most {MAX_CHANNELS} channels at once.")
             return None
         return list(dict.fromkeys(names))
+
+    async def reauthenticate(self, token):
+        """A fresh token of the same person: the connection now lasts until its ``exp``."""
+        if not isinstance(token, str) or not token:
+            logger.info("user %s sent an authenticate frame without a token", self.person.id)
+            await self.close_with(AUTHENTICATION_FAILED)
+            return
+        outcome = await authenticate(token)
+        if self.closing:
+            # The old token lapsed (or the client left) while the backend was being asked.
+            return
+        if outcome.refusal is not None or outcome.person is None:
+            await self.close_with(outcome.refusal or SERVER_ERROR)
+            return
+        if outcome.person.id != self.person.id:
+            logger.warning("user %s sent user %s's token; closing", self.person.id, outcome.person.id)
+            await self.close_with(AUTHENTICATION_FAILED)
+            return
+        # The backend's newest answer: later subscriptions are checked against it.
+        self.person = outcome.person
+        self.expire_at(outcome.exp)
+        await self.send_json({"type": "authenticated"})
+
+    def expire_at(self, exp):
+        """Closes with 4001 at ``exp`` (Unix seconds) instead of at any earlier-set time."""
+        if self.expiry is not None:
+            self.expiry.cancel()
+            self.expiry = None
+        if exp is not None:
+            self.expiry = asyncio.create_task(self.close_at(exp))
 
     async def close_at(self, exp):
         await asyncio.sleep(max(0.0, exp - time.time()))

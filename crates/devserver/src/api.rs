@@ -1,19 +1,18 @@
-//! Sign-in, the current user, sign-out, and the bearer-token check every protected route uses.
+//! Sign-in, refresh, the current user, sign-out, and the bearer-token check every protected
+//! route uses.
 //!
 //! Laravel answers these with Sanctum or jwt-auth; the bodies and messages here are theirs,
 //! so the app's handling of a 401 or a 422 is exercised against what it will meet in
-//! production.
+//! production. The tokens login and refresh hand out are `crate::sessions`'.
 
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
-use herald_contract::{Role, TenantId, TenantStatus, User, UserStatus};
-use serde_json::{Value, json};
+use herald_contract::{LoginAnswer, Role, TenantId, TenantStatus, TokenGrant, User, UserStatus};
 
 use crate::AppState;
-use crate::clock::rfc3339_seconds;
 use crate::error::{ApiError, FieldErrors};
 use crate::input::{Input, check, looks_like_email, route_id};
 use crate::tokens::Claims;
@@ -34,7 +33,7 @@ impl FromRequestParts<AppState> for Authenticated {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer_token(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
         let claims = state.tokens().verify(token).map_err(|_| ApiError::unauthenticated())?;
-        if state.store().is_token_revoked(&claims.jti)? {
+        if state.store().is_token_revoked(&claims.jti, claims.family.as_deref())? {
             return Err(ApiError::unauthenticated());
         }
         let Some(account) = claims.user_id().map(|id| state.store().account(id)).transpose()?.flatten()
@@ -108,8 +107,12 @@ fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// `POST /api/login {email, password}`.
-pub async fn login(State(state): State<AppState>, input: Input) -> Result<Json<Value>, ApiError> {
+/// `POST /api/login {email, password, remember?}`: the user and the first tokens of a new
+/// sign-in family. `remember` ("keep me signed in") gives the refresh token `--refresh-ttl`;
+/// without it the client keeps its tokens for the browser session only, which the server
+/// cannot see end, so it bounds the refresh token's life instead
+/// ([`crate::sessions::BROWSER_SESSION_LIMIT`]).
+pub async fn login(State(state): State<AppState>, input: Input) -> Result<Json<LoginAnswer>, ApiError> {
     let mut errors = FieldErrors::default();
     let email = check(
         input.required_string("email", &mut errors),
@@ -119,6 +122,7 @@ pub async fn login(State(state): State<AppState>, input: Input) -> Result<Json<V
         &mut errors,
     );
     let password = input.required_secret("password", &mut errors);
+    let remember = input.optional_boolean("remember", &mut errors);
     errors.into_result()?;
     let (Some(email), Some(password)) = (email, password) else {
         return Err(ApiError::invalid("email", BAD_CREDENTIALS));
@@ -145,13 +149,26 @@ pub async fn login(State(state): State<AppState>, input: Input) -> Result<Json<V
         Some(TenantStatus::Active) | None => {}
     }
 
-    let issued = state.tokens().issue(user.id, account.token_generation);
-    Ok(Json(json!({
-        "token": issued.token,
-        "token_type": "Bearer",
-        "expires_at": rfc3339_seconds(issued.expires_at),
-        "user": user,
-    })))
+    let grant = state
+        .store()
+        .write(|tx| state.sessions().sign_in(tx, user.id, account.token_generation, remember))?;
+    Ok(Json(LoginAnswer { grant, user }))
+}
+
+/// `POST /api/refresh {refresh_token}`: the sign-in's next access and refresh tokens; the
+/// one presented is spent. 401 for a refresh token that is unknown, expired, spent (which
+/// revokes its whole family), of a revoked family, or of an account that may no longer sign
+/// in; 422 when the body has no refresh token.
+pub async fn refresh(State(state): State<AppState>, input: Input) -> Result<Json<TokenGrant>, ApiError> {
+    let mut errors = FieldErrors::default();
+    let presented = input.required_secret("refresh_token", &mut errors);
+    errors.into_result()?;
+    let Some(presented) = presented else {
+        return Err(ApiError::unauthenticated());
+    };
+    let sessions = state.sessions();
+    let refreshed = state.store().write(|tx| sessions.refresh(tx, &presented))?;
+    refreshed.map(Json).map_err(|_| ApiError::unauthenticated())
 }
 
 /// `GET /api/me`.
@@ -159,13 +176,15 @@ pub async fn me(authenticated: Authenticated) -> Json<User> {
     Json(authenticated.user)
 }
 
-/// `POST /api/logout`: the token is refused from now on, until it would have expired anyway.
+/// `POST /api/logout`: the token is refused from now on, until it would have expired anyway,
+/// and so is every token of its sign-in family, refresh tokens included.
 pub async fn logout(
     State(state): State<AppState>,
     authenticated: Authenticated,
 ) -> Result<StatusCode, ApiError> {
     let claims = &authenticated.claims;
-    state.store().revoke_token(&claims.jti, claims.exp, state.clock().unix_seconds())?;
+    let now = state.clock().unix_seconds();
+    state.store().revoke_token(&claims.jti, claims.family.as_deref(), claims.exp, now)?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -42,7 +42,8 @@ const DEFAULT_APP_ID: &str = "herald";
 const DEFAULT_APP_KEY: &str = "herald-key";
 const DEFAULT_APP_SECRET: &str = "herald-secret";
 const DEFAULT_JWT_SECRET: &str = "herald-dev-jwt-secret";
-const DEFAULT_TOKEN_TTL: &str = "28800";
+const DEFAULT_TOKEN_TTL: &str = "900";
+const DEFAULT_REFRESH_TTL: &str = "2592000";
 const DEFAULT_DATA_DIR: &str = ".herald/data";
 const DEFAULT_CHANNELS_SECRET: &str = "herald-channels-secret";
 
@@ -69,9 +70,16 @@ pub struct Config {
     /// HS256 key for bearer tokens.
     #[arg(long, env = "HERALD_JWT_SECRET", value_name = "SECRET", default_value = DEFAULT_JWT_SECRET)]
     pub jwt_secret: String,
-    /// Bearer token lifetime in seconds (tests of expiry use a few seconds or 0).
+    /// Access token lifetime in seconds, 15 minutes by default: a client keeps its session by
+    /// refreshing (tests of expiry and refresh use a few seconds or 0).
     #[arg(long, env = "HERALD_TOKEN_TTL", value_name = "SECONDS", default_value = DEFAULT_TOKEN_TTL, value_parser = parse_seconds)]
     pub token_ttl: Duration,
+    /// Refresh token lifetime in seconds, 30 days by default, for a sign-in with "keep me
+    /// signed in" (`remember`); without it, at most 12 hours. Each refresh starts a new
+    /// lifetime, so a session lasts as long as it is used at least this often. 0: no refresh
+    /// tokens, as a backend without /api/refresh (clients sign out at the token's expiry).
+    #[arg(long, env = "HERALD_REFRESH_TTL", value_name = "SECONDS", default_value = DEFAULT_REFRESH_TTL, value_parser = parse_seconds)]
+    pub refresh_ttl: Duration,
     /// Serve a built app (Trunk's dist/) as static files with an SPA fallback. Off: Trunk
     /// serves the app and proxies /api here.
     #[arg(long, env = "HERALD_SERVE_APP", value_name = "DIR")]
@@ -106,6 +114,7 @@ impl Default for Config {
             app_secret: DEFAULT_APP_SECRET.to_owned(),
             jwt_secret: DEFAULT_JWT_SECRET.to_owned(),
             token_ttl: parse_seconds(DEFAULT_TOKEN_TTL).expect(valid),
+            refresh_ttl: parse_seconds(DEFAULT_REFRESH_TTL).expect(valid),
             serve_app: None,
             data: parse_location(DEFAULT_DATA_DIR).expect(valid),
             reset: false,
@@ -172,7 +181,8 @@ mod tests {
         let config = Config::default();
         assert_eq!(config.addr.to_string(), "127.0.0.1:8000");
         assert_eq!(config.pusher_url.as_str(), "http://127.0.0.1:6001/");
-        assert_eq!(config.token_ttl, Duration::from_secs(28_800));
+        assert_eq!(config.token_ttl, Duration::from_secs(900));
+        assert_eq!(config.refresh_ttl, Duration::from_secs(30 * 24 * 3600));
         assert_eq!(config.data, Location::Folder(".herald/data".into()));
         assert_eq!((config.channels_url, config.channels_secret.as_str()), (None, "herald-channels-secret"));
         assert!(!config.reset && config.log_requests);
@@ -184,6 +194,8 @@ mod tests {
             "--addr",
             "127.0.0.1:0",
             "--token-ttl=5",
+            "--refresh-ttl",
+            "60",
             "--pusher-url",
             "http://127.0.0.1:7001",
             "--app-id",
@@ -207,6 +219,7 @@ mod tests {
         .unwrap();
         assert_eq!(config.addr.to_string(), "127.0.0.1:0");
         assert_eq!(config.token_ttl, Duration::from_secs(5));
+        assert_eq!(config.refresh_ttl, Duration::from_secs(60));
         assert_eq!(config.data, Location::Folder("var/data".into()));
         assert!(config.reset, "--reset is a switch: it did not take --data-dir as its value");
         assert_eq!(parse(&["--data-dir", ":memory:"]).unwrap().data, Location::Memory);
@@ -232,6 +245,7 @@ mod tests {
         assert_eq!(parse(&["--addr"]), Err(ErrorKind::InvalidValue));
         assert_eq!(parse(&["-h"]), Err(ErrorKind::DisplayHelp));
         assert_eq!(parse(&["--token-ttl", "soon"]), Err(ErrorKind::ValueValidation));
+        assert_eq!(parse(&["--refresh-ttl", "a month"]), Err(ErrorKind::ValueValidation));
         assert_eq!(parse(&["--addr", "0.0.0.0:8000"]), Err(ErrorKind::ValueValidation));
         assert_eq!(parse(&["--pusher-url", "https://127.0.0.1:6001"]), Err(ErrorKind::ValueValidation));
         assert_eq!(parse(&["--channels-url", "ws://127.0.0.1:9001"]), Err(ErrorKind::ValueValidation));

@@ -236,6 +236,34 @@ impl Input {
         self.optional_integer(field, errors)
     }
 
+    /// An optional boolean as Laravel's `boolean` rule takes it: `true`, `false`, `1`, `0`,
+    /// `"1"` or `"0"` (a form sends strings); absent or null is `false`. Anything else adds
+    /// "must be true or false" to `errors` and counts as `false`.
+    pub fn optional_boolean(&self, field: &str, errors: &mut FieldErrors) -> bool {
+        let value = match self.0.get(field) {
+            None | Some(Value::Null) => return false,
+            Some(value) => value,
+        };
+        let boolean = match value {
+            Value::Bool(boolean) => Some(*boolean),
+            Value::Number(number) => match number.as_u64() {
+                Some(0) => Some(false),
+                Some(1) => Some(true),
+                _ => None,
+            },
+            Value::String(text) => match text.as_str() {
+                "0" => Some(false),
+                "1" => Some(true),
+                _ => None,
+            },
+            _ => None,
+        };
+        boolean.unwrap_or_else(|| {
+            errors.add(field, format!("The {} field must be true or false.", label(field)));
+            false
+        })
+    }
+
     /// An optional JSON object. Adds "must be an object" and returns `None` for anything else.
     pub fn optional_object(&self, field: &str, errors: &mut FieldErrors) -> Option<Map<String, Value>> {
         match self.0.get(field) {
@@ -434,5 +462,27 @@ mod tests {
             assert_eq!(input.optional_integer(field, &mut errors), None, "{field}");
             assert!(!errors.is_empty(), "{field} is reported");
         }
+    }
+
+    #[test]
+    fn booleans_are_what_laravels_boolean_rule_takes() {
+        let input = Input::parse(
+            None,
+            br#"{"t": true, "f": false, "one": 1, "zero": "0", "null": null, "two": 2, "yes": "yes", "list": []}"#,
+        );
+        let mut errors = FieldErrors::default();
+        let read: Vec<bool> = ["t", "f", "one", "zero", "null", "absent"]
+            .map(|field| input.optional_boolean(field, &mut errors))
+            .into();
+        assert_eq!(read, [true, false, true, false, false, false]);
+        assert!(errors.is_empty());
+        for field in ["two", "yes", "list"] {
+            let mut errors = FieldErrors::default();
+            assert!(!input.optional_boolean(field, &mut errors), "{field}");
+            let expected = json!({ field: [format!("The {field} field must be true or false.")] });
+            assert_eq!(serde_json::to_value(&errors).unwrap(), expected);
+        }
+        let form = Input::parse(Some("application/x-www-form-urlencoded"), b"remember=1");
+        assert!(form.optional_boolean("remember", &mut errors));
     }
 }

@@ -14,8 +14,9 @@
 //!   are `herald_contract`'s; [`model`] adds the devserver's own records and passwords.
 //! - [`store`]: the SQLite database; every change runs in one transaction with its events.
 //!   [`seed`]: what a new database starts with.
-//! - [`tokens`]: JWTs. [`pusher`]: Sockudo's HTTP API. [`events`]: the events broadcast, and
-//!   realistic payloads for each.
+//! - [`tokens`]: JWTs and refresh tokens. [`sessions`]: sign-in families, refresh-token
+//!   rotation and reuse detection. [`pusher`]: Sockudo's HTTP API. [`events`]: the events
+//!   broadcast, and realistic payloads for each.
 //! - [`django`]: with `--channels-url`, the same events to a Django Channels server's
 //!   `POST /broadcast` (`channels_server/`), for the app's second transport.
 //! - The routes: `api` (sign-in and the policies), `broadcasting`, `tenants`, `users`,
@@ -26,7 +27,9 @@
 //!
 //! Routes (JSON; errors as `{"message", "errors"?}`; the caller needed in brackets):
 //! - `GET /up`: `OK` as text, once the server is ready.
-//! - `POST /api/login`, `GET /api/me`, `POST /api/logout`: the bearer-token session.
+//! - `POST /api/login {email, password, remember?}`, `POST /api/refresh {refresh_token}`,
+//!   `GET /api/me`, `POST /api/logout`: the bearer-token session; logout also revokes the
+//!   sign-in's refresh tokens.
 //! - `PATCH /api/me`, `PUT /api/me/password` [anyone signed in]: ProfileUpdated, PasswordChanged.
 //! - `POST /broadcasting/auth`: private-channel signatures, form or JSON body.
 //! - `GET /api/notifications?after=&limit=` [anyone]: catch-up on the caller's channels.
@@ -72,6 +75,7 @@ pub mod input;
 pub mod model;
 pub mod pusher;
 pub mod seed;
+pub mod sessions;
 pub mod store;
 pub mod tokens;
 
@@ -108,6 +112,7 @@ use crate::events::Event;
 use crate::input::BODY_LIMIT_BYTES;
 use crate::input::Origin;
 use crate::pusher::{OutgoingEvent, PusherClient, PusherError};
+use crate::sessions::Sessions;
 use crate::store::{Store, Tx};
 use crate::tokens::Tokens;
 
@@ -169,6 +174,11 @@ impl AppState {
 
     pub fn tokens(&self) -> &Tokens {
         &self.shared.tokens
+    }
+
+    /// Sign-in families: the tokens login and refresh hand out.
+    pub fn sessions(&self) -> Sessions<'_> {
+        Sessions::new(self.tokens(), self.clock(), self.config())
     }
 
     pub fn pusher(&self) -> &PusherClient {
@@ -256,6 +266,7 @@ pub fn router(state: AppState) -> Router {
         .route("/up", get(|| async { "OK" }))
         .route("/api/login", post(api::login))
         .route("/api/me", get(api::me))
+        .route("/api/refresh", post(api::refresh))
         .route("/api/logout", post(api::logout))
         .route("/broadcasting/auth", post(broadcasting::authorize))
         .route("/api/register", post(tenants::register))

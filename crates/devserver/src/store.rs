@@ -1,5 +1,6 @@
-//! The devserver's data: tenants, accounts, payments, hotspot users, revoked tokens and every
-//! event it has broadcast, in one SQLite database.
+//! The devserver's data: tenants, accounts, payments, hotspot users, revoked tokens, sign-in
+//! families with their refresh tokens, and every event it has broadcast, in one SQLite
+//! database.
 //!
 //! The database is a file in the data folder (`--data-dir`), created, migrated and seeded
 //! (`crate::seed`) on first start, or a private in-memory database for tests. The records are
@@ -32,6 +33,20 @@ pub const DATABASE_FILE: &str = "herald.sqlite3";
 /// The devserver's data. Cheap to share behind an `Arc`; all methods lock internally.
 pub struct Store {
     connection: Mutex<Connection>,
+}
+
+/// A refresh token as the store keeps it, with what its family says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredRefreshToken {
+    pub family: String,
+    pub user_id: UserId,
+    /// Unix seconds; the token is refused from this second on.
+    pub expires_at: u64,
+    pub family_revoked: bool,
+    /// The sign-in's "keep me signed in".
+    pub remember: bool,
+    /// The user's token generation at sign-in; suspension moves the user past it.
+    pub token_generation: u64,
 }
 
 /// A change in progress: see [`Store::write`].
@@ -134,22 +149,7 @@ impl Store {
 
     /// The account a token's subject names, for the bearer-token check.
     pub fn account(&self, id: UserId) -> Result<Option<Account>, rusqlite::Error> {
-        self.read(|tx| {
-            tx.tx
-                .query_row(
-                    "SELECT u.id, u.name, u.email, u.role, u.tenant_id, u.status, u.token_generation, t.status
-                     FROM users u LEFT JOIN tenants t ON t.id = u.tenant_id WHERE u.id = ?1",
-                    [id],
-                    |row| {
-                        Ok(Account {
-                            user: user_from_row(row)?,
-                            token_generation: row.get(6)?,
-                            tenant_status: row.get::<_, Option<String>>(7)?.map(|s| tenant_status(&s)),
-                        })
-                    },
-                )
-                .optional()
-        })
+        self.read(|tx| tx.account(id))
     }
 
     /// Users with `role`, in id order.
@@ -180,24 +180,40 @@ impl Store {
         })
     }
 
-    /// Marks a token id as revoked until `expires_at` (Unix seconds), and forgets revocations
-    /// whose tokens have expired by `now`.
-    pub fn revoke_token(&self, jti: &str, expires_at: u64, now: u64) -> Result<(), rusqlite::Error> {
+    /// Marks a token id as revoked until `expires_at` (Unix seconds), and its sign-in `family`
+    /// with it, in one transaction; forgets revocations whose tokens have expired by `now`.
+    pub fn revoke_token(
+        &self,
+        jti: &str,
+        family: Option<&str>,
+        expires_at: u64,
+        now: u64,
+    ) -> Result<(), rusqlite::Error> {
         self.write(|tx| {
             tx.tx.execute("DELETE FROM revoked_tokens WHERE expires_at <= ?1", [now])?;
             tx.tx.execute(
                 "INSERT OR REPLACE INTO revoked_tokens (jti, expires_at) VALUES (?1, ?2)",
                 params![jti, expires_at],
             )?;
+            if let Some(family) = family {
+                tx.revoke_family(family)?;
+            }
             Ok(())
         })
     }
 
-    pub fn is_token_revoked(&self, jti: &str) -> Result<bool, rusqlite::Error> {
+    /// Whether an access token is refused for what its signature cannot show: its id was
+    /// revoked by logout, or its sign-in `family` was revoked or is gone (forgotten only once
+    /// every token of it has expired anyway).
+    pub fn is_token_revoked(&self, jti: &str, family: Option<&str>) -> Result<bool, rusqlite::Error> {
         self.read(|tx| {
-            tx.tx.query_row("SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?1)", [jti], |row| {
-                row.get(0)
-            })
+            tx.tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?1)
+                     OR (?2 IS NOT NULL
+                         AND NOT EXISTS (SELECT 1 FROM sign_in_families WHERE id = ?2 AND revoked = 0))",
+                params![jti, family],
+                |row| row.get(0),
+            )
         })
     }
 
@@ -209,6 +225,107 @@ impl Store {
 }
 
 impl Tx<'_> {
+    /// The account `id` names, with its token generation and its tenant's status.
+    pub fn account(&self, id: UserId) -> Result<Option<Account>, rusqlite::Error> {
+        self.tx
+            .query_row(
+                "SELECT u.id, u.name, u.email, u.role, u.tenant_id, u.status, u.token_generation, t.status
+                 FROM users u LEFT JOIN tenants t ON t.id = u.tenant_id WHERE u.id = ?1",
+                [id],
+                |row| {
+                    Ok(Account {
+                        user: user_from_row(row)?,
+                        token_generation: row.get(6)?,
+                        tenant_status: row.get::<_, Option<String>>(7)?.map(|s| tenant_status(&s)),
+                    })
+                },
+            )
+            .optional()
+    }
+
+    /// Starts the sign-in family `id` of `user_id` at token `generation`. `remember` is the
+    /// sign-in's "keep me signed in", which sets the lifetime of each of its refresh tokens.
+    /// Families and refresh tokens whose time is up by `now` (Unix seconds) are forgotten.
+    pub fn start_family(
+        &self,
+        id: &str,
+        user_id: UserId,
+        generation: u64,
+        remember: bool,
+        now: u64,
+    ) -> Result<(), rusqlite::Error> {
+        self.tx.execute("DELETE FROM sign_in_families WHERE kept_until <= ?1", [now])?;
+        self.tx.execute("DELETE FROM refresh_tokens WHERE expires_at <= ?1", [now])?;
+        self.tx.execute(
+            "INSERT INTO sign_in_families (id, user_id, token_generation, remember, kept_until)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, user_id, generation, remember, now],
+        )?;
+        Ok(())
+    }
+
+    /// Keeps a refresh token of `family` (by its hash) until `expires_at` (Unix seconds).
+    pub fn add_refresh_token(
+        &self,
+        hash: &str,
+        family: &str,
+        user_id: UserId,
+        expires_at: u64,
+    ) -> Result<(), rusqlite::Error> {
+        self.tx.execute(
+            "INSERT INTO refresh_tokens (hash, family_id, user_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![hash, family, user_id, expires_at],
+        )?;
+        Ok(())
+    }
+
+    /// Keeps `family` at least until `until` (Unix seconds): when every token handed out in
+    /// it so far has expired, and its revocation no longer matters.
+    pub fn keep_family_until(&self, family: &str, until: u64) -> Result<(), rusqlite::Error> {
+        self.tx.execute(
+            "UPDATE sign_in_families SET kept_until = MAX(kept_until, ?2) WHERE id = ?1",
+            params![family, until],
+        )?;
+        Ok(())
+    }
+
+    /// The refresh token with this hash, with its family, if the store knows it. Whether it
+    /// was spent is [`Tx::spend_refresh_token`]'s answer, not read here, so that the check and
+    /// the spend are one statement.
+    pub fn refresh_token(&self, hash: &str) -> Result<Option<StoredRefreshToken>, rusqlite::Error> {
+        self.tx
+            .query_row(
+                "SELECT r.family_id, r.user_id, r.expires_at, f.revoked, f.remember, f.token_generation
+                 FROM refresh_tokens r JOIN sign_in_families f ON f.id = r.family_id WHERE r.hash = ?1",
+                [hash],
+                |row| {
+                    Ok(StoredRefreshToken {
+                        family: row.get(0)?,
+                        user_id: row.get(1)?,
+                        expires_at: row.get(2)?,
+                        family_revoked: row.get(3)?,
+                        remember: row.get(4)?,
+                        token_generation: row.get(5)?,
+                    })
+                },
+            )
+            .optional()
+    }
+
+    /// Spends the refresh token with this hash: true when this call spent it, false when it
+    /// was spent already (or is unknown). One `UPDATE ... WHERE spent = 0`, so of two
+    /// refreshes racing with the same token only one can succeed.
+    pub fn spend_refresh_token(&self, hash: &str) -> Result<bool, rusqlite::Error> {
+        Ok(self.tx.execute("UPDATE refresh_tokens SET spent = 1 WHERE hash = ?1 AND spent = 0", [hash])? == 1)
+    }
+
+    /// Revokes a sign-in family: its refresh tokens refresh nothing and its access tokens
+    /// are refused from now on.
+    pub fn revoke_family(&self, family: &str) -> Result<(), rusqlite::Error> {
+        self.tx.execute("UPDATE sign_in_families SET revoked = 1 WHERE id = ?1", [family])?;
+        Ok(())
+    }
+
     pub fn user(&self, id: UserId) -> Result<Option<User>, rusqlite::Error> {
         self.tx.query_row(&format!("{SELECT_USER} WHERE id = ?1"), [id], user_from_row).optional()
     }
@@ -513,7 +630,8 @@ impl Tx<'_> {
 /// The schema, one migration per entry; a database at version N has had the first N.
 /// Ids are `AUTOINCREMENT`, never reused: a new user must not inherit a deleted one's
 /// channel, and with it the deleted user's history.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE tenants (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         name TEXT NOT NULL,
@@ -566,7 +684,31 @@ const MIGRATIONS: &[&str] = &["
         event_seq INTEGER NOT NULL REFERENCES events (seq) ON DELETE CASCADE,
         PRIMARY KEY (channel, event_seq)
     ) WITHOUT ROWID;
-"];
+",
+    "
+    -- One row per sign-in; every token handed out since shares its id (the access tokens'
+    -- `fam` claim). Kept until the last of those tokens has expired, revoked or not.
+    CREATE TABLE sign_in_families (
+        id TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        token_generation INTEGER NOT NULL,
+        remember INTEGER NOT NULL CHECK (remember IN (0, 1)),
+        kept_until INTEGER NOT NULL,
+        revoked INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1))
+    );
+    CREATE INDEX sign_in_families_by_expiry ON sign_in_families (kept_until);
+    -- Refresh tokens by their SHA-256 (hex); the tokens themselves are never stored.
+    CREATE TABLE refresh_tokens (
+        hash TEXT PRIMARY KEY,
+        family_id TEXT NOT NULL REFERENCES sign_in_families (id) ON DELETE CASCADE,
+        user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        expires_at INTEGER NOT NULL,
+        spent INTEGER NOT NULL DEFAULT 0 CHECK (spent IN (0, 1))
+    );
+    CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family_id);
+    CREATE INDEX refresh_tokens_by_expiry ON refresh_tokens (expires_at);
+",
+];
 
 const SELECT_USER: &str = "SELECT id, name, email, role, tenant_id, status FROM users";
 const SELECT_TENANT: &str = "SELECT id, name, email, status FROM tenants";
@@ -630,10 +772,10 @@ mod tests {
     #[test]
     fn revocations_are_forgotten_once_the_token_has_expired_anyway() {
         let store = Store::in_memory();
-        store.revoke_token("old", 100, 50).unwrap();
-        store.revoke_token("new", 300, 200).unwrap();
-        assert!(store.is_token_revoked("new").unwrap());
-        assert!(!store.is_token_revoked("old").unwrap(), "pruned: it expired at 100, before 200");
+        store.revoke_token("old", None, 100, 50).unwrap();
+        store.revoke_token("new", None, 300, 200).unwrap();
+        assert!(store.is_token_revoked("new", None).unwrap());
+        assert!(!store.is_token_revoked("old", None).unwrap(), "pruned: it expired at 100, before 200");
     }
 
     #[test]

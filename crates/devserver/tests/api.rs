@@ -34,8 +34,9 @@ async fn login_returns_a_bearer_token_that_expires_after_the_ttl() {
     let answer = login(&server, "owner@acme.test", "password").await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert_eq!(answer.body["token_type"], "Bearer");
-    // The manual clock starts at 2025-01-01T00:00:00Z and the default TTL is 8 hours.
-    assert_eq!(answer.body["expires_at"], "2025-01-01T08:00:00Z");
+    // The manual clock starts at 2025-01-01T00:00:00Z and the default TTL is 15 minutes.
+    assert_eq!(answer.body["expires_at"], "2025-01-01T00:15:00Z");
+    assert_eq!(answer.body["expires_in"], 900);
     assert_eq!(
         answer.body["user"],
         json!({"id": 2, "name": "Olive Owner", "email": "owner@acme.test",

@@ -84,7 +84,7 @@ impl Stack {
     fn token_for(&self, user_id: u64) -> String {
         let generation =
             self.state.store().account(user_id).unwrap().map_or(0, |account| account.token_generation);
-        self.state.tokens().issue(user_id, generation).token
+        self.state.tokens().issue(user_id, generation, None).token
     }
 
     async fn connect(&self, token: Option<&str>) -> Client {
@@ -245,8 +245,9 @@ async fn tokens_missing_forged_expired_or_revoked_are_closed_with_4001_after_the
     let stack = Stack::start().await;
     let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
     let expired =
-        Tokens::new(JWT_SECRET, Duration::from_secs(60), Clock::manual(an_hour_ago)).issue(4, 0).token;
-    let forged = Tokens::new("not-the-secret", Duration::from_secs(3600), Clock::system()).issue(4, 0).token;
+        Tokens::new(JWT_SECRET, Duration::from_secs(60), Clock::manual(an_hour_ago)).issue(4, 0, None).token;
+    let forged =
+        Tokens::new("not-the-secret", Duration::from_secs(3600), Clock::system()).issue(4, 0, None).token;
     let revoked = stack.token_for(4);
     let logout = reqwest::Client::new()
         .post(format!("{}/api/logout", stack.api_url))
@@ -274,13 +275,116 @@ async fn tokens_missing_forged_expired_or_revoked_are_closed_with_4001_after_the
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_is_closed_with_4001_when_its_token_expires() {
     let stack = Stack::start().await;
-    let short = Tokens::new(JWT_SECRET, Duration::from_secs(2), Clock::system()).issue(4, 0);
+    let short = Tokens::new(JWT_SECRET, Duration::from_secs(2), Clock::system()).issue(4, 0, None);
     let mut client = stack.connect(Some(&short.token)).await;
     assert_eq!(client.subscribe(&["private-user.4"]).await, subscribed(&["private-user.4"]));
     assert_eq!(client.next().await, Incoming::Closed(4001));
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
     let expires = short.expires_at.duration_since(UNIX_EPOCH).unwrap();
     assert!(now >= expires, "closed at {now:?}, before the token's exp {expires:?}");
+}
+
+/// The app refreshes its session without reconnecting: an `authenticate` frame with the new
+/// token moves the connection's expiry to the new token's `exp`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_authenticate_frame_moves_the_connections_expiry_to_the_new_tokens() {
+    let stack = Stack::start().await;
+    // Whole seconds: a 3-second token lives 2 to 3 seconds.
+    let first = Tokens::new(JWT_SECRET, Duration::from_secs(3), Clock::system()).issue(4, 0, None);
+    let mut refreshed = stack.connect(Some(&first.token)).await;
+    assert_eq!(refreshed.subscribe(&["private-user.4"]).await, subscribed(&["private-user.4"]));
+    // A witness on the same token that is not refreshed: its close says the first `exp` came.
+    let mut witness = stack.connect(Some(&first.token)).await;
+    assert_eq!(witness.subscribe(&["private-user.4"]).await, subscribed(&["private-user.4"]));
+
+    let second = Tokens::new(JWT_SECRET, Duration::from_secs(6), Clock::system()).issue(4, 0, None);
+    refreshed.send_json(json!({"type": "authenticate", "token": second.token})).await;
+    assert_eq!(refreshed.expect_frame().await, json!({"type": "authenticated"}));
+
+    assert_eq!(witness.next().await, Incoming::Closed(4001));
+    // Past the first token's exp the refreshed connection is open and still subscribed.
+    let fired = stack.fire(json!({"event": "PasswordChanged", "user_id": 4})).await;
+    let event = refreshed.expect_frame().await;
+    assert_eq!((&event["type"], &event["data"]["id"]), (&json!("PasswordChanged"), &json!(fired[0])));
+    // The second token's exp closes it.
+    assert_eq!(refreshed.next().await, Incoming::Closed(4001));
+    let now = SystemTime::now();
+    assert!(
+        now >= second.expires_at,
+        "closed at {now:?}, before the new token's exp {:?}",
+        second.expires_at
+    );
+    assert!(!stack.daphne.log().contains(&second.token), "a token is in Daphne's output");
+}
+
+/// A token in an `authenticate` frame is checked as at connect, and must be the same
+/// person's: anything else closes the connection with 4001, before any answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_authenticate_frame_with_a_refused_or_foreign_token_closes_with_4001() {
+    let stack = Stack::start().await;
+    let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
+    let expired =
+        Tokens::new(JWT_SECRET, Duration::from_secs(60), Clock::manual(an_hour_ago)).issue(4, 0, None).token;
+    let forged =
+        Tokens::new("not-the-secret", Duration::from_secs(3600), Clock::system()).issue(4, 0, None).token;
+    let revoked = stack.token_for(4);
+    let logout = reqwest::Client::new()
+        .post(format!("{}/api/logout", stack.api_url))
+        .bearer_auth(&revoked)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status().as_u16(), 204);
+    let someone_else = stack.token_for(2);
+    let frames = [
+        json!({"type": "authenticate"}),
+        json!({"type": "authenticate", "token": ""}),
+        json!({"type": "authenticate", "token": 4}),
+        json!({"type": "authenticate", "token": "not.a.jwt"}),
+        json!({"type": "authenticate", "token": expired}),
+        json!({"type": "authenticate", "token": forged}),
+        json!({"type": "authenticate", "token": revoked}),
+        json!({"type": "authenticate", "token": someone_else}),
+    ];
+    for frame in frames {
+        let mut client = stack.connect(Some(&stack.token_for(4))).await;
+        assert_eq!(client.subscribe(&["private-user.4"]).await, subscribed(&["private-user.4"]));
+        client.send_json(frame.clone()).await;
+        assert_eq!(client.next().await, Incoming::Closed(4001), "{frame}");
+    }
+    let log = stack.daphne.log();
+    for token in [&expired, &forged, &revoked, &someone_else] {
+        assert!(!log.contains(token.as_str()), "a token is in Daphne's output:\n{log}");
+    }
+}
+
+/// The whole round as the app makes it: sign in, connect, refresh with the backend, hand the
+/// connection the new token. Logging out with it revokes the sign-in, so the first token is
+/// refused in band too, although its `exp` is still ahead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_from_a_refresh_is_taken_in_band_and_logout_revokes_the_sign_in() {
+    let stack = Stack::start().await;
+    let http = reqwest::Client::new();
+    let post = async |path: &str, body: Value| -> Value {
+        let answer = http.post(format!("{}{path}", stack.api_url)).json(&body).send().await.unwrap();
+        assert_eq!(answer.status().as_u16(), 200, "{path}");
+        answer.json().await.unwrap()
+    };
+    let signed_in = post("/api/login", json!({"email": "user@acme.test", "password": "password"})).await;
+    let first = signed_in["token"].as_str().unwrap();
+    let mut client = stack.connect(Some(first)).await;
+    assert_eq!(client.subscribe(&["private-user.4"]).await, subscribed(&["private-user.4"]));
+    let refreshed = post("/api/refresh", json!({"refresh_token": signed_in["refresh_token"]})).await;
+    let second = refreshed["token"].as_str().unwrap();
+    client.send_json(json!({"type": "authenticate", "token": second})).await;
+    assert_eq!(client.expect_frame().await, json!({"type": "authenticated"}));
+    client.send_json(json!({"type": "ping"})).await;
+    assert_eq!(client.expect_frame().await, json!({"type": "pong"}));
+
+    let logout = http.post(format!("{}/api/logout", stack.api_url)).bearer_auth(second).send().await.unwrap();
+    assert_eq!(logout.status().as_u16(), 204);
+    client.send_json(json!({"type": "authenticate", "token": first})).await;
+    assert_eq!(client.next().await, Incoming::Closed(4001));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -413,7 +517,7 @@ async fn broadcast_wants_the_secret_and_a_well_formed_body() {
 async fn a_backend_that_cannot_be_asked_closes_with_4000() {
     let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
     let daphne = start_daphne(&format!("http://{closed}")).await;
-    let token = Tokens::new(JWT_SECRET, Duration::from_secs(3600), Clock::system()).issue(4, 0).token;
+    let token = Tokens::new(JWT_SECRET, Duration::from_secs(3600), Clock::system()).issue(4, 0, None).token;
     let mut client = Client::connect(&daphne.ws_url(Some(&token))).await;
     assert_eq!(client.next().await, Incoming::Closed(4000));
 }

@@ -60,7 +60,7 @@ impl TestServer {
     pub fn token_for(&self, user_id: u64) -> String {
         let generation =
             self.state.store().account(user_id).unwrap().map_or(0, |account| account.token_generation);
-        self.state.tokens().issue(user_id, generation).token
+        self.state.tokens().issue(user_id, generation, None).token
     }
 
     pub async fn send(&self, request: Request<Body>) -> Answer {
