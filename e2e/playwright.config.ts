@@ -32,7 +32,7 @@ export default defineConfig<{ transport: Transport }>({
     {
       name: 'channels',
       use: { ...chromium, transport: 'channels' },
-      testMatch: ['signin-toast.spec.ts', 'roles.spec.ts', 'reconnect.spec.ts', 'tabs.spec.ts', 'channels.spec.ts'],
+      testMatch: ['signin-toast.spec.ts', 'roles.spec.ts', 'reconnect.spec.ts', 'tabs.spec.ts', 'refresh.spec.ts', 'channels.spec.ts'],
     },
   ],
 });
