@@ -1,7 +1,8 @@
 //! The `herald-listen` binary's options and the lines it prints, as pure functions.
 //!
 //! Events go to stdout, one line each (`HH:MM:SS channel ShortName {json}`), so the output
-//! can be piped or grepped; everything about the connection goes to stderr. clap parses the
+//! can be piped or grepped; everything about the connection and the session (refreshes, and
+//! why it ended) goes to stderr. clap parses the
 //! options: a flag wins over its variable (only `HERALD_PASSWORD`), the variable over the default.
 
 use std::fmt;
@@ -11,6 +12,7 @@ use clap::Parser;
 use herald_protocol::{AuthResult, ConnectionState, Event, Millis, SubscriptionError};
 
 use crate::client::{ClientEvent, Direction};
+use crate::session::SessionEvent;
 use herald_contract::ChannelTemplates;
 
 /// What `herald-listen` was asked to do.
@@ -20,7 +22,9 @@ use herald_contract::ChannelTemplates;
     args_override_self = true,
     about = "Signs in to Herald's backend, subscribes to that person's channels (or the ones given) \
              and prints one line per event on stdout: `HH:MM:SS channel ShortName {json}` (UTC). \
-             Connection state and subscription results go to stderr. Ctrl-C stops it."
+             Connection state, subscription results and token refreshes go to stderr. It keeps the \
+             session alive by refreshing its tokens, and exits with 1 when the backend ends it. \
+             Ctrl-C stops it."
 )]
 pub struct Options {
     /// Backend base URL.
@@ -155,6 +159,20 @@ pub fn render(event: &ClientEvent, now: Millis, debug: bool) -> Option<Line> {
     }
 }
 
+/// The line for a session's `event`, always a status line.
+pub fn render_session(event: &SessionEvent) -> Line {
+    Line::Status(match event {
+        SessionEvent::Refreshed { expires_in: Some(life) } => {
+            format!("session refreshed; the new token lives {} s", life.as_secs())
+        }
+        SessionEvent::Refreshed { expires_in: None } => "session refreshed".to_owned(),
+        SessionEvent::RefreshFailed { reason } => {
+            format!("refreshing the session failed ({reason}); trying again")
+        }
+        SessionEvent::Ended { notice } => format!("session ended: {notice}"),
+    })
+}
+
 fn describe_state(state: &ConnectionState, now: Millis) -> String {
     match state {
         ConnectionState::Initialized => "initialized".to_owned(),
@@ -197,8 +215,9 @@ mod tests {
     use clap::{CommandFactory, FromArgMatches};
     use herald_contract::ChannelTemplates;
 
-    use crate::cli::{Line, Options, clock, render};
+    use crate::cli::{Line, Options, clock, render, render_session};
     use crate::client::{ClientEvent, Direction};
+    use crate::session::SessionEvent;
 
     /// The options from `args`, with `password_env` as the only environment: the command's
     /// variable is replaced by a default value so the test's own environment cannot matter.
@@ -366,6 +385,26 @@ mod tests {
         let frame = ClientEvent::Frame { direction: Direction::Received, text: "{}".into() };
         check(frame.clone(), false, None);
         check(frame, true, status("< {}"));
+    }
+
+    #[test]
+    fn session_events_render_as_status_lines() {
+        let check = |event: SessionEvent, expect: &str| {
+            assert_eq!(render_session(&event), Line::Status(expect.to_owned()), "{event:?}");
+        };
+        check(
+            SessionEvent::Refreshed { expires_in: Some(Duration::from_secs(900)) },
+            "session refreshed; the new token lives 900 s",
+        );
+        check(SessionEvent::Refreshed { expires_in: None }, "session refreshed");
+        check(
+            SessionEvent::RefreshFailed { reason: "HTTP 502 Bad Gateway: (empty body)".into() },
+            "refreshing the session failed (HTTP 502 Bad Gateway: (empty body)); trying again",
+        );
+        check(
+            SessionEvent::Ended { notice: "Your session expired. Please sign in again.".into() },
+            "session ended: Your session expired. Please sign in again.",
+        );
     }
 
     #[test]

@@ -11,8 +11,6 @@
 //! Time is [`Millis`] since a tokio [`Instant`] taken at start, so tokio's paused clock
 //! works in tests too.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
 use herald_protocol::{
@@ -23,6 +21,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::backend::ChannelAuthorizer;
+use crate::random_bits;
 use crate::socket::{Socket, SocketInput};
 
 /// How long a shutdown waits for the sockets to finish closing.
@@ -122,7 +121,7 @@ impl Client {
     /// Outside a tokio runtime, as `tokio::spawn` does.
     pub fn start(config: ClientConfig) -> (Client, Events) {
         let origin = Instant::now();
-        let seed = config.seed.unwrap_or_else(random_seed);
+        let seed = config.seed.unwrap_or_else(random_bits);
         let mut conn = Connection::pusher(config.url, config.connection, seed);
         conn.set_channels(config.channels);
         let (commands_tx, commands_rx) = mpsc::unbounded_channel();
@@ -389,12 +388,4 @@ async fn sleep_until(deadline: Option<Instant>) {
         Some(deadline) => tokio::time::sleep_until(deadline).await,
         None => std::future::pending().await,
     }
-}
-
-/// A seed that differs between clients and runs, without a random-number crate: the
-/// standard library keys each `RandomState` randomly.
-fn random_seed() -> u64 {
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u64(u64::from(std::process::id()));
-    hasher.finish()
 }

@@ -1,12 +1,15 @@
 //! `herald-listen`: signs in, subscribes to a person's channels and prints their events
-//! until Ctrl-C. The manual test script of the seeds, in Rust. See `--help`.
+//! until Ctrl-C, refreshing the session's tokens as they age; exits with 1 when the backend
+//! ends the session. The manual test script of the seeds, in Rust. See `--help`.
 
 use std::process::ExitCode;
 use std::time::SystemTime;
 
 use clap::Parser;
-use herald_listen::cli::{Line, Options, clock, render};
-use herald_listen::{ChannelAuthorizer, Client, ClientConfig, ClientEvent, sign_in, socket_url};
+use herald_listen::cli::{Line, Options, clock, render, render_session};
+use herald_listen::{
+    ChannelAuthorizer, Client, ClientConfig, ClientEvent, Session, SessionEvent, sign_in, socket_url,
+};
 use herald_protocol::{ConnectionState, Event};
 
 #[tokio::main(flavor = "current_thread")]
@@ -15,7 +18,7 @@ async fn main() -> ExitCode {
     let options = Options::parse();
 
     status(&format!("signing in to {} as {}", options.api, options.email));
-    let (token, user) = match sign_in(&options.api, &options.email, &options.password).await {
+    let (grant, user) = match sign_in(&options.api, &options.email, &options.password).await {
         Ok(signed_in) => signed_in,
         Err(error) => {
             eprintln!("herald-listen: {error}");
@@ -38,8 +41,10 @@ async fn main() -> ExitCode {
     };
     let url = socket_url(&options.ws, &options.key);
     status(&format!("connecting to {url} for {}", channels.join(", ")));
+    // The session refreshes the tokens; the authorizer always signs with the newest.
+    let (session, mut session_events) = Session::start(&options.api, grant);
     let mut config = ClientConfig::new(url);
-    config.authorizer = Some(ChannelAuthorizer::new(&options.api, token));
+    config.authorizer = Some(ChannelAuthorizer::new(&options.api, session.token()));
     config.channels = channels;
     config.trace_frames = options.debug;
     let (client, mut events) = Client::start(config);
@@ -60,8 +65,20 @@ async fn main() -> ExitCode {
                     break ExitCode::FAILURE;
                 }
             }
+            event = session_events.recv() => {
+                let Some(event) = event else {
+                    status("the session's task stopped unexpectedly; closing");
+                    break ExitCode::FAILURE;
+                };
+                print_line(render_session(&event));
+                // The backend refused a refresh, or the tokens ran out: only a new sign-in helps.
+                if let SessionEvent::Ended { .. } = event {
+                    break ExitCode::FAILURE;
+                }
+            }
         }
     };
+    session.stop();
     client.shutdown().await;
     while let Some(event) = events.recv().await {
         print_event(&event, &client, options.debug);
@@ -70,11 +87,16 @@ async fn main() -> ExitCode {
 }
 
 fn print_event(event: &ClientEvent, client: &Client, debug: bool) {
+    if let Some(line) = render(event, client.now(), debug) {
+        print_line(line);
+    }
+}
+
+fn print_line(line: Line) {
     let time = clock(SystemTime::now());
-    match render(event, client.now(), debug) {
-        Some(Line::Event(line)) => println!("{time} {line}"),
-        Some(Line::Status(line)) => eprintln!("{time} {line}"),
-        None => {}
+    match line {
+        Line::Event(line) => println!("{time} {line}"),
+        Line::Status(line) => eprintln!("{time} {line}"),
     }
 }
 

@@ -9,9 +9,13 @@ mod support;
 
 use std::time::Duration;
 
-use herald_listen::{ChannelTemplates, ClientEvent, Role, channels_for};
+use herald_client::refresh::REFUSED_NOTICE;
+use herald_listen::{
+    ChannelTemplates, ClientEvent, Role, Session, SessionEvent, SessionEvents, channels_for,
+};
 use herald_protocol::{AuthResult, ConnectionState, Event, SubscriptionError};
 use serde_json::{Value, json};
+use tokio::time::{Instant, timeout};
 
 use crate::support::{Recorder, Stack};
 
@@ -20,6 +24,18 @@ const LIMIT: Duration = Duration::from_secs(10);
 
 /// How soon after Sockudo answers `/up` again every channel must be subscribed again.
 const RESUBSCRIBE_BOUND: Duration = Duration::from_secs(3);
+
+/// The access tokens' life in the refresh tests (`--token-ttl`): short, so that a test sees
+/// several lifetimes go by.
+const TOKEN_TTL: Duration = Duration::from_secs(2);
+
+/// The session's next event, failing the test if none comes within [`LIMIT`].
+async fn next_session_event(session_events: &mut SessionEvents) -> SessionEvent {
+    timeout(LIMIT, session_events.recv())
+        .await
+        .unwrap_or_else(|_| panic!("the session said nothing for {LIMIT:?}"))
+        .expect("the session's task is running")
+}
 
 /// The application event whose payload `id` is `id`, if `event` is one.
 fn message_with_id<'a>(
@@ -187,4 +203,99 @@ async fn a_forbidden_channel_fails_once_and_is_never_retried() {
     let own = stack.devserver.fire(json!({"event": "PasswordChanged", "user_id": 2})).await;
     expect_message(&mut events, &first_id(&own)).await;
     client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listener_stays_on_one_socket_past_three_token_lifetimes_and_signs_new_channels_with_fresh_tokens()
+{
+    let stack = Stack::start_with(&["--token-ttl", &TOKEN_TTL.as_secs().to_string()]).await;
+    let (grant, _) = stack.sign_in_grant("owner@acme.test").await;
+    assert!(grant.refresh_token.is_some(), "the backend hands out refresh tokens: {grant:?}");
+    let first_token = grant.token.clone();
+    let three_lifetimes_later = grant.received_at + 3 * TOKEN_TTL;
+    let (session, mut session_events) = Session::start(&stack.devserver.base, grant);
+    let (client, mut events) = stack.listen(session.token(), &["private-user.2"]);
+    events.expect_subscribed(LIMIT, &["private-user.2"]).await;
+    let ConnectionState::Connected { socket_id } = client.status().state else {
+        panic!("subscribed but not connected:\n{}", events.history());
+    };
+
+    let mut refreshes = 0;
+    while Instant::now() < three_lifetimes_later {
+        match next_session_event(&mut session_events).await {
+            SessionEvent::Refreshed { expires_in } => {
+                assert_eq!(expires_in, Some(TOKEN_TTL));
+                refreshes += 1;
+            }
+            other => panic!("after {refreshes} refreshes: {other:?}"),
+        }
+    }
+    assert!(refreshes >= 2, "{refreshes} refreshes in three token lifetimes");
+
+    // A new channel, signed right after a refresh (the token in use has nearly all of its
+    // life ahead; the backend's `exp` is in whole seconds, so a token can die up to a second
+    // before `expires_in` says). The first token died long ago: only the current one works.
+    client.set_channels(["private-user.2", "private-tenant.1"]);
+    let is_tenant_answer = |event: &ClientEvent| matches!(event, ClientEvent::AuthorizationAnswered { channel, .. } if channel == "private-tenant.1");
+    let answer = events.expect(LIMIT, "the authorization of private-tenant.1", is_tenant_answer).await;
+    assert!(
+        matches!(&answer.event, ClientEvent::AuthorizationAnswered { socket_id: on, result: AuthResult::Authorized { .. }, .. } if *on == socket_id),
+        "{:?}\n{}",
+        answer.event,
+        events.history()
+    );
+    events.expect_subscribed(LIMIT, &["private-tenant.1"]).await;
+    let first_token_now = stack.api.call("GET", "/api/me", Some(&first_token), None, None).await;
+    assert_eq!(first_token_now.status, 401, "the sign-in's token still works: {first_token_now:?}");
+    eprintln!(
+        "{refreshes} refreshes in three token lifetimes; private-tenant.1 signed with the newest token"
+    );
+
+    // Events still arrive on the old subscription and the new one.
+    let tenant_event = stack.devserver.fire(json!({"event": "UserCreated", "tenant_id": 1})).await;
+    let user_event = stack.devserver.fire(json!({"event": "PasswordChanged", "user_id": 2})).await;
+    expect_message(&mut events, &first_id(&tenant_event)).await;
+    if events.count(|event| message_with_id(event, &first_id(&user_event)).is_some()) == 0 {
+        expect_message(&mut events, &first_id(&user_event)).await;
+    }
+
+    // One socket throughout: connected once, never closed, the same socket id now; one
+    // authorization of the new channel.
+    assert_eq!(events.count(is_tenant_answer), 1, "{}", events.history());
+    let states: Vec<&ConnectionState> = events
+        .seen
+        .iter()
+        .filter_map(|s| match &s.event {
+            ClientEvent::Protocol(Event::StateChanged(state)) => Some(state),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [&ConnectionState::Connecting, &ConnectionState::Connected { socket_id: socket_id.clone() }],
+        "{}",
+        events.history()
+    );
+    assert_eq!(events.count(|event| matches!(event, ClientEvent::SocketClosed { .. })), 0);
+    assert_eq!(client.status().state, ConnectionState::Connected { socket_id });
+    assert_eq!(client.status().subscribed, ["private-tenant.1", "private-user.2"]);
+
+    session.stop();
+    client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_out_elsewhere_ends_the_session_at_its_next_refresh() {
+    let stack = Stack::start_with(&["--token-ttl", &TOKEN_TTL.as_secs().to_string()]).await;
+    let (grant, _) = stack.sign_in_grant("owner@acme.test").await;
+    let (session, mut session_events) = Session::start(&stack.devserver.base, grant);
+
+    // `POST /api/logout` revokes the sign-in's whole family, refresh tokens included.
+    let current = session.token().get();
+    stack.api.ok("POST", "/api/logout", &current, None).await;
+    assert_eq!(
+        next_session_event(&mut session_events).await,
+        SessionEvent::Ended { notice: REFUSED_NOTICE.to_owned() }
+    );
+    assert_eq!(session_events.recv().await, None, "the session's task has stopped");
 }

@@ -5,11 +5,13 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use herald_contract::signing::{Credentials, signed_query};
 use herald_listen::{
-    ChannelAuthorizer, Client, ClientConfig, ClientEvent, Events, Token, User, sign_in, socket_url,
+    ChannelAuthorizer, Client, ClientConfig, ClientEvent, CurrentToken, Events, Grant, Token, User, sign_in,
+    socket_url,
 };
 use herald_protocol::Event;
 use herald_teststack::{APP_ID, APP_KEY, APP_SECRET, Devserver, Sockudo};
@@ -29,18 +31,34 @@ pub struct Stack {
 
 impl Stack {
     pub async fn start() -> Stack {
+        Stack::start_with(&[]).await
+    }
+
+    /// The stack with the backend given `devserver_args` too (`--token-ttl 2`).
+    pub async fn start_with(devserver_args: &[&str]) -> Stack {
         let sockudo = Sockudo::start().await;
-        let devserver = Devserver::start(&sockudo.http_url()).await;
+        let pusher_url = sockudo.http_url();
+        let pusher_args = ["--pusher-url", pusher_url.as_str()];
+        let args: Vec<&OsStr> = pusher_args.iter().chain(devserver_args).map(OsStr::new).collect();
+        let devserver = Devserver::start_with(&args).await;
         let api = Api { base: devserver.base.clone(), http: reqwest::Client::new() };
         Stack { devserver, sockudo, api, http: reqwest::Client::new() }
     }
 
+    /// The access token of a seeded account and who it is.
     pub async fn sign_in(&self, email: &str) -> (Token, User) {
+        let (grant, user) = self.sign_in_grant(email).await;
+        (grant.token, user)
+    }
+
+    /// Every token a sign-in of a seeded account hands out, and who it is.
+    pub async fn sign_in_grant(&self, email: &str) -> (Grant, User) {
         sign_in(&self.devserver.base, email, "password").await.expect("the seeded account signs in")
     }
 
-    /// A client for `token`'s person on `channels`, with its events recorded.
-    pub fn listen(&self, token: Token, channels: &[&str]) -> (Client, Recorder) {
+    /// A client for `token`'s person on `channels`, with its events recorded. `token` may be
+    /// a session's [`CurrentToken`], which the client then follows.
+    pub fn listen(&self, token: impl Into<CurrentToken>, channels: &[&str]) -> (Client, Recorder) {
         let mut config = ClientConfig::new(socket_url(&self.sockudo.ws_url(), APP_KEY));
         config.authorizer = Some(ChannelAuthorizer::new(&self.devserver.base, token));
         config.channels = channels.iter().map(|channel| channel.to_string()).collect();
