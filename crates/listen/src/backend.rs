@@ -75,11 +75,12 @@ impl fmt::Debug for RefreshToken {
 /// The tokens a sign-in or a refresh handed out, and how long they live from the moment the
 /// answer arrived.
 ///
-/// The lives come from `expires_in` alone (`Lifetimes::of` trusts it first, since it does
-/// not depend on this machine's clock): `expires_at` and `refresh_expires_at` are left
-/// unread, so against a backend that sends only `expires_at` the access token is taken to
-/// live until the backend refuses it, and a refresh token lives until a refresh is answered
-/// 401.
+/// The lives are `Lifetimes::of`'s reading of the answer: the access token's from
+/// `expires_in` (which does not depend on this machine's clock), the refresh token's from
+/// `refresh_expires_at` less the server's time of answering (`expires_at - expires_in`), a
+/// difference of two server times. Times are read only in UTC (`Z` or `+00:00`, as Laravel and
+/// the demo backend send them); one with another offset is left unread, and a refresh token
+/// whose end is unread lives until a refresh is answered 401.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
     pub token: Token,
@@ -95,10 +96,11 @@ impl Grant {
     fn from_answer(grant: TokenGrant, received_at: Instant) -> Grant {
         let times = GrantTimes {
             expires_in_s: grant.expires_in,
-            expires_at_ms: None,
+            expires_at_ms: grant.expires_at.as_deref().and_then(epoch_ms),
+            // The JWT's `iat` would only stand in for a missing `expires_in`.
             issued_at_ms: None,
             refreshable: grant.refresh_token.is_some(),
-            refresh_expires_at_ms: None,
+            refresh_expires_at_ms: grant.refresh_expires_at.as_deref().and_then(epoch_ms),
         };
         Grant {
             token: Token(grant.token),
@@ -344,6 +346,12 @@ fn http_client() -> reqwest::Client {
         .expect("a client without TLS or proxies has nothing to fail on")
 }
 
+/// An RFC 3339 time in UTC as milliseconds since the Unix epoch; `None` for any other form.
+fn epoch_ms(rfc3339: &str) -> Option<f64> {
+    let time = humantime::parse_rfc3339(rfc3339).ok()?;
+    Some(time.duration_since(UNIX_EPOCH).ok()?.as_secs_f64() * 1000.0)
+}
+
 /// This machine's wall clock in milliseconds since the Unix epoch, which `Lifetimes::of` reads
 /// only when the backend gave nothing better.
 fn wall_clock_ms() -> f64 {
@@ -370,7 +378,7 @@ fn describe(error: reqwest::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use herald_protocol::AuthResult;
+    use herald_protocol::{AuthResult, Millis};
     use reqwest::StatusCode;
 
     use tokio::time::Instant;
@@ -431,12 +439,22 @@ mod tests {
         };
         let granted = answer(
             200,
-            r#"{"token":"a.b.c","token_type":"Bearer","expires_at":"2026-12-03T20:00:00Z","expires_in":900,"refresh_token":"r2","refresh_expires_at":"2027-01-02T20:00:00Z"}"#,
+            r#"{"token":"a.b.c","token_type":"Bearer","expires_at":"2026-12-03T20:15:00Z","expires_in":900,"refresh_token":"r2","refresh_expires_at":"2027-01-02T20:00:00.000000Z"}"#,
         )
         .unwrap();
         assert_eq!(granted.token.expose(), "a.b.c");
         assert_eq!(granted.refresh_token.as_ref().map(RefreshToken::expose), Some("r2"));
-        assert_eq!(granted.lifetimes.access.map(|life| life.0), Some(900_000));
+        // Both lives from the server's word: the refresh token's ends 30 days after the
+        // server answered (20:00, as `expires_at - expires_in` says), whatever this clock reads.
+        assert_eq!(granted.lifetimes.access, Some(Millis(900_000)));
+        assert_eq!(granted.lifetimes.refresh, Some(Millis(30 * 24 * 3600 * 1000)));
+        // A time with an offset is not read: the refresh token lives until refused.
+        let offset = answer(
+            200,
+            r#"{"token":"a.b.c","expires_at":"2026-12-03T21:15:00+01:00","expires_in":900,"refresh_token":"r2","refresh_expires_at":"2027-01-02T21:00:00+01:00"}"#,
+        )
+        .unwrap();
+        assert_eq!((offset.lifetimes.access, offset.lifetimes.refresh), (Some(Millis(900_000)), None));
         // A backend that stops handing out refresh tokens: the session then ends with this one.
         let last = answer(200, r#"{"token":"a.b.c","expires_in":60}"#).unwrap();
         assert_eq!(last.refresh_token, None);
