@@ -67,10 +67,9 @@ pub struct SignedIn {
 pub struct Auth {
     session: RwSignal<Session>,
     api: StoredValue<Api>,
-    /// The refresh token held now, and whether the tokens are kept across browser restarts.
-    refresh_token: StoredValue<Option<String>>,
-    /// The access token of the tokens held last (the session's, once signed in).
-    held_token: StoredValue<Option<String>>,
+    /// The tokens held last, as saved (the session's token is theirs once signed in).
+    held: StoredValue<Option<SavedTokens>>,
+    /// Whether the tokens are kept across browser restarts.
     remember: StoredValue<bool>,
     refresher: StoredValue<Refresher>,
     timer: StoredValue<Option<TimeoutHandle>>,
@@ -95,8 +94,7 @@ impl Auth {
         let auth = Auth {
             session: RwSignal::new(Session::Restoring),
             api: StoredValue::new(api),
-            refresh_token: StoredValue::new(None),
-            held_token: StoredValue::new(None),
+            held: StoredValue::new(None),
             remember: StoredValue::new(false),
             refresher: StoredValue::new(Refresher::new(RefreshConfig::default(), seed)),
             timer: StoredValue::new(None),
@@ -180,7 +178,7 @@ impl Auth {
             user: signed_in.user.clone(),
             tokens: HeldTokens {
                 token: signed_in.token.clone(),
-                refresh_token: self.refresh_token.get_value(),
+                refresh_token: self.held.with_value(|held| held.as_ref()?.refresh_token.clone()),
                 lifetimes,
             },
             remember: self.remember.get_value(),
@@ -325,18 +323,15 @@ impl Auth {
             return;
         };
         self.remember.set_value(local_storage().and_then(|s| s.get_item(TOKEN_KEY).ok().flatten()).is_some());
-        let held = saved.held(js_sys::Date::now());
+        let mut held = saved.clone().held(js_sys::Date::now());
         let this = *self;
         let api = self.api.get_value();
         spawn_local(async move {
-            let mut held = held;
             // Tokens whose access token ran out while the browser was closed are refreshed
             // first, if they can be.
-            if held.lifetimes.access == Some(Millis(0))
-                && let Some(refresh_token) = held.refresh_token.clone()
-            {
-                match api.refresh(&refresh_token).await {
-                    Ok(grant) => held = held_tokens(grant),
+            if held.lifetimes.access == Some(Millis(0)) && held.refresh_token.is_some() {
+                match renew(api.clone(), saved).await {
+                    Ok(renewed) => held = renewed,
                     Err(ApiError::Unauthenticated) => {
                         clear_tokens();
                         this.session.set(Session::SignedOut { notice: Some(EXPIRED_NOTICE.into()) });
@@ -369,16 +364,17 @@ impl Auth {
     fn hold(&self, tokens: HeldTokens) {
         self.refresher
             .update_value(|refresher| refresher.granted(tokens.lifetimes, now(), js_sys::Math::random()));
-        keep_tokens(&tokens.saved(js_sys::Date::now()), self.remember.get_value());
-        self.refresh_token.set_value(tokens.refresh_token.clone());
-        // The session takes it from here (`set_signed_in`), which tells the realtime service.
-        self.held_token.set_value(Some(tokens.token));
+        let saved = tokens.saved(js_sys::Date::now());
+        keep_tokens(&saved, self.remember.get_value());
+        // The session takes the token from here (`set_signed_in`), which tells the realtime
+        // service.
+        self.held.set_value(Some(saved));
         self.carry_out();
     }
 
     /// The token of the tokens held last.
     fn token_held(&self) -> String {
-        self.held_token.get_value().unwrap_or_default()
+        self.held.with_value(|held| held.as_ref().map(|held| held.token.clone())).unwrap_or_default()
     }
 
     /// Time may have passed: the refresh policy looks at the clock.
@@ -409,13 +405,12 @@ impl Auth {
     /// `POST /api/refresh` with the refresh token held; the answer goes to the policy, and new
     /// tokens to every tab.
     fn refresh(&self) {
-        let Some(refresh_token) = self.refresh_token.get_value() else { return };
+        let Some(held) = self.held.get_value().filter(|held| held.refresh_token.is_some()) else { return };
         let this = *self;
         let api = self.api.get_value();
         spawn_local(async move {
-            let outcome = match api.refresh(&refresh_token).await {
-                Ok(grant) => {
-                    let tokens = held_tokens(grant);
+            let outcome = match renew(api, held).await {
+                Ok(tokens) => {
                     let lifetimes = tokens.lifetimes;
                     this.hold(tokens);
                     if let Some(user) = this.user_untracked() {
@@ -450,8 +445,7 @@ impl Auth {
         self.refresher.update_value(Refresher::ended);
         self.clear_timer();
         clear_tokens();
-        self.refresh_token.set_value(None);
-        self.held_token.set_value(None);
+        self.held.set_value(None);
         self.session.set(Session::SignedOut { notice: notice.clone() });
         if tell_siblings {
             self.tell(&SessionNews::SignedOut { notice });
@@ -463,6 +457,25 @@ impl Auth {
             handle.clear();
         }
     }
+}
+
+/// The lock that makes a browser's refreshes one at a time: a tab restoring a session and the
+/// tab that refreshes never present one refresh token twice (which the backend takes for a
+/// stolen token, revoking the sign-in).
+const REFRESH_LOCK: &str = "herald.refresh";
+
+/// New tokens for `held`: holding [`REFRESH_LOCK`], those another tab saved meanwhile if it
+/// refreshed first, else `POST /api/refresh`.
+async fn renew(api: Api, held: SavedTokens) -> Result<HeldTokens, ApiError> {
+    let renewed = crate::locks::exclusively(REFRESH_LOCK, async move || {
+        if let Some(saved) = saved_tokens().filter(|saved| saved.is_newer_than(&held)) {
+            return Ok(saved.held(js_sys::Date::now()));
+        }
+        let refresh_token = held.refresh_token.clone().unwrap_or_default();
+        api.refresh(&refresh_token).await.map(held_tokens)
+    })
+    .await;
+    renewed.unwrap_or_else(|| Err(ApiError::Network("the browser refused the refresh lock".into())))
 }
 
 /// The tokens a login or refresh answer grants, their lives measured from now.

@@ -12,6 +12,7 @@ pub mod config;
 pub mod format;
 pub mod listener;
 pub mod live;
+pub mod locks;
 pub mod notifications;
 pub mod pages;
 pub mod realtime;

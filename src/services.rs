@@ -184,6 +184,7 @@ impl Shell {
                 self.notifications.announce(severity, &title, &message);
             }
             Command::EndSession { notice } => self.auth.end_session(notice),
+            Command::Unauthorized => self.auth.unauthorized(),
             Command::UpdateProfile { name, email } => self.auth.update_profile(&name, &email),
             Command::FetchPage { ticket, after, limit } => self.fetch_page(ticket, after, limit),
             Command::Merge(notifications) => {

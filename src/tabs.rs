@@ -21,18 +21,10 @@ use wasm_bindgen::prelude::*;
 use web_sys::{AbortController, BroadcastChannel, MessageEvent};
 
 use crate::listener::Listener;
+use crate::locks::{self, LockManager};
 
 /// The lock's and the channel's name: one per origin, like the session they share.
 const NAME: &str = "herald.tabs";
-
-#[wasm_bindgen]
-extern "C" {
-    /// `navigator.locks` (web-sys has it only behind its unstable APIs).
-    type LockManager;
-
-    #[wasm_bindgen(method, js_name = request)]
-    fn request(this: &LockManager, name: &str, options: &Object, granted: &Function) -> Promise;
-}
 
 /// The tab's link to its siblings. `Copy`; provided by the services.
 #[derive(Clone, Copy)]
@@ -283,12 +275,11 @@ fn listen(
     Listener::new(target, kind, move || with(&this, input))
 }
 
-/// `navigator.locks`, where the browser has it (secure contexts only).
+/// `navigator.locks`, where the browser has it with `BroadcastChannel`: tabs coordinate only
+/// with both.
 fn lock_manager() -> Option<LockManager> {
-    let navigator = Reflect::get(&window(), &"navigator".into()).ok()?;
-    let locks = Reflect::get(&navigator, &"locks".into()).ok()?;
     let has_broadcast = Reflect::has(&window(), &"BroadcastChannel".into()).unwrap_or(false);
-    (!locks.is_undefined() && !locks.is_null() && has_broadcast).then(|| locks.unchecked_into())
+    locks::lock_manager().filter(|_| has_broadcast)
 }
 
 fn is_visible() -> bool {

@@ -79,11 +79,15 @@ export class Stack {
     const transport = options.transport ?? defaultTransport();
     let devserver: Process | undefined;
     let django: Django | undefined;
+    let djangoReservation: { port: number; release: () => Promise<void> } | undefined;
     try {
       await sockudo.start();
       // Daphne's port is chosen first: the devserver is told where to publish before Daphne
       // runs (it only posts when events happen), and Daphne then learns the devserver's address.
-      const djangoPort = transport === 'channels' ? await freePort() : undefined;
+      // The port stays held until the devserver has its own, so that the system cannot give
+      // the devserver the same one.
+      djangoReservation = transport === 'channels' ? await reservePort() : undefined;
+      const djangoPort = djangoReservation?.port;
       const args = [
         '--pusher-url', sockudo.url,
         '--serve-app', requiredPath('HERALD_DIST'),
@@ -97,11 +101,14 @@ export class Stack {
       devserver = spawnDevserver('127.0.0.1:0', args);
       const baseURL = await devserver.firstMatch(/herald-devserver listening on (http:\/\/\S+)/, READY_TIMEOUT_MS);
       if (djangoPort !== undefined) {
+        await djangoReservation?.release();
+        djangoReservation = undefined;
         django = new Django(djangoPort, baseURL);
         await django.start();
       }
       return new Stack(sockudo, django, devserver, baseURL, args);
     } catch (error) {
+      await djangoReservation?.release();
       await django?.stop();
       await devserver?.stop();
       await sockudo.stop();
@@ -410,12 +417,22 @@ class Process {
 
 /** A port nothing listens on right now, picked by the kernel. */
 async function freePort(): Promise<number> {
+  const reservation = await reservePort();
+  await reservation.release();
+  return reservation.port;
+}
+
+/** A free port held by a listening socket until `release`. */
+async function reservePort(): Promise<{ port: number; release: () => Promise<void> }> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
   const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address for a free port');
-  return address.port;
+  const release = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') {
+    await release();
+    throw new Error('no TCP address for a free port');
+  }
+  return { port: address.port, release };
 }
 
 function requiredPath(variable: string): string {

@@ -19,9 +19,6 @@ use herald_contract::{ChannelTemplates, EventRecord};
 use crate::channels::{Person, channels_for};
 use crate::cursor::Cursor;
 
-/// What the notice of a session the backend no longer accepts says.
-pub const SESSION_ENDED: &str = "Your session has ended. Please sign in again.";
-
 /// What the realtime service hands the app (serializable: the leading tab relays it to the
 /// others, `crate::tabs`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -86,6 +83,10 @@ pub enum Command {
     Announce { severity: Severity, title: String, message: String },
     /// End the session without asking the backend; `notice` is shown on the login page.
     EndSession { notice: String },
+    /// The backend or the realtime server refused the session's token (a 401, a 4001): the
+    /// auth store refreshes it if it can (the refused channels are tried again with the new
+    /// one), else ends the session.
+    Unauthorized,
     /// The person's name and email changed (in another tab): the header follows.
     UpdateProfile { name: String, email: String },
     /// Read one page of catch-up with the session's token; answer with
@@ -226,7 +227,7 @@ impl Client {
         match incoming {
             Incoming::Message { channel, name, data } => self.message(channel, name, data),
             Incoming::SubscriptionFailed { error: SubscriptionError::Unauthorized, .. } => {
-                self.end_session(SESSION_ENDED.to_owned());
+                self.commands.push_back(Command::Unauthorized);
             }
             Incoming::SubscriptionFailed { channel, error } => {
                 let detail = match error {
@@ -267,7 +268,9 @@ impl Client {
         self.catch_up = None;
         match error {
             PageError::Unauthenticated => {
-                self.end_session(SESSION_ENDED.to_owned());
+                // Not again with this token: the position stays held, and catch-up runs on
+                // the next `Settled`.
+                self.commands.push_back(Command::Unauthorized);
                 return;
             }
             PageError::PositionRefused { message } => {

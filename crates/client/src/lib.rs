@@ -34,9 +34,7 @@ pub mod toast_clock;
 
 pub use crate::catch_up::{MAX_PAGES, PAGE_SIZE, Page, PageError, Paging};
 pub use crate::channels::{Person, channels_for};
-pub use crate::client::{
-    Client, ClientConfig, Command, Incoming, LiveEvent, LogLevel, SESSION_ENDED, Session,
-};
+pub use crate::client::{Client, ClientConfig, Command, Incoming, LiveEvent, LogLevel, Session};
 pub use crate::cursor::Cursor;
 pub use crate::refresh::{
     GrantTimes, HeldTokens, Lifetimes, RefreshCommand, RefreshConfig, RefreshOutcome, Refresher, SavedTokens,

@@ -150,6 +150,14 @@ impl HeldTokens {
 }
 
 impl SavedTokens {
+    /// Whether these are a later grant than `other` (another tab refreshed): another refresh
+    /// token, and an access token that ends later.
+    pub fn is_newer_than(&self, other: &SavedTokens) -> bool {
+        self.refresh_token.is_some()
+            && self.refresh_token != other.refresh_token
+            && self.access_until_ms.unwrap_or(f64::MIN) > other.access_until_ms.unwrap_or(f64::MIN)
+    }
+
     pub fn held(self, wall_now_ms: f64) -> HeldTokens {
         let left = |until: f64| to_millis(until - wall_now_ms);
         HeldTokens {
@@ -221,6 +229,12 @@ pub struct Refresher {
     in_flight: bool,
     /// Refreshes in a row that did not reach the backend, and when to try again.
     failures: u32,
+    /// Whether the tokens held came from a refresh a 401 asked for: a 401 for those too means
+    /// refreshing cannot help (the backend refuses this person), and the session ends rather
+    /// than refreshing in a loop.
+    renewed_after_refusal: bool,
+    /// Whether the refresh out now was asked for by a 401.
+    asked_by_refusal: bool,
     retry_at: Option<Millis>,
     backoff: Backoff,
     commands: VecDeque<RefreshCommand>,
@@ -235,6 +249,8 @@ impl Refresher {
             refreshes_here: false,
             in_flight: false,
             failures: 0,
+            renewed_after_refusal: false,
+            asked_by_refusal: false,
             retry_at: None,
             backoff: Backoff::new(config.retry, seed),
             commands: VecDeque::new(),
@@ -279,6 +295,8 @@ impl Refresher {
         self.in_flight = false;
         self.failures = 0;
         self.retry_at = None;
+        self.renewed_after_refusal = false;
+        self.asked_by_refusal = false;
     }
 
     /// What is left of the tokens' lives at `now`, to pass on to another tab.
@@ -329,12 +347,15 @@ impl Refresher {
 
     /// A request made with the token held was answered 401: refreshed at once (by the tab
     /// that refreshes), or, without a refresh token, the session is over. The request is
-    /// retried once with the token that comes next.
+    /// retried once with the token that comes next; a 401 for that one too ends the session.
     pub fn unauthorized(&mut self, _now: Millis) {
         let Some(d) = self.deadlines else { return };
         if d.refresh_until.is_none() {
             self.end(EXPIRED_NOTICE);
+        } else if self.renewed_after_refusal {
+            self.end(REFUSED_NOTICE);
         } else if self.refreshes_here && !self.in_flight {
+            self.asked_by_refusal = true;
             self.send();
         }
     }
@@ -350,7 +371,10 @@ impl Refresher {
             return;
         }
         match outcome {
-            RefreshOutcome::Granted(lifetimes) => self.granted(lifetimes, now, random),
+            RefreshOutcome::Granted(lifetimes) => {
+                self.granted(lifetimes, now, random);
+                self.renewed_after_refusal = std::mem::take(&mut self.asked_by_refusal);
+            }
             RefreshOutcome::Refused => self.end(REFUSED_NOTICE),
             RefreshOutcome::Unreachable if asked && self.refreshes_here => {
                 self.failures += 1;

@@ -2,8 +2,7 @@
 //! it, checked by the commands it gives, in order.
 
 use herald_client::{
-    Client, ClientConfig, Command, Incoming, LogLevel, PAGE_SIZE, Page, PageError, Person, SESSION_ENDED,
-    Session,
+    Client, ClientConfig, Command, Incoming, LogLevel, PAGE_SIZE, Page, PageError, Person, Session,
 };
 use herald_contract::EventRecord;
 use herald_notifications::{AppEvent, Severity};
@@ -143,7 +142,7 @@ fn subscription_failures_say_what_happened() {
         });
         assert_eq!(drain(&mut client), [expect], "{error:?}");
     };
-    check(SubscriptionError::Unauthorized, Command::EndSession { notice: SESSION_ENDED.into() });
+    check(SubscriptionError::Unauthorized, Command::Unauthorized);
     check(
         SubscriptionError::Forbidden,
         announce(
@@ -346,16 +345,16 @@ fn a_refused_position_is_forgotten() {
 }
 
 #[test]
-fn an_unauthenticated_catch_up_ends_the_session() {
+fn an_unauthenticated_catch_up_asks_for_new_tokens_and_runs_again_on_the_next_settled() {
     let mut client = signed_in(ALICE, Some("evt-1"));
     client.handle(Incoming::Settled);
     client.handle(Incoming::Settled);
     drain(&mut client);
     client.handle_page(1, Err(PageError::Unauthenticated));
-    assert_eq!(
-        drain(&mut client),
-        [Command::EndSession { notice: SESSION_ENDED.into() }],
-        "and no second catch-up with a dead token"
+    assert_eq!(drain(&mut client), [Command::Unauthorized], "and no second catch-up with a dead token");
+    client.handle(Incoming::Settled);
+    assert!(
+        drain(&mut client).iter().any(|c| matches!(c, Command::FetchPage { after, .. } if after == "evt-1"))
     );
 }
 

@@ -186,3 +186,39 @@ fn a_refresh_token_shorter_lived_than_the_access_token_is_refreshed_in_time_and_
     assert!(commands(&mut waiting).is_empty());
     assert_eq!(waiting.poll_timeout(), Some(Millis(8_000)));
 }
+
+#[test]
+fn saved_tokens_are_newer_only_when_another_refresh_token_lives_longer() {
+    let saved = |refresh: &str, until: f64| SavedTokens {
+        token: format!("access-{refresh}"),
+        refresh_token: Some(refresh.into()),
+        access_until_ms: Some(until),
+        refresh_until_ms: None,
+    };
+    assert!(saved("r2", 2_000.0).is_newer_than(&saved("r1", 1_000.0)));
+    assert!(!saved("r1", 1_000.0).is_newer_than(&saved("r1", 1_000.0)), "the same grant");
+    assert!(!saved("r0", 500.0).is_newer_than(&saved("r1", 1_000.0)), "an older grant read late");
+    let none = SavedTokens { refresh_token: None, ..saved("r3", 3_000.0) };
+    assert!(!none.is_newer_than(&saved("r1", 1_000.0)), "nothing to refresh with");
+}
+
+#[test]
+fn a_401_for_the_tokens_a_401_brought_ends_the_session_instead_of_refreshing_in_a_loop() {
+    let mut refresher = signed_in(true);
+    refresher.unauthorized(Millis(1_000));
+    assert_eq!(commands(&mut refresher), vec![RefreshCommand::Refresh]);
+    refresher.answered(RefreshOutcome::Granted(lifetimes()), Millis(1_100), 0.0);
+    refresher.unauthorized(Millis(1_200));
+    assert_eq!(commands(&mut refresher), vec![RefreshCommand::End { notice: REFUSED_NOTICE.into() }]);
+
+    // After a timed refresh, a 401 is a new chance again.
+    let mut refresher = signed_in(true);
+    refresher.unauthorized(Millis(1_000));
+    refresher.answered(RefreshOutcome::Granted(lifetimes()), Millis(1_100), 0.0);
+    commands(&mut refresher);
+    refresher.handle_timeout(Millis(1_100 + 675_000));
+    assert_eq!(commands(&mut refresher), vec![RefreshCommand::Refresh]);
+    refresher.answered(RefreshOutcome::Granted(lifetimes()), Millis(677_000), 0.0);
+    refresher.unauthorized(Millis(678_000));
+    assert_eq!(commands(&mut refresher), vec![RefreshCommand::Refresh]);
+}

@@ -213,6 +213,9 @@ pub struct Connection {
     /// The server refused the connection itself: nothing reopens it on its own until the
     /// token or the channels change, or `retry_now`.
     connection_refused: bool,
+    /// The person's token as last given: a new one is a new chance for whatever the old one
+    /// was refused.
+    token: Option<String>,
     link: Option<Link>,
     /// Failed connection attempts since the server last accepted the client.
     attempt: u32,
@@ -270,6 +273,7 @@ impl Connection {
             wanted: BTreeSet::new(),
             refused: BTreeSet::new(),
             connection_refused: false,
+            token: None,
             link: None,
             attempt: 0,
             online: true,
@@ -295,30 +299,38 @@ impl Connection {
 
     // ----- Commands from the app -----
 
-    /// The person's token. Pusher hands it to the channel authorizer, not to the connection,
-    /// and ignores it here; Channels opens its socket with it, so gaining or losing one
-    /// replaces the socket, and a refreshed one is sent on the open socket, which stays
-    /// (once it is open, if it is still opening).
+    /// The person's token. Pusher hands it to the channel authorizer, not to the connection;
+    /// Channels opens its socket with it, so gaining or losing one replaces the socket, and a
+    /// refreshed one is sent on the open socket, which stays (once it is open, if it is still
+    /// opening). Either way a new token is tried again for what the old one was refused: the
+    /// connection and the channels.
     pub fn set_token(&mut self, token: Option<String>) {
-        match self.protocol.set_token(token) {
+        if self.token == token {
+            return;
+        }
+        self.token.clone_from(&token);
+        self.forget_refusal();
+        self.refused.clear();
+        let change = self.protocol.set_token(token);
+        match change {
             TokenChange::Unchanged => {}
             TokenChange::Reopen => {
-                self.forget_refusal();
                 if self.link.is_some() {
                     self.close_socket();
                     self.reopen_soon();
                 }
+                return;
             }
-            TokenChange::Send(frame) => {
-                // A server that refused the old token has not judged this one.
-                self.forget_refusal();
-                match &mut self.link {
-                    Some(link) if link.socket_id.is_some() => self.actions.push_back(Action::Send(frame)),
-                    Some(link) => link.send_once_open = Some(frame),
-                    None => {}
-                }
-            }
+            TokenChange::Send(frame) => match &mut self.link {
+                Some(link) if link.socket_id.is_some() => self.actions.push_back(Action::Send(frame)),
+                Some(link) => link.send_once_open = Some(frame),
+                None => {}
+            },
         }
+        if let Some(link) = &mut self.link {
+            link.subscriptions.retain(|_, subscription| *subscription != Subscription::Failed);
+        }
+        self.join_wanted();
     }
 
     /// Opens a socket unless one is open or opening, or the server refused the last one.

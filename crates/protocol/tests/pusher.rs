@@ -260,6 +260,17 @@ fn auth_failures_401_403_and_network_errors() {
         assert!(sim.take_actions().iter().any(|a| matches!(a, Action::Authorize { .. })));
     }
 
+    // A new token (a refresh) is a new chance, on the socket that is open: the same token is not.
+    let mut sim = Sim::connected(&[USER]);
+    sim.conn.set_token(Some("first".into()));
+    sim.take_actions();
+    sim.conn.handle_auth(USER, "1.1", AuthResult::Unauthorized, sim.now);
+    sim.conn.set_token(Some("first".into()));
+    assert!(sim.take_actions().is_empty());
+    sim.conn.set_token(Some("refreshed".into()));
+    assert_eq!(sim.take_actions(), [Action::Authorize { channel: USER.into(), socket_id: "1.1".into() }]);
+    assert!(matches!(sim.state(), ConnectionState::Connected { .. }), "the socket stays");
+
     // A network error: retried with growing delays, a bounded number of times per minute.
     let mut sim = Sim::connected(&[USER]);
     sim.take_actions();
