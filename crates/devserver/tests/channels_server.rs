@@ -243,19 +243,7 @@ async fn who_may_subscribe_to_which_channel_is_decided_as_the_devserver_decides(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_missing_forged_expired_or_revoked_are_closed_with_4001_after_the_handshake() {
     let stack = Stack::start().await;
-    let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
-    let expired =
-        Tokens::new(JWT_SECRET, Duration::from_secs(60), Clock::manual(an_hour_ago)).issue(4, 0, None).token;
-    let forged =
-        Tokens::new("not-the-secret", Duration::from_secs(3600), Clock::system()).issue(4, 0, None).token;
-    let revoked = stack.token_for(4);
-    let logout = reqwest::Client::new()
-        .post(format!("{}/api/logout", stack.api_url))
-        .bearer_auth(&revoked)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(logout.status().as_u16(), 204);
+    let Refused { expired, forged, revoked } = Refused::for_user_4(&stack).await;
     let tokens =
         [None, Some(""), Some("not.a.jwt"), Some(&expired[..]), Some(&forged[..]), Some(&revoked[..])];
     for token in tokens {
@@ -322,19 +310,7 @@ async fn an_authenticate_frame_moves_the_connections_expiry_to_the_new_tokens() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_authenticate_frame_with_a_refused_or_foreign_token_closes_with_4001() {
     let stack = Stack::start().await;
-    let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
-    let expired =
-        Tokens::new(JWT_SECRET, Duration::from_secs(60), Clock::manual(an_hour_ago)).issue(4, 0, None).token;
-    let forged =
-        Tokens::new("not-the-secret", Duration::from_secs(3600), Clock::system()).issue(4, 0, None).token;
-    let revoked = stack.token_for(4);
-    let logout = reqwest::Client::new()
-        .post(format!("{}/api/logout", stack.api_url))
-        .bearer_auth(&revoked)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(logout.status().as_u16(), 204);
+    let Refused { expired, forged, revoked } = Refused::for_user_4(&stack).await;
     let someone_else = stack.token_for(2);
     let frames = [
         json!({"type": "authenticate"}),
@@ -520,4 +496,32 @@ async fn a_backend_that_cannot_be_asked_closes_with_4000() {
     let token = Tokens::new(JWT_SECRET, Duration::from_secs(3600), Clock::system()).issue(4, 0, None).token;
     let mut client = Client::connect(&daphne.ws_url(Some(&token))).await;
     assert_eq!(client.next().await, Incoming::Closed(4000));
+}
+
+/// User 4's tokens the servers refuse: one expired an hour ago, one signed with another
+/// secret, and one revoked by logout.
+struct Refused {
+    expired: String,
+    forged: String,
+    revoked: String,
+}
+
+impl Refused {
+    async fn for_user_4(stack: &Stack) -> Refused {
+        let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
+        let expired = Tokens::new(JWT_SECRET, Duration::from_secs(60), Clock::manual(an_hour_ago))
+            .issue(4, 0, None)
+            .token;
+        let forged =
+            Tokens::new("not-the-secret", Duration::from_secs(3600), Clock::system()).issue(4, 0, None).token;
+        let revoked = stack.token_for(4);
+        let logout = reqwest::Client::new()
+            .post(format!("{}/api/logout", stack.api_url))
+            .bearer_auth(&revoked)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(logout.status().as_u16(), 204);
+        Refused { expired, forged, revoked }
+    }
 }
