@@ -1136,6 +1136,51 @@ mod tests {
         assert_eq!(store.account(4).unwrap().unwrap().token_generation, before + 1, "activation keeps it");
     }
 
+    /// A database from before migration 3 had events without a severity; the feed's filter
+    /// needs one for every event, so opening it gives them theirs, as the catalogue says.
+    #[test]
+    fn events_recorded_before_severities_get_theirs_when_the_database_is_migrated() {
+        let dir = std::env::temp_dir().join(format!("herald-store-severity-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        {
+            let mut connection = rusqlite::Connection::open(dir.join(super::DATABASE_FILE)).unwrap();
+            let tx = connection.transaction().unwrap();
+            for migration in &super::MIGRATIONS[..2] {
+                tx.execute_batch(migration).unwrap();
+            }
+            crate::seed::seed(&tx).unwrap();
+            for (id, name, payload) in [
+                (
+                    "evt_alert",
+                    "App\\Events\\SystemAlert",
+                    r#"{"title":"Disk","message":"Full","level":"critical"}"#,
+                ),
+                ("evt_paid", "App\\Events\\PaymentCompleted", r#"{"payment":{"amount":"1.00"}}"#),
+                ("evt_odd", "Other\\Thing", "{}"),
+            ] {
+                tx.execute(
+                    "INSERT INTO events (id, name, payload, occurred_at) VALUES (?1, ?2, ?3, '')",
+                    [id, name, payload],
+                )
+                .unwrap();
+            }
+            tx.pragma_update(None, "user_version", 2).unwrap();
+            tx.commit().unwrap();
+        }
+        let store = Store::open(&Location::Folder(dir.clone()), false).unwrap();
+        let severities: Vec<(String, String)> = store
+            .read(|tx| {
+                let mut statement = tx.tx.prepare("SELECT id, severity FROM events ORDER BY seq")?;
+                statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect()
+            })
+            .unwrap();
+        let expected = [("evt_alert", "critical"), ("evt_paid", "success"), ("evt_odd", "info")]
+            .map(|(id, severity)| (id.to_owned(), severity.to_owned()));
+        assert_eq!(severities, expected);
+        drop(store);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
     #[test]
     fn data_survives_reopening_and_reset_reseeds() {
         let dir = std::env::temp_dir().join(format!("herald-store-test-{}", std::process::id()));

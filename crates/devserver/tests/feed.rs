@@ -16,6 +16,7 @@ use std::time::{Duration, SystemTime};
 use futures_util::{SinkExt, StreamExt};
 use herald_contract::signing::channel_auth;
 use herald_contract::{Channel, EventKind};
+use herald_devserver::Config;
 use herald_devserver::clock::rfc3339_millis;
 use herald_devserver::seed::DemoVolume;
 use herald_teststack::Sockudo;
@@ -600,4 +601,20 @@ async fn marks_reach_the_persons_other_devices_through_sockudo() {
             .all(|record| !record["event"].as_str().unwrap().contains("Notifications"))
     );
     drop(phone);
+}
+
+#[tokio::test]
+async fn the_seed_flags_fill_the_demo_tenant_as_the_server_starts() {
+    let config = Config { seed_users: 12, seed_events: 9, ..test_config("http://127.0.0.1:9") };
+    let server = TestServer::new(config);
+    let admin = server.token_for(1);
+    let members = page_through(&server, &admin, "/api/tenants/1/users?", 5, || {}).await;
+    assert_eq!(members.len(), 12);
+    let olive = server.token_for(2);
+    let mut seen: HashSet<String> = HashSet::new();
+    for token in [&admin, &olive, &server.token_for(4)] {
+        let caught_up = server.get("/api/notifications?limit=1000", Some(token)).await.body;
+        seen.extend(caught_up["data"].as_array().unwrap().iter().map(|record| record["id"].to_string()));
+    }
+    assert_eq!(seen.len(), 9, "every event is Acme's, its seeded people's or the admins'");
 }
