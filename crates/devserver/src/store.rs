@@ -638,40 +638,33 @@ impl Tx<'_> {
         let payload = Value::Object(event.payload.clone());
         let severity = severity_of(event.kind.name(), &payload);
         self.tx
-            .prepare_cached(
-                "INSERT INTO events (id, name, payload, occurred_at, severity) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![
-                event.id,
-                event.kind.broadcast_name(),
-                payload.to_string(),
-                occurred_at,
-                severity.as_str()
-            ])?;
+            .prepare_cached("INSERT INTO events (id, name, payload, occurred_at) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![event.id, event.kind.broadcast_name(), payload.to_string(), occurred_at])?;
         let seq = self.tx.last_insert_rowid();
-        let mut add_channel = self
-            .tx
-            .prepare_cached("INSERT OR IGNORE INTO event_channels (event_seq, channel) VALUES (?1, ?2)")?;
+        let mut add_channel = self.tx.prepare_cached(
+            "INSERT OR IGNORE INTO event_channels (event_seq, channel, severity) VALUES (?1, ?2, ?3)",
+        )?;
         for channel in &event.channels {
-            add_channel.execute(params![seq, channel.name()])?;
+            add_channel.execute(params![seq, channel.name(), severity.as_str()])?;
         }
         Ok(())
     }
 
-    /// A page of a person's feed ([`FeedQuery`]), newest first, each entry with its key.
+    /// A page of a person's feed ([`FeedQuery`]), newest first, each entry with its key: the
+    /// events `feed_candidates` finds, which have passed every filter, read with their marks.
     pub fn feed_page(
         &self,
         query: &FeedQuery,
         keyset: Keyset,
     ) -> Result<Vec<(i64, FeedEntry)>, rusqlite::Error> {
+        if query.channels.is_empty() {
+            return Ok(Vec::new());
+        }
         let (select, mut filter) = feed_select(query.user_id, &query.channels);
-        filter.add(if query.archived { "s.archived_at IS NOT NULL" } else { "s.archived_at IS NULL" }, []);
-        if query.unread_only {
-            filter.add("s.read_at IS NULL", []);
-        }
-        if let Some(severity) = query.severity {
-            filter.add("e.severity = ?", [sql_text(severity.as_str())]);
-        }
+        let mut candidate_values = Vec::new();
+        let candidates = feed_candidates(query, keyset, &mut candidate_values);
+        filter.conditions.push(format!("e.seq IN ({candidates})"));
+        filter.values.extend(candidate_values);
         self.keyset_rows(&select, "e.seq", filter, keyset, 7, feed_entry_from_row)
     }
 
@@ -923,9 +916,10 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX refresh_tokens_by_expiry ON refresh_tokens (expires_at);
 ",
     "
-    -- The severity the app's catalogue gives each event, for the feed's filter.
-    ALTER TABLE events ADD COLUMN severity TEXT;
-    CREATE INDEX events_by_severity ON events (severity);
+    -- The severity the app's catalogue gives each event, beside each of its channels: the
+    -- feed's severity filter reads a channel's events of one severity in order.
+    ALTER TABLE event_channels ADD COLUMN severity TEXT;
+    CREATE INDEX event_channels_by_severity ON event_channels (channel, severity, event_seq);
     -- A person's marks on the entries of their feed (the events of their channels); no row
     -- is unread and not archived.
     CREATE TABLE notification_states (
@@ -938,12 +932,14 @@ const MIGRATIONS: &[&str] = &[
     -- The lists, newest first: a tenant's users by status, tenants by status (an index on a
     -- column keeps rows in rowid order within each value, so these also give the order).
     CREATE INDEX users_by_tenant_and_status ON users (tenant_id, status);
+    -- The feed's Archived tab, newest first.
+    CREATE INDEX archived_entries ON notification_states (user_id, event_seq) WHERE archived_at IS NOT NULL;
     CREATE INDEX tenants_by_status ON tenants (status);
 ",
 ];
 
-/// The migration that gave events their severity; a database from before it has its events'
-/// severities filled in once.
+/// The migration that gave events their severity (beside each of their channels); a database
+/// from before it has its events' severities filled in once.
 const SEVERITY_MIGRATION: usize = 3;
 
 const SELECT_USER: &str = "SELECT id, name, email, role, tenant_id, status";
@@ -1047,17 +1043,81 @@ fn feed_select(user_id: UserId, channels: &[Channel]) -> (String, Filter) {
     (select, filter)
 }
 
+/// The keys of the events that can be on the page `keyset` asks for of the feed `query`
+/// describes, each of its values pushed onto `values` in order: at most one page from each
+/// source, read on an index in key order, so a page costs the same whether the person's events
+/// are dense or sparse among everyone's (a tenant admin of a quiet tenant, the archive).
+/// Outside the archive the sources are the person's channels (`event_channels` by channel and
+/// key), whose pages merged hold the feed's page; the archive is the person's archived marks
+/// (the partial index `archived_entries`). Each source applies every filter before its limit,
+/// so nothing that belongs on the page is cut.
+fn feed_candidates(query: &FeedQuery, keyset: Keyset, values: &mut Vec<SqlValue>) -> String {
+    let (beyond, order) = if keyset.descending { ("<", "DESC") } else { (">", "ASC") };
+    let severity = |values: &mut Vec<SqlValue>| match query.severity {
+        Some(severity) => {
+            values.push(sql_text(severity.as_str()));
+            " AND c.severity = ?"
+        }
+        None => "",
+    };
+    let rest = |seq: &str, values: &mut Vec<SqlValue>| {
+        let mut conditions = String::new();
+        if query.unread_only {
+            conditions.push_str(" AND a.read_at IS NULL");
+        }
+        if let Some(after) = keyset.after {
+            conditions.push_str(&format!(" AND {seq} {beyond} ?"));
+            values.push(after.into());
+        }
+        values.push(keyset.limit.into());
+        format!("{conditions} ORDER BY {seq} {order} LIMIT ?")
+    };
+    if query.archived {
+        values.push(sql_id(query.user_id));
+        let mut on_channels = Filter::default();
+        let channels = on_channels.channel_list(&query.channels);
+        values.extend(on_channels.values);
+        let severity = severity(values);
+        let rest = rest("a.event_seq", values);
+        return format!(
+            "SELECT a.event_seq FROM notification_states a
+             WHERE a.user_id = ? AND a.archived_at IS NOT NULL
+               AND EXISTS (SELECT 1 FROM event_channels c
+                           WHERE c.event_seq = a.event_seq AND c.channel IN ({channels}){severity}){rest}"
+        );
+    }
+    let arms: Vec<String> = query
+        .channels
+        .iter()
+        .map(|channel| {
+            values.push(sql_id(query.user_id));
+            values.push(SqlValue::Text(channel.name()));
+            let severity = severity(values);
+            let rest = rest("c.event_seq", values);
+            format!(
+                "SELECT seq FROM (SELECT c.event_seq AS seq FROM event_channels c
+                     LEFT JOIN notification_states a ON a.user_id = ? AND a.event_seq = c.event_seq
+                     WHERE c.channel = ?{severity} AND a.archived_at IS NULL{rest})"
+            )
+        })
+        .collect();
+    arms.join(" UNION ")
+}
+
 fn feed_entry_from_row(row: &Row<'_>) -> Result<FeedEntry, rusqlite::Error> {
     Ok(FeedEntry { event: event_record_from_row(row)?, read_at: row.get(5)?, archived_at: row.get(6)? })
 }
 
 /// Gives every event recorded before events had a severity the one the catalogue gives it.
 fn fill_in_severities(tx: &rusqlite::Transaction<'_>) -> Result<(), rusqlite::Error> {
-    let mut missing = tx.prepare("SELECT seq, name, payload FROM events WHERE severity IS NULL")?;
+    let mut missing = tx.prepare(
+        "SELECT e.seq, e.name, e.payload FROM events e
+         WHERE EXISTS (SELECT 1 FROM event_channels c WHERE c.event_seq = e.seq AND c.severity IS NULL)",
+    )?;
     let rows: Vec<(i64, String, String)> = missing
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
         .collect::<Result<_, _>>()?;
-    let mut update = tx.prepare("UPDATE events SET severity = ?2 WHERE seq = ?1")?;
+    let mut update = tx.prepare("UPDATE event_channels SET severity = ?2 WHERE event_seq = ?1")?;
     for (seq, name, payload) in rows {
         let short: &str = match EventKind::from_name(&name) {
             Some(kind) => kind.name(),
@@ -1163,6 +1223,12 @@ mod tests {
                     [id, name, payload],
                 )
                 .unwrap();
+                tx.execute(
+                    "INSERT INTO event_channels (event_seq, channel)
+                     VALUES (last_insert_rowid(), 'private-system.admin')",
+                    [],
+                )
+                .unwrap();
             }
             tx.pragma_update(None, "user_version", 2).unwrap();
             tx.commit().unwrap();
@@ -1170,7 +1236,10 @@ mod tests {
         let store = Store::open(&Location::Folder(dir.clone()), false).unwrap();
         let severities: Vec<(String, String)> = store
             .read(|tx| {
-                let mut statement = tx.tx.prepare("SELECT id, severity FROM events ORDER BY seq")?;
+                let mut statement = tx.tx.prepare(
+                    "SELECT e.id, c.severity FROM events e JOIN event_channels c ON c.event_seq = e.seq
+                     ORDER BY e.seq",
+                )?;
                 statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect()
             })
             .unwrap();

@@ -408,6 +408,15 @@ async fn read_unread_archive_and_read_all_are_each_persons_own() {
     );
     let archive_tab = server.get("/api/notifications?archived=1", Some(&uma)).await.body;
     assert_eq!(ids(&archive_tab), [json!(fired.router_offline)]);
+    for (query, expect) in [
+        ("archived=1&severity=error&unread=1", vec![json!(fired.router_offline)]),
+        ("archived=1&severity=success", vec![]),
+        ("archived=1&channel=user", vec![]),
+        ("severity=error", vec![]),
+    ] {
+        let page = server.get(&format!("/api/notifications?{query}"), Some(&uma)).await.body;
+        assert_eq!(ids(&page), expect, "{query}");
+    }
     let both = server
         .call("PATCH", &archive, Some(&uma), Some(&json!({"archived": false, "read": true})))
         .await
