@@ -101,11 +101,7 @@ impl EventKind {
     /// The kind named `name`, written short (`UserCreated`), Echo-style with a leading dot
     /// (`.UserCreated`) or in full (`App\Events\UserCreated`).
     pub fn from_name(name: &str) -> Option<EventKind> {
-        let short = name
-            .strip_prefix(NAMESPACE)
-            .and_then(|rest| rest.strip_prefix('\\'))
-            .or_else(|| name.strip_prefix('.'))
-            .unwrap_or(name);
+        let short = short_name(name);
         EventKind::ALL.into_iter().find(|kind| kind.name() == short)
     }
 
@@ -137,6 +133,15 @@ impl EventKind {
             }
         }
     }
+}
+
+/// `name` without Laravel's namespace (`App\Events\UserCreated`) or Echo's leading dot
+/// (`.UserCreated`): `UserCreated`.
+pub(crate) fn short_name(name: &str) -> &str {
+    name.strip_prefix(NAMESPACE)
+        .and_then(|rest| rest.strip_prefix('\\'))
+        .or_else(|| name.strip_prefix('.'))
+        .unwrap_or(name)
 }
 
 #[cfg(test)]

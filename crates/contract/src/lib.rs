@@ -6,7 +6,8 @@
 //! server. [`event`]: the contract's events, their names and their audiences, and
 //! [`EventRecord`], an event as catch-up returns it. [`channel`]: the private channels, who
 //! may join each, and the kinds of channel. [`config`]: `config.json`. [`session`]: the
-//! login and refresh answers. [`signing`] (feature
+//! login and refresh answers. [`feed`]: cursor pages, the feed the server keeps (entries with
+//! their read and archived marks, the unread count) and the marks sent to a person's devices. [`signing`] (feature
 //! `signing`): Pusher's channel and HTTP API signatures.
 //!
 //! Invariant: this crate does no I/O, reads no clock and depends on serde alone (and, with
@@ -49,6 +50,7 @@ macro_rules! from_payload {
 pub mod channel;
 pub mod config;
 pub mod event;
+pub mod feed;
 pub mod payload;
 pub mod records;
 pub mod session;
@@ -58,6 +60,9 @@ pub mod signing;
 pub use crate::channel::{Channel, ChannelKind};
 pub use crate::config::{ChannelTemplates, Config, PusherConfig, TransportKind};
 pub use crate::event::{EventKind, EventRecord, NAMESPACE};
+pub use crate::feed::{
+    CursorPage, FeedEntry, FeedMarkKind, MarkedEntries, NotificationsArchived, NotificationsRead, UnreadCount,
+};
 pub use crate::payload::{HotspotUser, Notice, Payment};
 pub use crate::records::{Role, Tenant, TenantId, TenantStatus, User, UserId, UserStatus};
 pub use crate::session::{LoginAnswer, RefreshRequest, TokenGrant};

@@ -98,6 +98,14 @@ pub struct Config {
     /// The X-Broadcast-Secret the Channels server wants, never sent to a browser.
     #[arg(long, env = "HERALD_CHANNELS_SECRET", value_name = "SECRET", default_value = DEFAULT_CHANNELS_SECRET)]
     pub channels_secret: String,
+    /// Fill tenant 1 (Acme) up to N members, with realistic names, emails and statuses and the
+    /// seeded password, at start; starting again with the same N adds none.
+    #[arg(long, env = "HERALD_SEED_USERS", value_name = "N", default_value_t = 0)]
+    pub seed_users: u64,
+    /// Fill the database up to N events (Acme's, its seeded people's and the system admins'),
+    /// spread over the past year, at start; starting again with the same N adds none.
+    #[arg(long, env = "HERALD_SEED_EVENTS", value_name = "N", default_value_t = 0)]
+    pub seed_events: u64,
     /// Print one line per request to stderr. Not a flag: tests turn it off to keep output quiet.
     #[arg(skip = true)]
     pub log_requests: bool,
@@ -120,6 +128,8 @@ impl Default for Config {
             reset: false,
             channels_url: None,
             channels_secret: DEFAULT_CHANNELS_SECRET.to_owned(),
+            seed_users: 0,
+            seed_events: 0,
             log_requests: true,
         }
     }
@@ -215,6 +225,9 @@ mod tests {
             "http://127.0.0.1:8001",
             "--channels-secret",
             "c",
+            "--seed-users",
+            "50000",
+            "--seed-events=100000",
         ])
         .unwrap();
         assert_eq!(config.addr.to_string(), "127.0.0.1:0");
@@ -229,6 +242,7 @@ mod tests {
         assert_eq!(config.serve_app.as_deref(), Some(std::path::Path::new("dist")));
         assert_eq!(config.channels_url.as_ref().map(|url| url.as_str()), Some("http://127.0.0.1:8001/"));
         assert_eq!(config.channels_secret, "c");
+        assert_eq!((config.seed_users, config.seed_events), (50_000, 100_000));
         assert!(config.log_requests, "not a flag");
     }
 

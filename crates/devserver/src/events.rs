@@ -15,10 +15,13 @@
 use std::time::{Duration, SystemTime};
 
 use herald_contract::{
-    Channel, EventKind, HotspotUser, Notice, Payment, Role, Tenant, TenantStatus, User, UserStatus,
+    Channel, EventKind, FeedMarkKind, HotspotUser, Notice, Payment, Role, Tenant, TenantStatus, User, UserId,
+    UserStatus,
 };
+use herald_notifications::{Notification, Severity};
 use rand::Rng;
 use rand::seq::SliceRandom;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::clock::{rfc3339_millis, rfc3339_seconds};
@@ -111,6 +114,40 @@ impl Event {
             })
             .collect()
     }
+}
+
+/// A message that keeps a person's devices in step with their feed (`NotificationsRead`,
+/// `NotificationsArchived`): broadcast on their user channel like an event, but not an event
+/// of the feed, so never recorded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FeedMark {
+    pub kind: FeedMarkKind,
+    pub user_id: UserId,
+    /// The contract's `NotificationsRead` or `NotificationsArchived`, as JSON.
+    pub payload: Value,
+}
+
+impl FeedMark {
+    pub fn new(kind: FeedMarkKind, user_id: UserId, payload: &impl Serialize) -> FeedMark {
+        FeedMark { kind, user_id, payload: serde_json::to_value(payload).unwrap_or_default() }
+    }
+
+    /// The mark as Sockudo's HTTP API takes it, not delivered to `socket_id` (the device that
+    /// made it).
+    pub fn outgoing(&self, socket_id: Option<&str>) -> OutgoingEvent {
+        OutgoingEvent {
+            name: self.kind.broadcast_name(),
+            channel: Channel::User(self.user_id).name(),
+            data: self.payload.to_string(),
+            socket_id: socket_id.map(str::to_owned),
+        }
+    }
+}
+
+/// The severity the app's catalogue gives the event `name` (its short name) with `payload`:
+/// the one definition the app shows and the feed's `severity` filter selects by.
+pub fn severity_of(name: &str, payload: &Value) -> Severity {
+    Notification::from_event(name, None, payload, String::new).severity
 }
 
 fn merge(target: &mut Map<String, Value>, fields: &Map<String, Value>) {
@@ -263,11 +300,11 @@ impl<R: Rng> Payloads<'_, R> {
     }
 }
 
-const FIRST_NAMES: &[&str] = &[
+pub(crate) const FIRST_NAMES: &[&str] = &[
     "Amina", "Brian", "Chloe", "Daniel", "Esther", "Felix", "Grace", "Hassan", "Irene", "Jonas", "Kofi",
     "Lena", "Mateo", "Nadia", "Oscar", "Priya", "Quentin", "Rosa", "Samuel", "Tara",
 ];
-const LAST_NAMES: &[&str] = &[
+pub(crate) const LAST_NAMES: &[&str] = &[
     "Achieng", "Bauer", "Costa", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad", "Ivanova", "Jensen",
     "Kamau", "Lopez", "Moreau", "Novak", "Okafor", "Patel", "Rossi", "Suzuki",
 ];

@@ -26,6 +26,9 @@ pub struct Input(Map<String, Value>);
 pub enum Presence {
     Required,
     IfSent,
+    /// Checked only when filled: absent, null and blank all count as not given (Laravel's
+    /// `nullable` after `ConvertEmptyStringsToNull`), as list filters such as `?status=` are.
+    Nullable,
 }
 
 /// The longest text a field takes unless it says otherwise: a `VARCHAR(255)` in Laravel's
@@ -77,6 +80,11 @@ impl Input {
         Input(fields)
     }
 
+    /// Whether the field was sent at all, whatever its value.
+    pub fn has(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+
     /// The field's value, unless it counts as absent for Laravel's `required`: missing, null,
     /// a string of only whitespace, or an empty array or object.
     pub fn filled(&self, field: &str) -> Option<&Value> {
@@ -125,6 +133,9 @@ impl Input {
         errors: &mut FieldErrors,
     ) -> Option<String> {
         if presence == Presence::IfSent && !self.0.contains_key(field) {
+            return None;
+        }
+        if presence == Presence::Nullable && self.filled(field).is_none() {
             return None;
         }
         let text = self.required_string(field, errors)?;
@@ -234,6 +245,13 @@ impl Input {
             return None;
         }
         self.optional_integer(field, errors)
+    }
+
+    /// A boolean checked only when filled: `None` when absent, null or blank; otherwise as
+    /// [`Input::optional_boolean`] reads it (`?unread=1`, `{"read": false}`).
+    pub fn filled_boolean(&self, field: &str, errors: &mut FieldErrors) -> Option<bool> {
+        self.filled(field)?;
+        Some(self.optional_boolean(field, errors))
     }
 
     /// An optional boolean as Laravel's `boolean` rule takes it: `true`, `false`, `1`, `0`,

@@ -13,7 +13,8 @@
 //! - The contract's records, events, channels (who may join which) and Pusher's signatures
 //!   are `herald_contract`'s; [`model`] adds the devserver's own records and passwords.
 //! - [`store`]: the SQLite database; every change runs in one transaction with its events.
-//!   [`seed`]: what a new database starts with.
+//!   [`seed`]: what a new database starts with, and the demo volume of `--seed-users N
+//!   --seed-events N` (tenant 1 at real data sizes). [`paging`]: Laravel's cursor paging.
 //! - [`tokens`]: JWTs and refresh tokens. [`sessions`]: sign-in families, refresh-token
 //!   rotation and reuse detection. [`pusher`]: Sockudo's HTTP API. [`events`]: the events
 //!   broadcast, and realistic payloads for each.
@@ -21,7 +22,7 @@
 //!   `POST /broadcast` (`channels_server/`), for the app's second transport.
 //! - The routes: `api` (sign-in and the policies), `broadcasting`, `tenants`, `users`,
 //!   `account`, `payments`, `hotspot` (and its expiry timer), `notices`, `notifications`
-//!   (catch-up), [`dev`], `static_app`; [`error`] and [`input`]: Laravel-shaped errors and
+//!   (catch-up, and each person's feed with its marks), [`dev`], `static_app`; [`error`] and [`input`]: Laravel-shaped errors and
 //!   validation, and `ChangeRequest` (who asks, from which socket, with what body);
 //!   `resource`: the `{"data": …}` answers.
 //!
@@ -32,13 +33,21 @@
 //!   sign-in's refresh tokens.
 //! - `PATCH /api/me`, `PUT /api/me/password` [anyone signed in]: ProfileUpdated, PasswordChanged.
 //! - `POST /broadcasting/auth`: private-channel signatures, form or JSON body.
-//! - `GET /api/notifications?after=&limit=` [anyone]: catch-up on the caller's channels.
+//! - `GET /api/notifications?after=&limit=` [anyone]: catch-up on the caller's channels (a
+//!   query with `after` or `limit`).
+//! - `GET /api/notifications?cursor=&per_page=&unread=&channel=&severity=&archived=` [anyone]:
+//!   the caller's feed, a cursor page newest first, entries with `read_at` and `archived_at`.
+//!   `GET /api/notifications/unread-count`. `PATCH /api/notifications/{id} {read?, archived?}`
+//!   and `POST /api/notifications/read-all`: NotificationsRead, NotificationsArchived on the
+//!   caller's user channel (broadcast, not recorded).
 //! - `POST /api/register` [nobody]: a pending tenant and its owner; TenantRegistered.
-//! - `GET /api/tenants?status=`, `POST /api/tenants` [system admin]: TenantCreated.
+//! - `GET /api/tenants?status=&search=&cursor=&per_page=` (a cursor page), `POST /api/tenants`
+//!   [system admin]: TenantCreated.
 //! - `GET /api/tenants/{id}` [member], `PATCH` [its admin]: TenantUpdated.
 //! - `POST /api/tenants/{id}/approve`, `/suspend {reason}` [system admin]: TenantApproved,
 //!   TenantSuspended (on the tenant's and the admins' channels).
-//! - `GET|POST /api/tenants/{id}/users` [its admin]: UserCreated. `PATCH|DELETE
+//! - `GET /api/tenants/{id}/users?status=&search=&cursor=&per_page=` (a cursor page), `POST`
+//!   [its admin]: UserCreated. `PATCH|DELETE
 //!   /api/users/{id}`, `POST /api/users/{id}/suspend {reason}`, `/activate` [its admin]:
 //!   UserUpdated, UserDeleted, AccountSuspended or AccountActivated (+ UserUpdated).
 //! - `POST /api/tenants/{id}/payments` [its admin]: PaymentCompleted or PaymentFailed.
@@ -73,6 +82,7 @@ pub mod events;
 pub mod fire;
 pub mod input;
 pub mod model;
+pub mod paging;
 pub mod pusher;
 pub mod seed;
 pub mod sessions;
@@ -108,10 +118,11 @@ pub use crate::clock::Clock;
 pub use crate::config::{Cli, Command, Config};
 use crate::django::ChannelsClient;
 use crate::error::ApiError;
-use crate::events::Event;
+use crate::events::{Event, FeedMark};
 use crate::input::BODY_LIMIT_BYTES;
 use crate::input::Origin;
 use crate::pusher::{OutgoingEvent, PusherClient, PusherError};
+use crate::seed::DemoVolume;
 use crate::sessions::Sessions;
 use crate::store::{Store, Tx};
 use crate::tokens::Tokens;
@@ -147,6 +158,19 @@ impl AppState {
     /// State whose notion of "now" (token expiry, timestamps, request signing) is `clock`.
     pub fn with_clock(config: Config, clock: Clock) -> Result<AppState, rusqlite::Error> {
         let store = Store::open(&config.data, config.reset)?;
+        let wanted = DemoVolume { users: config.seed_users, events: config.seed_events };
+        if wanted != DemoVolume::default() {
+            let started = Instant::now();
+            let added = store.fill_demo_tenant(wanted, clock.now())?;
+            if added != DemoVolume::default() {
+                eprintln!(
+                    "herald-devserver: added {} users to tenant 1 and {} events in {:.1} s",
+                    added.users,
+                    added.events,
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        }
         let tokens = Tokens::new(&config.jwt_secret, config.token_ttl, clock.clone());
         let credentials = Credentials {
             app_id: config.app_id.clone(),
@@ -217,12 +241,28 @@ impl AppState {
         origin: &Origin,
         change: impl FnOnce(&Tx<'_>) -> Result<(T, Vec<Event>), ApiError>,
     ) -> Result<T, ApiError> {
-        let (value, events) = self.store().write(|tx| {
-            let (value, events) = change(tx)?;
+        self.change_marking(origin, |tx| change(tx).map(|(value, events)| (value, events, Vec::new()))).await
+    }
+
+    /// [`AppState::change`] for a change that also tells a person's devices about their
+    /// feed's marks: the [`FeedMark`]s it returns go out after its events, the same way (not
+    /// to `origin`, to Sockudo and the Channels server), and are not recorded.
+    pub async fn change_marking<T>(
+        &self,
+        origin: &Origin,
+        change: impl FnOnce(&Tx<'_>) -> Result<(T, Vec<Event>, Vec<FeedMark>), ApiError>,
+    ) -> Result<T, ApiError> {
+        let (value, events, marks) = self.store().write(|tx| {
+            let (value, events, marks) = change(tx)?;
             events.iter().try_for_each(|event| tx.record(event))?;
-            Ok::<_, ApiError>((value, events))
+            Ok::<_, ApiError>((value, events, marks))
         })?;
-        self.broadcast(&events, origin).await;
+        let socket_id = origin.socket_id();
+        let mut outgoing: Vec<_> = events.iter().flat_map(|event| event.outgoing(socket_id)).collect();
+        outgoing.extend(marks.iter().map(|mark| mark.outgoing(socket_id)));
+        let mut names: Vec<&str> = events.iter().map(|event| event.kind.name()).collect();
+        names.extend(marks.iter().map(|mark| mark.kind.name()));
+        self.send(&outgoing, &names).await;
         Ok(value)
     }
 
@@ -239,14 +279,20 @@ impl AppState {
     /// Laravel logs a failed broadcast job.
     pub async fn broadcast(&self, events: &[Event], origin: &Origin) {
         let outgoing: Vec<_> = events.iter().flat_map(|event| event.outgoing(origin.socket_id())).collect();
+        let names: Vec<&str> = events.iter().map(|event| event.kind.name()).collect();
+        self.send(&outgoing, &names).await;
+    }
+
+    /// Publishes `outgoing` (the messages of what `names` lists), logging a server that could
+    /// not take them.
+    async fn send(&self, outgoing: &[OutgoingEvent], names: &[&str]) {
         if outgoing.is_empty() {
             return;
         }
-        let published = self.publish(&outgoing).await;
+        let published = self.publish(outgoing).await;
         let failures = [("Sockudo", Some(published.sockudo)), ("the Channels server", published.channels)];
         for (server, outcome) in failures {
             if let Some(Err(error)) = outcome {
-                let names: Vec<&str> = events.iter().map(|event| event.kind.name()).collect();
                 eprintln!(
                     "herald-devserver: broadcasting {} to {server} failed after {} of {} messages ({}); kept for catch-up",
                     names.join(", "),
@@ -272,7 +318,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/register", post(tenants::register))
         .route("/api/me", patch(account::update_profile))
         .route("/api/me/password", put(account::change_password))
-        .route("/api/notifications", get(notifications::catch_up))
+        .route("/api/notifications", get(notifications::index))
+        .route("/api/notifications/unread-count", get(notifications::unread_count))
+        .route("/api/notifications/read-all", post(notifications::read_all))
+        .route("/api/notifications/{notification}", patch(notifications::mark))
         .route("/api/tenants", get(tenants::index).post(tenants::create))
         .route("/api/tenants/{tenant}", get(tenants::show).patch(tenants::update))
         .route("/api/tenants/{tenant}/approve", post(tenants::approve))

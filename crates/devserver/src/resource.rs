@@ -1,8 +1,9 @@
 //! Laravel's API resources: what a route answers with, wrapped as `{"data": …}`.
 //!
 //! A route that answers with records says so by its return type, [`Data`] or (for a record it
-//! made) [`Created`], so the wrapper is written once. Catch-up, which adds `next_after`, is
-//! the one answer with more beside `data`.
+//! made) [`Created`], so the wrapper is written once. Catch-up, which adds `next_after`, and
+//! the cursor pages (`herald_contract::CursorPage`: `next_cursor`, `prev_cursor`, `per_page`)
+//! are the answers with more beside `data`.
 
 use axum::Json;
 use axum::http::StatusCode;

@@ -1,6 +1,8 @@
 //! The devserver's data: tenants, accounts, payments, hotspot users, revoked tokens, sign-in
-//! families with their refresh tokens, and every event it has broadcast, in one SQLite
-//! database.
+//! families with their refresh tokens, every event it has broadcast (with the severity the
+//! app's catalogue gives it), and each person's read and archived marks on the events of their
+//! feed, in one SQLite database. The lists read a page at a time by key (`crate::paging`),
+//! each query on an index that gives its order.
 //!
 //! The database is a file in the data folder (`--data-dir`), created, migrated and seeded
 //! (`crate::seed`) on first start, or a private in-memory database for tests. The records are
@@ -15,17 +17,21 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::SystemTime;
 
 use herald_contract::{
-    Channel, EventRecord, HotspotUser, Payment, Role, Tenant, TenantId, TenantStatus, User, UserId,
-    UserStatus,
+    Channel, EventKind, EventRecord, FeedEntry, HotspotUser, Payment, Role, Tenant, TenantId, TenantStatus,
+    User, UserId, UserStatus,
 };
+use herald_notifications::Severity;
+use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::Value;
 
-use crate::events::Event;
+use crate::events::{Event, severity_of};
 use crate::model::{Account, NewPayment, NewUser, password_matches};
-use crate::seed::{seed, seeded_password_hash};
+use crate::paging::Keyset;
+use crate::seed::{DemoVolume, fill_demo_tenant, seed, seeded_password_hash};
 
 /// The file the database lives in, inside the data folder.
 pub const DATABASE_FILE: &str = "herald.sqlite3";
@@ -52,6 +58,19 @@ pub struct StoredRefreshToken {
 /// A change in progress: see [`Store::write`].
 pub struct Tx<'a> {
     tx: rusqlite::Transaction<'a>,
+}
+
+/// Which entries of a person's feed to list: the events on `channels` (the person's, or those
+/// of one kind), with the person's marks.
+#[derive(Clone, Debug)]
+pub struct FeedQuery {
+    pub user_id: UserId,
+    pub channels: Vec<Channel>,
+    /// Only entries the person has not read.
+    pub unread_only: bool,
+    /// The archive (`true`) or everything else (`false`): an entry is in one or the other.
+    pub archived: bool,
+    pub severity: Option<Severity>,
 }
 
 /// Where the data lives.
@@ -110,6 +129,9 @@ impl Store {
             tx.execute_batch(migration)?;
             tx.pragma_update(None, "user_version", index + 1)?;
         }
+        if version < SEVERITY_MIGRATION {
+            fill_in_severities(&tx)?;
+        }
         if version == 0 {
             seed(&tx)?;
         }
@@ -155,7 +177,8 @@ impl Store {
     /// Users with `role`, in id order.
     pub fn users_with_role(&self, role: Role) -> Result<Vec<User>, rusqlite::Error> {
         self.read(|tx| {
-            let mut statement = tx.tx.prepare(&format!("{SELECT_USER} WHERE role = ?1 ORDER BY id"))?;
+            let mut statement =
+                tx.tx.prepare(&format!("{SELECT_USER} FROM users WHERE role = ?1 ORDER BY id"))?;
             statement.query_map([role.as_str()], user_from_row)?.collect()
         })
     }
@@ -219,6 +242,16 @@ impl Store {
         })
     }
 
+    /// Fills tenant 1 up to the demo volume `wanted` (see [`fill_demo_tenant`]) in one
+    /// transaction; returns what was added.
+    pub fn fill_demo_tenant(
+        &self,
+        wanted: DemoVolume,
+        now: SystemTime,
+    ) -> Result<DemoVolume, rusqlite::Error> {
+        self.write(|tx| fill_demo_tenant(tx, wanted, now, &mut rand::thread_rng()))
+    }
+
     fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock happened outside a committed transaction (SQLite
         // rolls an unfinished one back), so the connection is still consistent: reuse it.
@@ -227,6 +260,11 @@ impl Store {
 }
 
 impl Tx<'_> {
+    /// The transaction itself, for the seed, which writes rows in bulk.
+    pub(crate) fn sql(&self) -> &rusqlite::Transaction<'_> {
+        &self.tx
+    }
+
     /// The account `id` names, with its token generation and its tenant's status.
     pub fn account(&self, id: UserId) -> Result<Option<Account>, rusqlite::Error> {
         self.tx
@@ -329,13 +367,50 @@ impl Tx<'_> {
     }
 
     pub fn user(&self, id: UserId) -> Result<Option<User>, rusqlite::Error> {
-        self.tx.query_row(&format!("{SELECT_USER} WHERE id = ?1"), [id], user_from_row).optional()
+        self.tx.query_row(&format!("{SELECT_USER} FROM users WHERE id = ?1"), [id], user_from_row).optional()
     }
 
-    /// The members of a tenant, in id order.
-    pub fn users_of_tenant(&self, tenant_id: TenantId) -> Result<Vec<User>, rusqlite::Error> {
-        let mut statement = self.tx.prepare(&format!("{SELECT_USER} WHERE tenant_id = ?1 ORDER BY id"))?;
-        statement.query_map([tenant_id], user_from_row)?.collect()
+    /// A page of a tenant's members, newest first, each with its key (its id): those with
+    /// `status`, and whose name or email contains `search` (in any case), when given.
+    pub fn users_page(
+        &self,
+        tenant_id: TenantId,
+        status: Option<UserStatus>,
+        search: Option<&str>,
+        keyset: Keyset,
+    ) -> Result<Vec<(i64, User)>, rusqlite::Error> {
+        let mut filter = Filter::default();
+        filter.add("tenant_id = ?", [sql_id(tenant_id)]);
+        if let Some(status) = status {
+            filter.add("status = ?", [sql_text(status.as_str())]);
+        }
+        filter.search(search);
+        self.keyset_rows(&format!("{SELECT_USER}, id FROM users"), "id", filter, keyset, 6, user_from_row)
+    }
+
+    /// Rows of `select` (whose column `key_column` is `key`) that pass `filter`, as `keyset`
+    /// says, each with its key.
+    fn keyset_rows<T>(
+        &self,
+        select: &str,
+        key: &str,
+        mut filter: Filter,
+        keyset: Keyset,
+        key_column: usize,
+        read: fn(&Row<'_>) -> Result<T, rusqlite::Error>,
+    ) -> Result<Vec<(i64, T)>, rusqlite::Error> {
+        let (beyond, order) = if keyset.descending { ("<", "DESC") } else { (">", "ASC") };
+        if let Some(after) = keyset.after {
+            filter.add(&format!("{key} {beyond} ?"), [after.into()]);
+        }
+        let sql = format!("{select} {} ORDER BY {key} {order} LIMIT ?", filter.where_clause());
+        filter.values.push(keyset.limit.into());
+        let mut statement = self.tx.prepare_cached(&sql)?;
+        statement
+            .query_map(rusqlite::params_from_iter(filter.values), |row| {
+                Ok((row.get(key_column)?, read(row)?))
+            })?
+            .collect()
     }
 
     fn user_and_password_hash_by_email(
@@ -412,14 +487,32 @@ impl Tx<'_> {
     }
 
     pub fn tenant(&self, id: TenantId) -> Result<Option<Tenant>, rusqlite::Error> {
-        self.tx.query_row(&format!("{SELECT_TENANT} WHERE id = ?1"), [id], tenant_from_row).optional()
+        self.tx
+            .query_row(&format!("{SELECT_TENANT} FROM tenants WHERE id = ?1"), [id], tenant_from_row)
+            .optional()
     }
 
-    /// Tenants in id order, all of them or those with `status`.
-    pub fn tenants(&self, status: Option<TenantStatus>) -> Result<Vec<Tenant>, rusqlite::Error> {
-        let mut statement =
-            self.tx.prepare(&format!("{SELECT_TENANT} WHERE ?1 IS NULL OR status = ?1 ORDER BY id"))?;
-        statement.query_map([status.map(TenantStatus::as_str)], tenant_from_row)?.collect()
+    /// A page of tenants, newest first, each with its key (its id): those with `status`, and
+    /// whose name or email contains `search` (in any case), when given.
+    pub fn tenants_page(
+        &self,
+        status: Option<TenantStatus>,
+        search: Option<&str>,
+        keyset: Keyset,
+    ) -> Result<Vec<(i64, Tenant)>, rusqlite::Error> {
+        let mut filter = Filter::default();
+        if let Some(status) = status {
+            filter.add("status = ?", [sql_text(status.as_str())]);
+        }
+        filter.search(search);
+        self.keyset_rows(
+            &format!("{SELECT_TENANT}, id FROM tenants"),
+            "id",
+            filter,
+            keyset,
+            4,
+            tenant_from_row,
+        )
     }
 
     pub fn insert_tenant(
@@ -538,26 +631,138 @@ impl Tx<'_> {
         Ok(expired)
     }
 
-    /// Keeps `event` for catch-up, on each of its channels.
+    /// Keeps `event` for catch-up and the feed, on each of its channels, with the severity the
+    /// app's catalogue gives it (for the feed's `severity` filter).
     pub fn record(&self, event: &Event) -> Result<(), rusqlite::Error> {
         let occurred_at = event.payload.get("occurred_at").and_then(Value::as_str).unwrap_or_default();
-        self.tx.execute(
-            "INSERT INTO events (id, name, payload, occurred_at) VALUES (?1, ?2, ?3, ?4)",
-            params![
-                event.id,
-                event.kind.broadcast_name(),
-                Value::Object(event.payload.clone()).to_string(),
-                occurred_at
-            ],
-        )?;
+        let payload = Value::Object(event.payload.clone());
+        let severity = severity_of(event.kind.name(), &payload);
+        self.tx
+            .prepare_cached("INSERT INTO events (id, name, payload, occurred_at) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![event.id, event.kind.broadcast_name(), payload.to_string(), occurred_at])?;
         let seq = self.tx.last_insert_rowid();
+        let mut add_channel = self.tx.prepare_cached(
+            "INSERT OR IGNORE INTO event_channels (event_seq, channel, severity) VALUES (?1, ?2, ?3)",
+        )?;
         for channel in &event.channels {
-            self.tx.execute(
-                "INSERT OR IGNORE INTO event_channels (event_seq, channel) VALUES (?1, ?2)",
-                params![seq, channel.name()],
-            )?;
+            add_channel.execute(params![seq, channel.name(), severity.as_str()])?;
         }
         Ok(())
+    }
+
+    /// A page of a person's feed ([`FeedQuery`]), newest first, each entry with its key: the
+    /// events `feed_candidates` finds, which have passed every filter, read with their marks.
+    pub fn feed_page(
+        &self,
+        query: &FeedQuery,
+        keyset: Keyset,
+    ) -> Result<Vec<(i64, FeedEntry)>, rusqlite::Error> {
+        if query.channels.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (select, mut filter) = feed_select(query.user_id, &query.channels);
+        let mut candidate_values = Vec::new();
+        let candidates = feed_candidates(query, keyset, &mut candidate_values);
+        filter.conditions.push(format!("e.seq IN ({candidates})"));
+        filter.values.extend(candidate_values);
+        self.keyset_rows(&select, "e.seq", filter, keyset, 7, feed_entry_from_row)
+    }
+
+    /// The entry of the event `id` in the feed of `user_id`, whose channels are `channels`,
+    /// with its key; `None` when the person could not have received it.
+    pub fn feed_entry(
+        &self,
+        user_id: UserId,
+        channels: &[Channel],
+        id: &str,
+    ) -> Result<Option<(i64, FeedEntry)>, rusqlite::Error> {
+        let (select, mut filter) = feed_select(user_id, channels);
+        filter.add("e.id = ?", [sql_text(id)]);
+        let sql = format!("{select} {}", filter.where_clause());
+        self.tx
+            .prepare_cached(&sql)?
+            .query_row(rusqlite::params_from_iter(filter.values), |row| {
+                Ok((row.get(7)?, feed_entry_from_row(row)?))
+            })
+            .optional()
+    }
+
+    /// Marks the event `seq` read by `user_id` at `read_at`, or unread (`None`). Whether that
+    /// changed anything: reading what was read keeps the first `read_at`, as Laravel's
+    /// `markAsRead` does.
+    pub fn set_read(
+        &self,
+        user_id: UserId,
+        seq: i64,
+        read_at: Option<&str>,
+    ) -> Result<bool, rusqlite::Error> {
+        self.set_mark(user_id, seq, "read_at", read_at)
+    }
+
+    /// Archives the event `seq` for `user_id` at `archived_at`, or takes it out of the archive
+    /// (`None`). Whether that changed anything.
+    pub fn set_archived(
+        &self,
+        user_id: UserId,
+        seq: i64,
+        archived_at: Option<&str>,
+    ) -> Result<bool, rusqlite::Error> {
+        self.set_mark(user_id, seq, "archived_at", archived_at)
+    }
+
+    fn set_mark(
+        &self,
+        user_id: UserId,
+        seq: i64,
+        column: &str,
+        at: Option<&str>,
+    ) -> Result<bool, rusqlite::Error> {
+        let changed = match at {
+            Some(at) => self.tx.prepare_cached(&format!(
+                "INSERT INTO notification_states (user_id, event_seq, {column}) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (user_id, event_seq) DO UPDATE SET {column} = excluded.{column} WHERE {column} IS NULL"
+            ))?
+            .execute(params![user_id, seq, at])?,
+            None => self.tx.prepare_cached(&format!(
+                "UPDATE notification_states SET {column} = NULL
+                 WHERE user_id = ?1 AND event_seq = ?2 AND {column} IS NOT NULL"
+            ))?
+            .execute(params![user_id, seq])?,
+        };
+        Ok(changed > 0)
+    }
+
+    /// Marks every event on `channels` that `user_id` has not read as read at `read_at`
+    /// (archived ones too); how many that was.
+    pub fn read_all(
+        &self,
+        user_id: UserId,
+        channels: &[Channel],
+        read_at: &str,
+    ) -> Result<usize, rusqlite::Error> {
+        let mut filter = Filter { values: vec![sql_id(user_id), sql_text(read_at)], ..Filter::default() };
+        let channels = filter.channel_list(channels);
+        let sql = format!(
+            "INSERT INTO notification_states (user_id, event_seq, read_at)
+             SELECT ?, c.event_seq, ? FROM event_channels c WHERE c.channel IN ({channels}) GROUP BY c.event_seq
+             ON CONFLICT (user_id, event_seq) DO UPDATE SET read_at = excluded.read_at WHERE read_at IS NULL"
+        );
+        self.tx.execute(&sql, rusqlite::params_from_iter(filter.values))
+    }
+
+    /// How many events on `channels` `user_id` has neither read nor archived: the size of the
+    /// feed's Unread tab, and the bell's count.
+    pub fn unread_count(&self, user_id: UserId, channels: &[Channel]) -> Result<u64, rusqlite::Error> {
+        let mut filter = Filter::default();
+        let channels = filter.channel_list(channels);
+        filter.values.push(sql_id(user_id));
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT c.event_seq AS seq FROM event_channels c
+                                   WHERE c.channel IN ({channels})) feed
+             WHERE NOT EXISTS (SELECT 1 FROM notification_states s WHERE s.user_id = ? AND s.event_seq = feed.seq
+                               AND (s.read_at IS NOT NULL OR s.archived_at IS NOT NULL))"
+        );
+        self.tx.prepare_cached(&sql)?.query_row(rusqlite::params_from_iter(filter.values), |row| row.get(0))
     }
 
     /// Whether an event with this id was recorded.
@@ -710,10 +915,35 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family_id);
     CREATE INDEX refresh_tokens_by_expiry ON refresh_tokens (expires_at);
 ",
+    "
+    -- The severity the app's catalogue gives each event, beside each of its channels: the
+    -- feed's severity filter reads a channel's events of one severity in order.
+    ALTER TABLE event_channels ADD COLUMN severity TEXT;
+    CREATE INDEX event_channels_by_severity ON event_channels (channel, severity, event_seq);
+    -- A person's marks on the entries of their feed (the events of their channels); no row
+    -- is unread and not archived.
+    CREATE TABLE notification_states (
+        user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        event_seq INTEGER NOT NULL REFERENCES events (seq) ON DELETE CASCADE,
+        read_at TEXT,
+        archived_at TEXT,
+        PRIMARY KEY (user_id, event_seq)
+    ) WITHOUT ROWID;
+    -- The lists, newest first: a tenant's users by status, tenants by status (an index on a
+    -- column keeps rows in rowid order within each value, so these also give the order).
+    CREATE INDEX users_by_tenant_and_status ON users (tenant_id, status);
+    -- The feed's Archived tab, newest first.
+    CREATE INDEX archived_entries ON notification_states (user_id, event_seq) WHERE archived_at IS NOT NULL;
+    CREATE INDEX tenants_by_status ON tenants (status);
+",
 ];
 
-const SELECT_USER: &str = "SELECT id, name, email, role, tenant_id, status FROM users";
-const SELECT_TENANT: &str = "SELECT id, name, email, status FROM tenants";
+/// The migration that gave events their severity (beside each of their channels); a database
+/// from before it has its events' severities filled in once.
+const SEVERITY_MIGRATION: usize = 3;
+
+const SELECT_USER: &str = "SELECT id, name, email, role, tenant_id, status";
+const SELECT_TENANT: &str = "SELECT id, name, email, status";
 
 fn user_from_row(row: &Row<'_>) -> Result<User, rusqlite::Error> {
     Ok(User {
@@ -733,6 +963,170 @@ fn tenant_from_row(row: &Row<'_>) -> Result<Tenant, rusqlite::Error> {
         email: row.get(2)?,
         status: tenant_status(&row.get::<_, String>(3)?),
     })
+}
+
+/// The WHERE conditions of a query and the values of its placeholders, in order.
+#[derive(Default)]
+struct Filter {
+    conditions: Vec<String>,
+    values: Vec<SqlValue>,
+}
+
+impl Filter {
+    fn add<const N: usize>(&mut self, condition: &str, values: [SqlValue; N]) {
+        self.conditions.push(condition.to_owned());
+        self.values.extend(values);
+    }
+
+    /// Name or email containing `search`, in any (ASCII) case, as SQLite's `LIKE` compares;
+    /// `%`, `_` and `\` in it are matched as themselves.
+    fn search(&mut self, search: Option<&str>) {
+        if let Some(search) = search {
+            let escaped: String = search
+                .chars()
+                .flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] })
+                .collect();
+            let pattern = format!("%{escaped}%");
+            self.add(
+                "(name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')",
+                [SqlValue::Text(pattern.clone()), SqlValue::Text(pattern)],
+            );
+        }
+    }
+
+    /// Placeholders for `channels`' names, their values added; `NULL`, which matches nothing,
+    /// for none.
+    fn channel_list(&mut self, channels: &[Channel]) -> String {
+        if channels.is_empty() {
+            return "NULL".to_owned();
+        }
+        self.values.extend(channels.iter().map(|channel| SqlValue::Text(channel.name())));
+        vec!["?"; channels.len()].join(", ")
+    }
+
+    fn where_clause(&self) -> String {
+        if self.conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.conditions.join(" AND "))
+        }
+    }
+}
+
+fn sql_text(text: &str) -> SqlValue {
+    SqlValue::Text(text.to_owned())
+}
+
+fn sql_id(id: u64) -> SqlValue {
+    SqlValue::Integer(i64::try_from(id).unwrap_or(i64::MAX))
+}
+
+/// The feed's SELECT for `user_id` on `channels` (its columns: id, channel, event, data,
+/// occurred_at, read_at, archived_at, seq) and the filter that keeps it to those channels.
+/// Each event comes once, with the first of the channels by name it was broadcast on, as
+/// catch-up gives it.
+fn feed_select(user_id: UserId, channels: &[Channel]) -> (String, Filter) {
+    let mut filter = Filter::default();
+    let first_channel = filter.channel_list(channels);
+    filter.values.push(sql_id(user_id));
+    let select = format!(
+        "SELECT e.id,
+                (SELECT MIN(c.channel) FROM event_channels c
+                 WHERE c.event_seq = e.seq AND c.channel IN ({first_channel})),
+                e.name, e.payload, e.occurred_at, s.read_at, s.archived_at, e.seq
+         FROM events e LEFT JOIN notification_states s ON s.user_id = ? AND s.event_seq = e.seq"
+    );
+    let on_channels = filter.channel_list(channels);
+    filter.conditions.push(format!(
+        "EXISTS (SELECT 1 FROM event_channels c WHERE c.event_seq = e.seq AND c.channel IN ({on_channels}))"
+    ));
+    (select, filter)
+}
+
+/// The keys of the events that can be on the page `keyset` asks for of the feed `query`
+/// describes, each of its values pushed onto `values` in order: at most one page from each
+/// source, read on an index in key order, so a page costs the same whether the person's events
+/// are dense or sparse among everyone's (a tenant admin of a quiet tenant, the archive).
+/// Outside the archive the sources are the person's channels (`event_channels` by channel and
+/// key), whose pages merged hold the feed's page; the archive is the person's archived marks
+/// (the partial index `archived_entries`). Each source applies every filter before its limit,
+/// so nothing that belongs on the page is cut.
+fn feed_candidates(query: &FeedQuery, keyset: Keyset, values: &mut Vec<SqlValue>) -> String {
+    let (beyond, order) = if keyset.descending { ("<", "DESC") } else { (">", "ASC") };
+    let severity = |values: &mut Vec<SqlValue>| match query.severity {
+        Some(severity) => {
+            values.push(sql_text(severity.as_str()));
+            " AND c.severity = ?"
+        }
+        None => "",
+    };
+    let rest = |seq: &str, values: &mut Vec<SqlValue>| {
+        let mut conditions = String::new();
+        if query.unread_only {
+            conditions.push_str(" AND a.read_at IS NULL");
+        }
+        if let Some(after) = keyset.after {
+            conditions.push_str(&format!(" AND {seq} {beyond} ?"));
+            values.push(after.into());
+        }
+        values.push(keyset.limit.into());
+        format!("{conditions} ORDER BY {seq} {order} LIMIT ?")
+    };
+    if query.archived {
+        values.push(sql_id(query.user_id));
+        let mut on_channels = Filter::default();
+        let channels = on_channels.channel_list(&query.channels);
+        values.extend(on_channels.values);
+        let severity = severity(values);
+        let rest = rest("a.event_seq", values);
+        return format!(
+            "SELECT a.event_seq FROM notification_states a
+             WHERE a.user_id = ? AND a.archived_at IS NOT NULL
+               AND EXISTS (SELECT 1 FROM event_channels c
+                           WHERE c.event_seq = a.event_seq AND c.channel IN ({channels}){severity}){rest}"
+        );
+    }
+    let arms: Vec<String> = query
+        .channels
+        .iter()
+        .map(|channel| {
+            values.push(sql_id(query.user_id));
+            values.push(SqlValue::Text(channel.name()));
+            let severity = severity(values);
+            let rest = rest("c.event_seq", values);
+            format!(
+                "SELECT seq FROM (SELECT c.event_seq AS seq FROM event_channels c
+                     LEFT JOIN notification_states a ON a.user_id = ? AND a.event_seq = c.event_seq
+                     WHERE c.channel = ?{severity} AND a.archived_at IS NULL{rest})"
+            )
+        })
+        .collect();
+    arms.join(" UNION ")
+}
+
+fn feed_entry_from_row(row: &Row<'_>) -> Result<FeedEntry, rusqlite::Error> {
+    Ok(FeedEntry { event: event_record_from_row(row)?, read_at: row.get(5)?, archived_at: row.get(6)? })
+}
+
+/// Gives every event recorded before events had a severity the one the catalogue gives it.
+fn fill_in_severities(tx: &rusqlite::Transaction<'_>) -> Result<(), rusqlite::Error> {
+    let mut missing = tx.prepare(
+        "SELECT e.seq, e.name, e.payload FROM events e
+         WHERE EXISTS (SELECT 1 FROM event_channels c WHERE c.event_seq = e.seq AND c.severity IS NULL)",
+    )?;
+    let rows: Vec<(i64, String, String)> = missing
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut update = tx.prepare("UPDATE event_channels SET severity = ?2 WHERE event_seq = ?1")?;
+    for (seq, name, payload) in rows {
+        let short: &str = match EventKind::from_name(&name) {
+            Some(kind) => kind.name(),
+            None => &name,
+        };
+        let payload: Value = serde_json::from_str(&payload).unwrap_or_default();
+        update.execute(params![seq, severity_of(short, &payload).as_str()])?;
+    }
+    Ok(())
 }
 
 fn event_record_from_row(row: &Row<'_>) -> Result<EventRecord, rusqlite::Error> {
@@ -800,6 +1194,60 @@ mod tests {
         assert_eq!((after.user.status, after.token_generation), (UserStatus::Suspended, before + 1));
         store.write(|tx| tx.set_user_status(4, UserStatus::Active)).unwrap();
         assert_eq!(store.account(4).unwrap().unwrap().token_generation, before + 1, "activation keeps it");
+    }
+
+    /// A database from before migration 3 had events without a severity; the feed's filter
+    /// needs one for every event, so opening it gives them theirs, as the catalogue says.
+    #[test]
+    fn events_recorded_before_severities_get_theirs_when_the_database_is_migrated() {
+        let dir = std::env::temp_dir().join(format!("herald-store-severity-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        {
+            let mut connection = rusqlite::Connection::open(dir.join(super::DATABASE_FILE)).unwrap();
+            let tx = connection.transaction().unwrap();
+            for migration in &super::MIGRATIONS[..2] {
+                tx.execute_batch(migration).unwrap();
+            }
+            crate::seed::seed(&tx).unwrap();
+            for (id, name, payload) in [
+                (
+                    "evt_alert",
+                    "App\\Events\\SystemAlert",
+                    r#"{"title":"Disk","message":"Full","level":"critical"}"#,
+                ),
+                ("evt_paid", "App\\Events\\PaymentCompleted", r#"{"payment":{"amount":"1.00"}}"#),
+                ("evt_odd", "Other\\Thing", "{}"),
+            ] {
+                tx.execute(
+                    "INSERT INTO events (id, name, payload, occurred_at) VALUES (?1, ?2, ?3, '')",
+                    [id, name, payload],
+                )
+                .unwrap();
+                tx.execute(
+                    "INSERT INTO event_channels (event_seq, channel)
+                     VALUES (last_insert_rowid(), 'private-system.admin')",
+                    [],
+                )
+                .unwrap();
+            }
+            tx.pragma_update(None, "user_version", 2).unwrap();
+            tx.commit().unwrap();
+        }
+        let store = Store::open(&Location::Folder(dir.clone()), false).unwrap();
+        let severities: Vec<(String, String)> = store
+            .read(|tx| {
+                let mut statement = tx.tx.prepare(
+                    "SELECT e.id, c.severity FROM events e JOIN event_channels c ON c.event_seq = e.seq
+                     ORDER BY e.seq",
+                )?;
+                statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect()
+            })
+            .unwrap();
+        let expected = [("evt_alert", "critical"), ("evt_paid", "success"), ("evt_odd", "info")]
+            .map(|(id, severity)| (id.to_owned(), severity.to_owned()));
+        assert_eq!(severities, expected);
+        drop(store);
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

@@ -5,9 +5,10 @@
 //! (`TenantApproved`). Suspension tells the tenant's members and the system admins
 //! (`TenantSuspended` on both channels), so every admin's approvals page follows live.
 
+use axum::Json;
 use axum::extract::{FromRequestParts, RawQuery, State};
 use axum::http::request::Parts;
-use herald_contract::{Channel, EventKind, Role, Tenant, TenantId, TenantStatus};
+use herald_contract::{Channel, CursorPage, EventKind, Role, Tenant, TenantId, TenantStatus};
 use serde_json::json;
 
 use crate::AppState;
@@ -15,6 +16,7 @@ use crate::api::{Authenticated, SystemAdmin, authenticated_route};
 use crate::error::{ApiError, FieldErrors};
 use crate::input::{ChangeRequest, Input, MAX_TEXT, Origin, Presence};
 use crate::model::{NewUser, hash_password};
+use crate::paging::PageRequest;
 use crate::resource::{Created, Data};
 use crate::store::Tx;
 use crate::users::{EmailCheck, ensure_email_free, unused_email};
@@ -65,18 +67,22 @@ pub async fn register(
     Ok(Created(tenant))
 }
 
-/// `GET /api/tenants?status=pending`: every tenant, or those with one status, for system admins.
+/// `GET /api/tenants?status=&search=&cursor=&per_page=`: a page of tenants, newest first, for
+/// system admins: those with one status, and whose name or email contains `search` (in any
+/// case), when given (`crate::paging` has the page's shape).
 pub async fn index(
     State(state): State<AppState>,
     _: SystemAdmin,
     RawQuery(query): RawQuery,
-) -> Result<Data<Vec<Tenant>>, ApiError> {
+) -> Result<Json<CursorPage<Tenant>>, ApiError> {
     let query = Input::from_query(query.as_deref());
     let mut errors = FieldErrors::default();
-    let status = query.choice("status", Presence::IfSent, &TENANT_STATUSES, &mut errors);
+    let status = query.choice("status", Presence::Nullable, &TENANT_STATUSES, &mut errors);
+    let search = query.text("search", Presence::Nullable, MAX_TEXT, &mut errors);
+    let page = PageRequest::read(&query, &mut errors);
     errors.into_result()?;
-    let tenants = state.store().read(|tx| tx.tenants(status))?;
-    Ok(Data(tenants))
+    let rows = state.store().read(|tx| tx.tenants_page(status, search.as_deref(), page.keyset()))?;
+    Ok(Json(page.page(rows)))
 }
 
 /// `POST /api/tenants {name, email}`: an active tenant created by a system admin.

@@ -5,10 +5,11 @@
 //! tell the person on their own channel (`AccountSuspended`, `AccountActivated`), and
 //! suspension revokes every token they hold.
 
-use axum::extract::{FromRequestParts, State};
+use axum::Json;
+use axum::extract::{FromRequestParts, RawQuery, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use herald_contract::{Channel, EventKind, Role, TenantId, User, UserId, UserStatus};
+use herald_contract::{Channel, CursorPage, EventKind, Role, TenantId, User, UserId, UserStatus};
 use serde_json::json;
 
 use crate::AppState;
@@ -16,6 +17,7 @@ use crate::api::{Authenticated, authenticated_route};
 use crate::error::{ApiError, FieldErrors};
 use crate::input::{ChangeRequest, Input, MAX_TEXT, Origin, Presence};
 use crate::model::NewUser;
+use crate::paging::PageRequest;
 use crate::resource::{Created, Data};
 use crate::store::Tx;
 use crate::tenants::{AdministeredTenant, hash_in_background};
@@ -23,13 +25,25 @@ use crate::tenants::{AdministeredTenant, hash_in_background};
 /// The roles a tenant admin may give; system admins are not made through these routes.
 const MEMBER_ROLES: [(&str, Role); 2] = [("user", Role::User), ("tenant_admin", Role::TenantAdmin)];
 
-/// `GET /api/tenants/{tenant}/users`: the members, in id order.
+const USER_STATUSES: [(&str, UserStatus); 2] =
+    [("active", UserStatus::Active), ("suspended", UserStatus::Suspended)];
+
+/// `GET /api/tenants/{tenant}/users?status=&search=&cursor=&per_page=`: a page of the members,
+/// newest first: those with one status, and whose name or email contains `search` (in any
+/// case), when given (`crate::paging` has the page's shape).
 pub async fn index(
     State(state): State<AppState>,
     AdministeredTenant(tenant_id): AdministeredTenant,
-) -> Result<Data<Vec<User>>, ApiError> {
-    let users = state.store().read(|tx| tx.users_of_tenant(tenant_id))?;
-    Ok(Data(users))
+    RawQuery(query): RawQuery,
+) -> Result<Json<CursorPage<User>>, ApiError> {
+    let query = Input::from_query(query.as_deref());
+    let mut errors = FieldErrors::default();
+    let status = query.choice("status", Presence::Nullable, &USER_STATUSES, &mut errors);
+    let search = query.text("search", Presence::Nullable, MAX_TEXT, &mut errors);
+    let page = PageRequest::read(&query, &mut errors);
+    errors.into_result()?;
+    let rows = state.store().read(|tx| tx.users_page(tenant_id, status, search.as_deref(), page.keyset()))?;
+    Ok(Json(page.page(rows)))
 }
 
 /// `POST /api/tenants/{tenant}/users {name, email, password, password_confirmation, role}`.

@@ -317,7 +317,7 @@ async fn every_action_broadcasts_its_events_on_their_channels_and_no_others() {
     });
     let member = api.ok("POST", &format!("/api/tenants/{umbrella}/users"), &admin, Some(member)).await;
     let (alice, _) = stack.sign_in("alice@umbrella.test").await;
-    let caught_up = api.ok("GET", "/api/notifications", &alice, None).await;
+    let caught_up = api.ok("GET", "/api/notifications?limit=100", &alice, None).await;
     let records: Vec<(String, String)> = caught_up["data"]
         .as_array()
         .unwrap()

@@ -3,7 +3,7 @@
 //! Each test file uses part of this; the rest would be dead code there.
 #![allow(dead_code)]
 
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Body;
@@ -46,7 +46,13 @@ pub fn test_config(pusher_url: &str) -> Config {
 
 impl TestServer {
     pub fn new(config: Config) -> TestServer {
-        let clock = Clock::manual(UNIX_EPOCH + Duration::from_secs(START));
+        TestServer::starting_at(config, UNIX_EPOCH + Duration::from_secs(START))
+    }
+
+    /// A server whose manual clock starts at `start`: the real time, for a test that
+    /// publishes to a real Sockudo (which refuses requests signed too far from its own clock).
+    pub fn starting_at(config: Config, start: SystemTime) -> TestServer {
+        let clock = Clock::manual(start);
         let state = AppState::with_clock(config, clock.clone()).expect("an in-memory database opens");
         TestServer { router: router(state.clone()), state, clock }
     }
