@@ -14,6 +14,7 @@ use herald_protocol::{SubscriptionError, short_event_name};
 use serde_json::Value;
 
 use crate::catch_up::{Next, PAGE_SIZE, Page, PageError, Paging};
+use herald_contract::feed::FeedMarkKind;
 use herald_contract::{ChannelTemplates, EventRecord};
 
 use crate::channels::{Person, channels_for};
@@ -319,6 +320,12 @@ impl Client {
     }
 
     fn message(&mut self, channel: Option<String>, name: String, data: Value) {
+        if FeedMarkKind::from_name(&name).is_some() {
+            // A mark made on another device (the feed the server keeps): no notification of its
+            // own, and no toast. The history here does not follow the server's marks yet.
+            self.log(LogLevel::Debug, format!("{name}: a mark made elsewhere, not shown"));
+            return;
+        }
         // Decoded once: the notification and the pages both read this.
         let event = AppEvent::decode(&name, &data);
         let notification = self.notification(&event, &name, channel.as_deref(), &data);

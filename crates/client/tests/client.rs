@@ -390,3 +390,17 @@ fn a_page_for_someone_who_signed_out_meanwhile_is_dropped() {
     client.handle(Incoming::Settled);
     assert_eq!(drain(&mut client), [fetch(2, "evt-100")]);
 }
+
+#[test]
+fn a_mark_made_on_another_device_is_neither_recorded_nor_toasted() {
+    let mut client = signed_in(ALICE, Some("evt-1"));
+    for name in ["App\\Events\\NotificationsRead", ".NotificationsArchived", "NotificationsRead"] {
+        client.handle(Incoming::Message {
+            channel: Some("private-user.4".into()),
+            name: name.into(),
+            data: json!({ "all": true, "read_at": "2026-12-03T20:00:00Z" }),
+        });
+        let commands = drain(&mut client);
+        assert!(commands.iter().all(|c| matches!(c, Command::Log { .. })), "{name}: {commands:?}");
+    }
+}
