@@ -29,6 +29,14 @@ impl Keyed for User {
 }
 
 /// What an event does to a roster.
+/// Where a record new to the roster goes: a load keeps its own order; one that arrives live
+/// goes first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    First,
+    Last,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change<T> {
     /// Add the record, or replace the one with its key.
@@ -75,7 +83,7 @@ impl<T: Keyed + Clone + PartialEq> Roster<T> {
     pub fn new(items: impl IntoIterator<Item = T>) -> Roster<T> {
         let mut roster = Roster::default();
         for item in items {
-            roster.upsert(item);
+            roster.put(item, Place::Last);
         }
         roster
     }
@@ -90,7 +98,7 @@ impl<T: Keyed + Clone + PartialEq> Roster<T> {
                 before.iter().position(|row| row.record == item).map(|index| before.swap_remove(index));
             match same {
                 Some(row) if self.get(item.key()).is_none() => self.rows.push(row),
-                _ => self.upsert(item),
+                _ => self.put(item, Place::Last),
             }
         }
     }
@@ -121,12 +129,19 @@ impl<T: Keyed + Clone + PartialEq> Roster<T> {
         self.rows.is_empty()
     }
 
-    /// Replaces the record with `item`'s key where it stands, or adds it at the end.
+    /// Replaces the record with `item`'s key where it stands, or adds it first: the lists are
+    /// newest first, as the backend answers them (CONTRACT.md, "Paging"), so a record that
+    /// arrives live is the newest.
     pub fn upsert(&mut self, item: T) {
+        self.put(item, Place::First);
+    }
+
+    fn put(&mut self, item: T, new_at: Place) {
         let revision = self.next_revision;
         match self.rows.iter_mut().find(|row| row.record.key() == item.key()) {
             Some(row) if row.record == item => return,
             Some(row) => *row = Row { record: item, revision },
+            None if new_at == Place::First => self.rows.insert(0, Row { record: item, revision }),
             None => self.rows.push(Row { record: item, revision }),
         }
         self.next_revision += 1;
@@ -221,7 +236,8 @@ mod tests {
 
     #[test]
     fn events_add_replace_and_remove_records() {
-        let mut roster = Roster::new([user(2, 1, "Olive"), user(4, 1, "Uma")]);
+        // Newest first, as the backend lists them.
+        let mut roster = Roster::new([user(4, 1, "Uma"), user(2, 1, "Olive")]);
         let created =
             AppEvent::decode("UserCreated", &json!({"user": {"id": 7, "name": "Nia", "tenant_id": 1}}));
         roster.apply(member_change(&created, 1).unwrap());
@@ -231,7 +247,7 @@ mod tests {
         let deleted = AppEvent::decode("UserDeleted", &json!({"user": {"id": 2, "tenant_id": 1}}));
         roster.apply(member_change(&deleted, 1).unwrap());
         let names: Vec<&str> = roster.items().map(|user| user.name.as_str()).collect();
-        assert_eq!(names, ["Uma U.", "Nia"], "an update keeps its place; a new user comes last");
+        assert_eq!(names, ["Nia", "Uma U."], "an update keeps its place; a new user comes first");
     }
 
     #[test]
@@ -255,8 +271,8 @@ mod tests {
         roster.remove(1);
         roster.upsert(tenant(1, "active"));
         assert!(
-            !after.contains(&revisions(&roster)[1]),
-            "a record added again is new, even if equal to one removed"
+            !after.contains(&revisions(&roster)[0]),
+            "a record added again is new (and first), even if equal to one removed"
         );
     }
 
