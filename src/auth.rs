@@ -318,11 +318,11 @@ impl Auth {
     }
 
     fn restore(&self) {
-        let Some(saved) = saved_tokens() else {
+        let Some((saved, remembered)) = saved_tokens() else {
             self.session.set(Session::SignedOut { notice: None });
             return;
         };
-        self.remember.set_value(local_storage().and_then(|s| s.get_item(TOKEN_KEY).ok().flatten()).is_some());
+        self.remember.set_value(remembered);
         let mut held = saved.clone().held(js_sys::Date::now());
         let this = *self;
         let api = self.api.get_value();
@@ -468,7 +468,7 @@ const REFRESH_LOCK: &str = "herald.refresh";
 /// refreshed first, else `POST /api/refresh`.
 async fn renew(api: Api, held: SavedTokens) -> Result<HeldTokens, ApiError> {
     let renewed = crate::locks::exclusively(REFRESH_LOCK, async move || {
-        if let Some(saved) = saved_tokens().filter(|saved| saved.is_newer_than(&held)) {
+        if let Some((saved, _)) = saved_tokens().filter(|(saved, _)| saved.is_newer_than(&held)) {
             return Ok(saved.held(js_sys::Date::now()));
         }
         let refresh_token = held.refresh_token.clone().unwrap_or_default();
@@ -532,12 +532,12 @@ fn session_storage() -> Option<Storage> {
 
 /// The tokens saved for this browser, in either storage. A bare token (saved before tokens
 /// were refreshed) is read with its JWT's `exp` as its end.
-fn saved_tokens() -> Option<SavedTokens> {
-    let saved = [local_storage(), session_storage()]
+/// With them, whether they were kept across browser restarts (found in localStorage).
+fn saved_tokens() -> Option<(SavedTokens, bool)> {
+    [(local_storage(), true), (session_storage(), false)]
         .into_iter()
-        .flatten()
-        .find_map(|storage| storage.get_item(TOKEN_KEY).ok().flatten())?;
-    read_saved_tokens(&saved)
+        .filter_map(|(storage, remembered)| Some((storage?.get_item(TOKEN_KEY).ok()??, remembered)))
+        .find_map(|(saved, remembered)| Some((read_saved_tokens(&saved)?, remembered)))
 }
 
 /// The saved form of the tokens: JSON, or a bare token from an older version.
